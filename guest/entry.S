@@ -1,0 +1,156 @@
+/*
+ * Library OS entry points. Only the code marked CPL0 runs in ring 0; this
+ * host emulates ring-0 code at ~1 us per instruction, so it is kept to a
+ * handful of instructions. Everything else runs at CPL3 with the program.
+ */
+#define __ASSEMBLY__
+#include "../include/uniproc/abi.h"
+
+#define STACK_SIZE 65536
+
+	.section .header, "a"
+	.globl libos_header
+libos_header:
+	.quad UP_LIBOS_MAGIC, UP_ABI_VERSION, _image_end, boot_entry
+	.quad libos_stack_top, boot_info, syscall_trap, exc_stubs, 16
+	.quad exc_stack_top, syscall_call
+
+	.data
+	.align 16
+	/* iretq frame from the CPL0 syscall trap to syscall_entry at CPL3. */
+trap_iret_frame:
+	.quad syscall_entry, UP_SEL_UCODE, 0x3002 /* IOPL=3 */
+	.quad libos_stack_top, UP_SEL_UDATA
+	.globl saved_user_rsp
+saved_user_rsp:
+	.quad 0
+
+	.bss
+	.align 16
+	.globl libos_stack
+libos_stack:
+	.space STACK_SIZE
+libos_stack_top:
+	.space 4096
+exc_stack_top:
+
+	.text
+/* CPL0: LSTAR points here. RCX = user RIP, R11 = user RFLAGS. */
+	.globl syscall_trap
+syscall_trap:
+	mov %rsp, saved_user_rsp(%rip)
+	lea trap_iret_frame(%rip), %rsp
+	iretq
+
+/*
+ * CPL3, on the library OS stack, from the trap above.
+ * Saves what the kernel ABI preserves, calls libos_syscall(frame), and
+ * returns to RCX with RFLAGS = R11 and the user's RSP.
+ */
+syscall_entry:
+	push %r11
+	push %rcx
+	push %r9
+	push %r8
+	push %r10
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rax
+	mov %rsp, %rdi
+	sub $8, %rsp
+	call libos_syscall
+	add $16, %rsp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %r10
+	pop %r8
+	pop %r9
+	pop %rcx
+	pop %r11
+	push %r11
+	popfq
+	mov saved_user_rsp(%rip), %rsp
+	jmp *%rcx
+
+/*
+ * CPL3, from a rewritten syscall site: `lea -128(%rsp),%rsp; call
+ * syscall_call`. Same contract as the trap, but RCX and R11 are preserved
+ * and it returns with `ret`.
+ */
+	.globl syscall_call
+syscall_call:
+	mov %rsp, saved_user_rsp(%rip)
+	lea libos_stack_top(%rip), %rsp
+	pushfq
+	push %r11
+	push %rcx
+	push %r9
+	push %r8
+	push %r10
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rax
+	mov %rsp, %rdi
+	call libos_syscall
+	add $8, %rsp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %r10
+	pop %r8
+	pop %r9
+	pop %rcx
+	pop %r11
+	popfq
+	mov saved_user_rsp(%rip), %rsp
+	ret
+
+/* CPL3: first instruction. Set up, then enter the program. */
+	.globl boot_entry
+boot_entry:
+	call libos_main
+	mov boot_info+16(%rip), %rsp   /* up_boot_info.stack */
+	mov boot_info+8(%rip), %rax    /* up_boot_info.entry */
+	xor %ebx, %ebx
+	xor %ecx, %ecx
+	xor %edx, %edx  /* no atexit function for _start */
+	xor %esi, %esi
+	xor %edi, %edi
+	xor %ebp, %ebp
+	xor %r8d, %r8d
+	xor %r9d, %r9d
+	xor %r10d, %r10d
+	xor %r11d, %r11d
+	xor %r12d, %r12d
+	xor %r13d, %r13d
+	xor %r14d, %r14d
+	xor %r15d, %r15d
+	jmp *%rax
+
+/*
+ * CPL0 exception stubs, 16 bytes apart: push a zero error code where the
+ * CPU pushes none, push the vector, report to the monitor. Never returns.
+ */
+.macro exc vec, has_err
+	.align 16
+	.if \has_err == 0
+	push $0
+	.endif
+	push $\vec
+	jmp exc_common
+.endm
+	.align 16
+	.globl exc_stubs
+exc_stubs:
+	exc 0,0; exc 1,0; exc 2,0; exc 3,0; exc 4,0; exc 5,0; exc 6,0; exc 7,0
+	exc 8,1; exc 9,0; exc 10,1; exc 11,1; exc 12,1; exc 13,1; exc 14,1; exc 15,0
+	exc 16,0; exc 17,1; exc 18,0; exc 19,0; exc 20,0; exc 21,1; exc 22,0; exc 23,0
+	exc 24,0; exc 25,0; exc 26,0; exc 27,0; exc 28,0; exc 29,1; exc 30,1; exc 31,0
+exc_common:
+	mov $(UP_HC_PORT_BASE + UP_HC_FAULT_NR), %dx
+	out %eax, %dx
+1:	hlt
+	jmp 1b

@@ -1,0 +1,32 @@
+/* Hypercalls: one store of the argument struct's address (see abi.h). */
+#include "libos.h"
+
+static inline void doorbell(unsigned nr, uint32_t v)
+{
+	volatile uint32_t *door = (volatile uint32_t *)(UP_HC_MMIO_BASE + 8ull * nr);
+	__asm__ volatile("movl %1, %0" : "=m"(*door) : "r"(v) : "memory");
+}
+
+/* The library OS data lives below 4 GiB, so the address fits 32 bits. */
+#define HC(nr, p) doorbell(nr, (uint32_t)(uintptr_t)(p))
+
+long hc_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct up_hc_syscall hc = {nr, {a0, a1, a2, a3, a4, a5}, 0};
+	HC(UP_HC_SYSCALL, &hc);
+	return hc.ret;
+}
+
+void hc_exit(int status)
+{
+	struct up_hc_exit hc = {status};
+	for (;;)
+		HC(UP_HC_EXIT, &hc);
+}
+
+void hc_log(const char *msg, size_t len)
+{
+	struct up_hc_log hc = {(uint64_t)(uintptr_t)msg, len};
+	HC(UP_HC_LOG, &hc);
+}

@@ -1,0 +1,63 @@
+/* Library OS internals. Runs at CPL3 in the program's address space. */
+#ifndef LIBOS_H
+#define LIBOS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../include/uniproc/abi.h"
+
+/* What entry.S saves at a syscall; handlers may change it. */
+struct sc_frame {
+	uint64_t nr;
+	uint64_t a[6];
+	uint64_t rcx, r11; /* return RIP and RFLAGS on the trap path */
+};
+
+typedef long (*sys_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+		       uint64_t);
+
+extern struct up_boot_info boot_info;
+
+/* hcall.c: hypercalls */
+long hc_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		uint64_t a3, uint64_t a4, uint64_t a5);
+void hc_exit(int status) __attribute__((noreturn));
+void hc_log(const char *msg, size_t len);
+
+/* lib.c: freestanding helpers */
+void *memcpy(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int fmt(char *buf, size_t size, const char *f, ...);
+/* Log one formatted line (up to 512 bytes) to the monitor's stderr. */
+void logf(const char *f, ...);
+
+/* True if [p, p+n) is program memory the library OS may touch. */
+int user_ok(uint64_t p, uint64_t n);
+
+/* sys_mem.c */
+void mem_init(void);
+/* Make [a, b) zero and give its pages back to the host. */
+void mem_release(uint64_t a, uint64_t b);
+
+/* sys_time.c */
+void time_init(void);
+
+/* Syscall handlers: one per Linux syscall, in sys_*.c. */
+#define SYS(name)                                                          \
+	long sys_##name(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, \
+			uint64_t)
+#define SYSDEF(name)                                                       \
+	long sys_##name(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, \
+			uint64_t a4, uint64_t a5)
+#define UNUSED_ARGS(...) (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5
+
+/* Served by the monitor: forward the syscall as it is. */
+long sys_host(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+extern uint64_t cur_nr; /* number of the syscall being served */
+
+#endif

@@ -1,0 +1,178 @@
+/* Process identity, TLS, limits and signal bookkeeping. */
+#include <asm/errno.h>
+#include <asm/unistd.h>
+
+#include "libos.h"
+
+SYSDEF(getpid) { return boot_info.pid; }
+SYSDEF(gettid) { return boot_info.pid; }
+SYSDEF(getppid) { return boot_info.ppid; }
+SYSDEF(getuid) { return boot_info.uid; }
+SYSDEF(geteuid) { return boot_info.euid; }
+SYSDEF(getgid) { return boot_info.gid; }
+SYSDEF(getegid) { return boot_info.egid; }
+SYSDEF(exit) { hc_exit((int)a0); }
+SYSDEF(exit_group) { hc_exit((int)a0); }
+SYSDEF(set_tid_address) { return boot_info.pid; }
+SYSDEF(set_robust_list) { return a1 == 24 ? 0 : -EINVAL; }
+SYSDEF(rseq) { return -ENOSYS; } /* callers fall back without it */
+SYSDEF(sched_yield) { return 0; }
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+/* CR4.FSGSBASE is set, so TLS bases are written at CPL3 without an exit. */
+SYSDEF(arch_prctl)
+{
+	uint64_t v;
+	switch (a0) {
+	case ARCH_SET_FS:
+		__asm__ volatile("wrfsbase %0" : : "r"(a1));
+		return 0;
+	case ARCH_SET_GS:
+		__asm__ volatile("wrgsbase %0" : : "r"(a1));
+		return 0;
+	case ARCH_GET_FS:
+	case ARCH_GET_GS:
+		if (!user_ok(a1, 8))
+			return -EFAULT;
+		if (a0 == ARCH_GET_FS)
+			__asm__ volatile("rdfsbase %0" : "=r"(v));
+		else
+			__asm__ volatile("rdgsbase %0" : "=r"(v));
+		*(uint64_t *)a1 = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* One CPU: the one the VM has. */
+SYSDEF(sched_getaffinity)
+{
+	if (a1 < 8 || (a1 & 7))
+		return -EINVAL;
+	if (!user_ok(a2, a1))
+		return -EFAULT;
+	memset((void *)a2, 0, a1);
+	*(uint64_t *)a2 = 1;
+	return 8;
+}
+
+struct ksigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+static struct ksigaction actions[65]; /* recorded dispositions */
+static uint64_t sigmask;              /* recorded blocked set */
+
+/*
+ * Dispositions are recorded. SIG_IGN and SIG_DFL are mirrored onto the
+ * monitor process, so an ignored SIGPIPE or SIGINT is ignored for real.
+ * Handlers are not run yet: the signal keeps its default action.
+ */
+SYSDEF(rt_sigaction)
+{
+	int sig = (int)a0;
+	if (a3 != 8 || sig < 1 || sig > 64 || ((sig == 9 || sig == 19) && a1))
+		return -EINVAL;
+	if ((a1 && !user_ok(a1, sizeof(struct ksigaction))) ||
+	    (a2 && !user_ok(a2, sizeof(struct ksigaction))))
+		return -EFAULT;
+	struct ksigaction old = actions[sig];
+	if (a1) {
+		actions[sig] = *(struct ksigaction *)a1;
+		uint64_t h = actions[sig].handler;
+		if (h > 1) {
+			static uint64_t warned;
+			if (!(warned & (1ull << (sig - 1))))
+				logf("uniproc: warning: signal handlers are not supported yet; "
+				     "signal %d keeps its default action", sig);
+			warned |= 1ull << (sig - 1);
+			h = 0;
+		}
+		struct ksigaction host = {h, 0, 0, 0};
+		hc_syscall(__NR_rt_sigaction, sig, (uint64_t)&host, 0, 8, 0, 0);
+	}
+	if (a2)
+		*(struct ksigaction *)a2 = old;
+	return 0;
+}
+
+SYSDEF(rt_sigprocmask)
+{
+	if (a3 != 8)
+		return -EINVAL;
+	if ((a1 && !user_ok(a1, 8)) || (a2 && !user_ok(a2, 8)))
+		return -EFAULT;
+	uint64_t old = sigmask;
+	if (a1) {
+		uint64_t set = *(uint64_t *)a1;
+		switch (a0) {
+		case 0: sigmask |= set; break;  /* SIG_BLOCK */
+		case 1: sigmask &= ~set; break; /* SIG_UNBLOCK */
+		case 2: sigmask = set; break;   /* SIG_SETMASK */
+		default: return -EINVAL;
+		}
+		sigmask &= ~((1ull << 8) | (1ull << 18)); /* SIGKILL, SIGSTOP */
+	}
+	if (a2)
+		*(uint64_t *)a2 = old;
+	return 0;
+}
+
+#define RLIMIT_DATA 2
+#define RLIMIT_STACK 3
+#define RLIMIT_NOFILE 7
+#define RLIMIT_AS 9
+#define RLIM_INFINITY (~0ull)
+
+struct krlimit {
+	uint64_t cur, max;
+};
+
+static struct krlimit nofile = {UP_FD_MAX, UP_FD_MAX};
+
+SYSDEF(prlimit64)
+{
+	if (a0 && a0 != boot_info.pid)
+		return -ESRCH;
+	if ((a2 && !user_ok(a2, 16)) || (a3 && !user_ok(a3, 16)))
+		return -EFAULT;
+	struct krlimit old;
+	switch (a1) {
+	case RLIMIT_NOFILE:
+		old = nofile;
+		break;
+	case RLIMIT_STACK:
+		old = (struct krlimit){UP_STACK_SIZE, RLIM_INFINITY};
+		break;
+	case RLIMIT_DATA:
+	case RLIMIT_AS:
+		old = (struct krlimit){RLIM_INFINITY, RLIM_INFINITY};
+		break;
+	default:
+		if (a1 >= 16)
+			return -EINVAL;
+		long r = hc_syscall(__NR_prlimit64, 0, a1, 0, (uint64_t)&old, 0, 0);
+		if (r < 0)
+			return r;
+	}
+	if (a2) {
+		struct krlimit n = *(struct krlimit *)a2;
+		if (n.cur > n.max)
+			return -EINVAL;
+		if (a1 == RLIMIT_NOFILE) {
+			if (n.max > UP_FD_MAX)
+				return -EPERM;
+			nofile = n; /* recorded; the monitor enforces UP_FD_MAX */
+		}
+	}
+	if (a3)
+		*(struct krlimit *)a3 = old;
+	return 0;
+}
+
+SYSDEF(getrlimit) { return sys_prlimit64(0, a0, 0, a1, 0, 0); }
+SYSDEF(setrlimit) { return sys_prlimit64(0, a0, a1, 0, 0, 0); }

@@ -1,0 +1,221 @@
+/*
+ * The syscall table: one entry per Linux x86-64 syscall the library OS
+ * serves, naming its handler. Numbers without an entry return -ENOSYS with a
+ * one-time warning naming the syscall.
+ */
+#include <asm/errno.h>
+#include <asm/unistd.h>
+
+#include "libos.h"
+#include "syscall_names.h"
+
+SYS(brk); SYS(mmap); SYS(munmap); SYS(mremap); SYS(mprotect); SYS(madvise);
+SYS(open); SYS(creat); SYS(stat); SYS(lstat); SYS(access); SYS(readlink);
+SYS(mkdir); SYS(rmdir); SYS(unlink); SYS(rename); SYS(symlink); SYS(chmod);
+SYS(clock_gettime); SYS(clock_getres); SYS(gettimeofday); SYS(time);
+SYS(getpid); SYS(getppid); SYS(gettid); SYS(getuid); SYS(geteuid);
+SYS(getgid); SYS(getegid); SYS(exit); SYS(exit_group); SYS(arch_prctl);
+SYS(set_tid_address); SYS(set_robust_list); SYS(rseq); SYS(sched_yield);
+SYS(sched_getaffinity); SYS(rt_sigaction); SYS(rt_sigprocmask);
+SYS(prlimit64); SYS(getrlimit); SYS(setrlimit);
+
+struct sys_entry {
+	sys_fn fn;
+	const char *args; /* trace format, one letter per argument */
+	int noreturn;
+};
+
+/*
+ * Argument letters for --trace: d = int, f = fd, x = hex, s = string,
+ * p = pointer.
+ */
+#define H(fmt) {sys_host, fmt, 0}
+#define L(fn, fmt) {sys_##fn, fmt, 0}
+static const struct sys_entry table[] = {
+	/* Files and descriptors: served by the monitor (monitor/hsys_*.c). */
+	[__NR_read] = H("fpd"),
+	[__NR_write] = H("fpd"),
+	[__NR_readv] = H("fpd"),
+	[__NR_writev] = H("fpd"),
+	[__NR_pread64] = H("fpdd"),
+	[__NR_pwrite64] = H("fpdd"),
+	[__NR_openat] = H("fsxx"),
+	[__NR_close] = H("f"),
+	[__NR_lseek] = H("fdd"),
+	[__NR_fstat] = H("fp"),
+	[__NR_newfstatat] = H("fspx"),
+	[__NR_statx] = H("fsxxp"),
+	[__NR_getdents64] = H("fpd"),
+	[__NR_faccessat] = H("fsx"),
+	[__NR_faccessat2] = H("fsxx"),
+	[__NR_readlinkat] = H("fspd"),
+	[__NR_getcwd] = H("pd"),
+	[__NR_chdir] = H("s"),
+	[__NR_fchdir] = H("f"),
+	[__NR_mkdirat] = H("fsx"),
+	[__NR_unlinkat] = H("fsx"),
+	[__NR_renameat] = H("fsfs"),
+	[__NR_renameat2] = H("fsfsx"),
+	[__NR_symlinkat] = H("sfs"),
+	[__NR_fchmod] = H("fx"),
+	[__NR_fchmodat] = H("fsx"),
+	[__NR_ftruncate] = H("fd"),
+	[__NR_fsync] = H("f"),
+	[__NR_fdatasync] = H("f"),
+	[__NR_fcntl] = H("fdx"),
+	[__NR_dup] = H("f"),
+	[__NR_dup2] = H("ff"),
+	[__NR_dup3] = H("ffx"),
+	[__NR_ioctl] = H("fxp"),
+	[__NR_umask] = H("x"),
+	[__NR_nanosleep] = H("pp"),
+	[__NR_clock_nanosleep] = H("dxpp"),
+	[__NR_sysinfo] = H("p"),
+	[__NR_getrandom] = H("pdx"),
+	[__NR_uname] = H("p"),
+	/* Path syscalls without a dirfd, rewritten to their *at form. */
+	[__NR_open] = L(open, "sxx"),
+	[__NR_creat] = L(creat, "sx"),
+	[__NR_stat] = L(stat, "sp"),
+	[__NR_lstat] = L(lstat, "sp"),
+	[__NR_access] = L(access, "sx"),
+	[__NR_readlink] = L(readlink, "spd"),
+	[__NR_mkdir] = L(mkdir, "sx"),
+	[__NR_rmdir] = L(rmdir, "s"),
+	[__NR_unlink] = L(unlink, "s"),
+	[__NR_rename] = L(rename, "ss"),
+	[__NR_symlink] = L(symlink, "ss"),
+	[__NR_chmod] = L(chmod, "sx"),
+	/* Memory: served in the guest (sys_mem.c). */
+	[__NR_brk] = L(brk, "p"),
+	[__NR_mmap] = L(mmap, "pdxxfd"),
+	[__NR_munmap] = L(munmap, "pd"),
+	[__NR_mremap] = L(mremap, "pddxp"),
+	[__NR_mprotect] = L(mprotect, "pdx"),
+	[__NR_madvise] = L(madvise, "pdd"),
+	/* Time (sys_time.c). */
+	[__NR_clock_gettime] = L(clock_gettime, "dp"),
+	[__NR_clock_getres] = L(clock_getres, "dp"),
+	[__NR_gettimeofday] = L(gettimeofday, "pp"),
+	[__NR_time] = L(time, "p"),
+	/* Process (sys_proc.c). */
+	[__NR_getpid] = L(getpid, ""),
+	[__NR_getppid] = L(getppid, ""),
+	[__NR_gettid] = L(gettid, ""),
+	[__NR_getuid] = L(getuid, ""),
+	[__NR_geteuid] = L(geteuid, ""),
+	[__NR_getgid] = L(getgid, ""),
+	[__NR_getegid] = L(getegid, ""),
+	[__NR_exit] = {sys_exit, "d", 1},
+	[__NR_exit_group] = {sys_exit_group, "d", 1},
+	[__NR_arch_prctl] = L(arch_prctl, "xp"),
+	[__NR_set_tid_address] = L(set_tid_address, "p"),
+	[__NR_set_robust_list] = L(set_robust_list, "pd"),
+	[__NR_rseq] = L(rseq, "pdxx"),
+	[__NR_sched_yield] = L(sched_yield, ""),
+	[__NR_sched_getaffinity] = L(sched_getaffinity, "ddp"),
+	[__NR_rt_sigaction] = L(rt_sigaction, "dppd"),
+	[__NR_rt_sigprocmask] = L(rt_sigprocmask, "dppd"),
+	[__NR_prlimit64] = L(prlimit64, "ddpp"),
+	[__NR_getrlimit] = L(getrlimit, "dp"),
+	[__NR_setrlimit] = L(setrlimit, "dp"),
+};
+#define NTABLE (sizeof table / sizeof table[0])
+
+uint64_t cur_nr;
+
+SYSDEF(host)
+{
+	return hc_syscall(cur_nr, a0, a1, a2, a3, a4, a5);
+}
+
+static const char *sys_name(uint64_t nr)
+{
+	if (nr < sizeof syscall_names / sizeof syscall_names[0] && syscall_names[nr])
+		return syscall_names[nr];
+	return "unknown";
+}
+
+static void warn_unsupported(uint64_t nr)
+{
+	static uint64_t warned[8]; /* one bit per syscall number < 512 */
+	if (nr < 512) {
+		if (warned[nr / 64] & (1ull << (nr % 64)))
+			return;
+		warned[nr / 64] |= 1ull << (nr % 64);
+	}
+	logf("uniproc: warning: unsupported syscall %s (%lu) returns ENOSYS",
+	     sys_name(nr), nr);
+}
+
+static int trace_args(char *buf, size_t size, const char *spec,
+		      const struct sc_frame *f)
+{
+	int n = 0;
+	for (int i = 0; spec[i] && i < 6; i++) {
+		uint64_t v = f->a[i];
+		const char *sep = i ? ", " : "";
+		size_t room = (size_t)n < size ? size - n : 0;
+		switch (spec[i]) {
+		case 'd':
+			n += fmt(buf + n, room, "%s%ld", sep, (int64_t)v);
+			break;
+		case 'f':
+			if ((int)v == -100)
+				n += fmt(buf + n, room, "%sAT_FDCWD", sep);
+			else
+				n += fmt(buf + n, room, "%s%d", sep, (int)v);
+			break;
+		case 's':
+			if (user_ok(v, 1)) {
+				const char *s = (const char *)v;
+				size_t len = strnlen(s, 64);
+				char q[80];
+				memcpy(q, s, len);
+				q[len] = 0;
+				n += fmt(buf + n, room, "%s\"%s\"%s", sep, q,
+					 len == 64 ? "..." : "");
+				break;
+			}
+			/* fall through */
+		default:
+			n += fmt(buf + n, room, "%s%p", sep, v);
+		}
+	}
+	return n;
+}
+
+static void trace(uint64_t nr, const struct sc_frame *f, const char *spec,
+		  long r, int noreturn)
+{
+	char args[400];
+	trace_args(args, sizeof args, spec ? spec : "xxxxxx", f);
+	if (noreturn)
+		logf("[%lu] %s(%s) = ?", boot_info.pid, sys_name(nr), args);
+	else if (r < 0 && r > -4096)
+		logf("[%lu] %s(%s) = -1 %s", boot_info.pid, sys_name(nr), args,
+		     errno_name(-r));
+	else
+		logf("[%lu] %s(%s) = %ld (%p)", boot_info.pid, sys_name(nr),
+		     args, r, r);
+}
+
+/* Called from entry.S for every syscall the program makes. */
+long libos_syscall(struct sc_frame *f)
+{
+	uint64_t nr = f->nr;
+	const struct sys_entry *e = nr < NTABLE && table[nr].fn ? &table[nr] : 0;
+	long r;
+	if (!e) {
+		warn_unsupported(nr);
+		r = -ENOSYS;
+	} else {
+		if (e->noreturn && boot_info.trace)
+			trace(nr, f, e->args, 0, 1);
+		cur_nr = nr;
+		r = e->fn(f->a[0], f->a[1], f->a[2], f->a[3], f->a[4], f->a[5]);
+	}
+	if (boot_info.trace)
+		trace(nr, f, e ? e->args : 0, r, 0);
+	return r;
+}

@@ -1,0 +1,118 @@
+/*
+ * uniproc host/guest ABI: the only code shared by the monitor and the guest
+ * library OS. Self-contained C99. Append only; bump UP_ABI_VERSION on any
+ * change. The monitor checks the version in the library OS header.
+ *
+ * A hypercall is one 32-bit store of the guest-physical address of its
+ * argument struct to UP_HC_MMIO_BASE + 8 * nr, issued from CPL3: that page
+ * has no memory behind it, so the store exits to the monitor as MMIO. (This
+ * host's KVM ignores IOPL and the TSS I/O bitmap for CPL3, so `out` is only
+ * usable from CPL0: the exception stubs use port UP_HC_PORT_BASE + nr.)
+ * Fields are tagged IN (guest to monitor) or OUT (monitor to guest).
+ */
+#ifndef UNIPROC_ABI_H
+#define UNIPROC_ABI_H
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+#endif
+
+#define UP_ABI_VERSION 1
+#define UP_LIBOS_MAGIC 0x534f424c50494e55 /* "UNIPLBOS" */
+
+/* Guest-physical (= guest-virtual, identity mapped) memory layout. */
+#define UP_SYS_BASE 0x1000      /* page tables, GDT, IDT, TSS: CPL0 only */
+#define UP_LIBOS_BASE 0x100000  /* library OS image, data and stacks */
+#define UP_LIBOS_LIMIT 0x400000 /* end of the library OS area */
+#define UP_USER_BASE 0x400000   /* first address a program may use */
+#define UP_STACK_SIZE (8 << 20) /* main stack, at the top of memory */
+#define UP_FD_MAX 1024            /* guest fds are host fds below this */
+
+/* Selectors of the GDT the monitor builds. */
+#define UP_SEL_KCODE 0x08
+#define UP_SEL_KDATA 0x10
+#define UP_SEL_UDATA 0x1b /* 0x18 | RPL 3 */
+#define UP_SEL_UCODE 0x23 /* 0x20 | RPL 3 */
+#define UP_SEL_TSS 0x28
+
+#define UP_HC_PORT_BASE 0x7700
+#define UP_HC_MMIO_BASE 0x8000000000 /* 512 GiB, past any guest memory */
+#define UP_HC_FAULT_NR 3
+
+#ifndef __ASSEMBLY__
+enum up_hc_nr {
+	UP_HC_SYSCALL = 0, /* struct up_hc_syscall: a Linux syscall the host serves */
+	UP_HC_EXIT = 1,    /* struct up_hc_exit: the process ends */
+	UP_HC_LOG = 2,     /* struct up_hc_log: a line for the monitor's stderr */
+	UP_HC_FAULT = UP_HC_FAULT_NR,   /* from the CPL0 exception stubs; no struct, see below */
+	UP_HC_MAX
+};
+
+/*
+ * UP_HC_SYSCALL: the monitor performs Linux syscall `nr` for the guest.
+ * Pointer arguments are guest addresses; the monitor checks each one.
+ */
+struct up_hc_syscall {
+	uint64_t nr;      /* IN */
+	uint64_t args[6]; /* IN */
+	int64_t ret;      /* OUT: result or -errno */
+};
+
+struct up_hc_exit {
+	int64_t status; /* IN: exit_group() status */
+};
+
+struct up_hc_log {
+	uint64_t msg; /* IN: guest address of the text */
+	uint64_t len; /* IN */
+};
+
+/*
+ * UP_HC_FAULT: a CPL0 exception stub reports an exception taken at CPL3.
+ * At the exit, RSP points at struct up_fault_frame.
+ */
+struct up_fault_frame {
+	uint64_t vector, error, rip, cs, rflags, rsp, ss;
+};
+
+/* Written by the monitor before the first instruction runs. */
+struct up_boot_info {
+	uint64_t mem_size;     /* bytes of guest memory */
+	uint64_t entry;        /* program entry point */
+	uint64_t stack;        /* initial RSP: argc, argv, envp, auxv */
+	uint64_t brk;          /* initial program break */
+	uint64_t mmap_top;     /* mmap area grows down from here */
+	uint64_t pid, ppid;    /* process identity */
+	uint64_t tsc_khz;      /* guest TSC frequency */
+	uint64_t tsc0;         /* guest TSC value at ... */
+	uint64_t realtime0_ns; /* ... this CLOCK_REALTIME ... */
+	uint64_t monotonic0_ns;/* ... and this CLOCK_MONOTONIC */
+	uint64_t trace;        /* 1: log each syscall (--trace) */
+	uint64_t exe_path;     /* guest address of the program's path */
+	uint64_t umask;        /* initial umask */
+	uint64_t uid, euid;    /* credentials */
+	uint64_t gid, egid;
+};
+
+/* At offset 0 of the library OS image, linked at UP_LIBOS_BASE. */
+struct up_libos_header {
+	uint64_t magic;        /* UP_LIBOS_MAGIC */
+	uint64_t abi_version;  /* UP_ABI_VERSION */
+	uint64_t image_end;    /* end of code, data and bss */
+	uint64_t boot_entry;   /* CPL3 entry: set up, then jump to the program */
+	uint64_t boot_stack;   /* CPL3 stack top for boot_entry */
+	uint64_t boot_info;    /* where the monitor writes struct up_boot_info */
+	uint64_t syscall_trap; /* CPL0 target of the `syscall` instruction (LSTAR) */
+	uint64_t exc_stubs;    /* CPL0 exception stubs, 32 of them ... */
+	uint64_t exc_stride;   /* ... this many bytes apart */
+	uint64_t exc_stack;    /* CPL0 stack top for exceptions (TSS.RSP0) */
+	uint64_t syscall_call; /* CPL3 entry for rewritten syscall sites */
+};
+
+_Static_assert(sizeof(struct up_hc_syscall) == 64, "up_hc_syscall layout");
+_Static_assert(sizeof(struct up_fault_frame) == 56, "up_fault_frame layout");
+_Static_assert(sizeof(struct up_boot_info) == 18 * 8, "up_boot_info layout");
+_Static_assert(sizeof(struct up_libos_header) == 11 * 8, "libos header layout");
+
+#endif /* __ASSEMBLY__ */
+#endif

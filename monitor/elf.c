@@ -1,0 +1,116 @@
+/* ELF loading: static x86-64 executables (ET_EXEC) and static PIEs (ET_DYN). */
+#include <elf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "monitor.h"
+
+#define PAGE 4096ull
+
+static int fail(char *err, size_t size, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(err, size, f, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Check the headers; on success *ph points at the program header table. */
+static int check_headers(const uint8_t *d, size_t size, const Elf64_Phdr **ph,
+			 char *err, size_t es)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)d;
+	if (size < 4 || memcmp(d, ELFMAG, SELFMAG))
+		return fail(err, es, "not an ELF file");
+	if (size < sizeof *eh)
+		return fail(err, es, "truncated ELF header");
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
+		return fail(err, es, "not a 64-bit little-endian ELF");
+	if (eh->e_machine != EM_X86_64)
+		return fail(err, es, "not an x86-64 ELF (machine %u)", eh->e_machine);
+	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
+		return fail(err, es, "not an executable ELF (type %u)", eh->e_type);
+	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 ||
+	    eh->e_phnum > 256 || eh->e_phoff > size ||
+	    size - eh->e_phoff < (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr))
+		return fail(err, es, "truncated or malformed program headers");
+	if (eh->e_phoff % 8)
+		return fail(err, es, "misaligned program headers");
+	*ph = (const Elf64_Phdr *)(d + eh->e_phoff);
+	return 0;
+}
+
+/* Check every PT_LOAD against the file and the guest memory (after bias). */
+static int check_segments(const struct vm *vm, const Elf64_Ehdr *eh,
+			  const Elf64_Phdr *ph, size_t size, uint64_t *lo,
+			  uint64_t *hi, char *err, size_t es)
+{
+	*lo = UINT64_MAX;
+	*hi = 0;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *p = &ph[i];
+		if (p->p_type == PT_INTERP)
+			return fail(err, es, "dynamically linked ELF (has an interpreter); "
+					     "only static binaries run, build with -static");
+		if (p->p_type != PT_LOAD)
+			continue;
+		if (p->p_offset > size || p->p_filesz > size - p->p_offset)
+			return fail(err, es, "truncated ELF: segment %d past end of file", i);
+		if (p->p_filesz > p->p_memsz || p->p_vaddr + p->p_memsz < p->p_vaddr ||
+		    p->p_memsz > vm->mem_size)
+			return fail(err, es, "malformed ELF: bad segment %d size", i);
+		if (p->p_vaddr < *lo)
+			*lo = p->p_vaddr;
+		if (p->p_vaddr + p->p_memsz > *hi)
+			*hi = p->p_vaddr + p->p_memsz;
+	}
+	if (*hi == 0)
+		return fail(err, es, "malformed ELF: no loadable segment");
+	return 0;
+}
+
+int elf_load(struct vm *vm, const uint8_t *d, size_t size, struct elf_info *info,
+	     char *err, size_t es)
+{
+	const Elf64_Phdr *ph = NULL;
+	if (check_headers(d, size, &ph, err, es) < 0)
+		return -1;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)d;
+	uint64_t lo, hi;
+	if (check_segments(vm, eh, ph, size, &lo, &hi, err, es) < 0)
+		return -1;
+
+	/* A PIE goes at UP_USER_BASE; an ET_EXEC where it was linked. */
+	uint64_t bias = eh->e_type == ET_DYN ? UP_USER_BASE - (lo & ~(PAGE - 1)) : 0;
+	uint64_t limit = vm->mem_size - UP_STACK_SIZE - (64ull << 20);
+	if (lo + bias < UP_USER_BASE || hi + bias > limit)
+		return fail(err, es, "ELF segments at 0x%llx-0x%llx do not fit guest memory "
+				     "0x%llx-0x%llx (try a larger --mem)",
+			    (unsigned long long)(lo + bias), (unsigned long long)(hi + bias),
+			    (unsigned long long)UP_USER_BASE, (unsigned long long)limit);
+
+	*info = (struct elf_info){.entry = eh->e_entry + bias, .phent = sizeof *ph,
+				  .phnum = eh->e_phnum, .end = hi + bias};
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *p = &ph[i];
+		if (p->p_type == PT_PHDR)
+			info->phdr = p->p_vaddr + bias;
+		if (p->p_type != PT_LOAD)
+			continue;
+		uint8_t *dst = gmem_ptr(vm, p->p_vaddr + bias, p->p_memsz);
+		if (!dst)
+			return fail(err, es, "ELF segment %d outside guest memory", i);
+		memcpy(dst, d + p->p_offset, p->p_filesz); /* the rest stays zero */
+		if (!info->phdr && eh->e_phoff >= p->p_offset &&
+		    eh->e_phoff - p->p_offset < p->p_filesz)
+			info->phdr = p->p_vaddr + bias + (eh->e_phoff - p->p_offset);
+	}
+	if (!info->phdr)
+		return fail(err, es, "malformed ELF: program headers not loaded");
+	if (info->entry < lo + bias || info->entry >= hi + bias)
+		return fail(err, es, "malformed ELF: entry point 0x%llx outside the image",
+			    (unsigned long long)info->entry);
+	return 0;
+}

@@ -1,0 +1,109 @@
+/* Hypercalls: the guest's requests to its monitor. */
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+void proc_die(struct proc *p, int sig, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	dprintf(p->log_fd, "uniproc: %s: %s\n", p->name, msg);
+
+	/* Die of the signal itself, without a core file, so our parent sees
+	   what it would see for a native process. */
+	struct rlimit no_core = {0, 0};
+	setrlimit(RLIMIT_CORE, &no_core);
+	signal(sig, SIG_DFL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+static void hc_syscall(struct proc *p, uint32_t gpa)
+{
+	struct up_hc_syscall *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
+	if (!hc)
+		proc_die(p, SIGSYS, "syscall hypercall with bad address 0x%x", gpa);
+	uint64_t a[6];
+	memcpy(a, hc->args, sizeof a); /* read the guest's struct once */
+	hc->ret = hsys(p, hc->nr, a);
+}
+
+static void hc_log(struct proc *p, uint32_t gpa)
+{
+	struct up_hc_log *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
+	uint64_t len = hc ? hc->len : 0;
+	const char *msg = hc && len <= 4096 ? gmem_ptr(&p->vm, hc->msg, len) : NULL;
+	if (!msg)
+		return;
+	dprintf(p->log_fd, "%.*s\n", (int)len, msg);
+}
+
+/* Exceptions at CPL3, reported by the library OS's CPL0 stubs. */
+static void hc_fault(struct proc *p)
+{
+	static const struct {
+		int sig;
+		const char *what;
+	} vec[32] = {
+		[0] = {SIGFPE, "divide error"},   [1] = {SIGTRAP, "debug trap"},
+		[3] = {SIGTRAP, "breakpoint"},    [4] = {SIGSEGV, "overflow"},
+		[5] = {SIGSEGV, "bound range"},   [6] = {SIGILL, "invalid opcode"},
+		[7] = {SIGFPE, "FPU not available"}, [8] = {SIGSEGV, "double fault"},
+		[10] = {SIGSEGV, "invalid TSS"},  [11] = {SIGBUS, "segment not present"},
+		[12] = {SIGBUS, "stack fault"},   [13] = {SIGSEGV, "general protection fault"},
+		[14] = {SIGSEGV, "page fault"},   [16] = {SIGFPE, "x87 floating-point error"},
+		[17] = {SIGBUS, "alignment check"}, [18] = {SIGBUS, "machine check"},
+		[19] = {SIGFPE, "SIMD floating-point error"},
+	};
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	if (ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &r) < 0 ||
+	    ioctl(p->vm.vcpu_fd, KVM_GET_SREGS, &s) < 0)
+		proc_die(p, SIGSEGV, "guest fault (registers unavailable)");
+	struct up_fault_frame *f = gmem_ptr(&p->vm, r.rsp, sizeof *f);
+	if (!f || f->vector >= 32)
+		proc_die(p, SIGSEGV, "guest fault with a bad frame at 0x%llx",
+			 (unsigned long long)r.rsp);
+	int sig = vec[f->vector].sig ? vec[f->vector].sig : SIGSEGV;
+	const char *what = vec[f->vector].what ? vec[f->vector].what : "exception";
+	if (f->vector == 14)
+		proc_die(p, sig, "%s (%s at address 0x%llx, RIP 0x%llx): %s", strsignal(sig),
+			 what, (unsigned long long)s.cr2, (unsigned long long)f->rip,
+			 (f->error & 2) ? "write" : (f->error & 16) ? "execute" : "read");
+	proc_die(p, sig, "%s (%s %llu, RIP 0x%llx, err 0x%llx flags 0x%llx)", strsignal(sig), what,
+		 (unsigned long long)f->vector, (unsigned long long)f->rip, (unsigned long long)f->error, (unsigned long long)f->rflags);
+}
+
+void hcall(struct proc *p, unsigned nr, uint32_t gpa)
+{
+	switch (nr) {
+	case UP_HC_SYSCALL:
+		hc_syscall(p, gpa);
+		return;
+	case UP_HC_EXIT: {
+		struct up_hc_exit *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
+		exit(hc ? (int)(hc->status & 0xff) : 1);
+	}
+	case UP_HC_LOG:
+		hc_log(p, gpa);
+		return;
+	case UP_HC_FAULT:
+		hc_fault(p);
+	}
+	proc_die(p, SIGSYS, "unknown hypercall %u", nr);
+}

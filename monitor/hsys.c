@@ -1,0 +1,108 @@
+/*
+ * Linux syscalls the monitor serves for the guest, one handler each in
+ * hsys_*.c. The guest's table (guest/syscall.c) decides what comes here;
+ * each handler checks its arguments as if the guest were hostile.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hsys.h"
+
+static const hsys_fn table[] = {
+	/* hsys_io.c: descriptors */
+	[SYS_read] = hsys_read,
+	[SYS_write] = hsys_write,
+	[SYS_readv] = hsys_readv,
+	[SYS_writev] = hsys_writev,
+	[SYS_pread64] = hsys_pread64,
+	[SYS_pwrite64] = hsys_pwrite64,
+	[SYS_close] = hsys_close,
+	[SYS_lseek] = hsys_lseek,
+	[SYS_fstat] = hsys_fstat,
+	[SYS_getdents64] = hsys_getdents64,
+	[SYS_fcntl] = hsys_fcntl,
+	[SYS_dup] = hsys_dup,
+	[SYS_dup2] = hsys_dup2,
+	[SYS_dup3] = hsys_dup3,
+	[SYS_ioctl] = hsys_ioctl,
+	[SYS_ftruncate] = hsys_ftruncate,
+	[SYS_fsync] = hsys_fsync,
+	[SYS_fdatasync] = hsys_fsync,
+	[SYS_fchmod] = hsys_fchmod,
+	/* hsys_path.c: names, confined beneath --root */
+	[SYS_openat] = hsys_openat,
+	[SYS_newfstatat] = hsys_newfstatat,
+	[SYS_statx] = hsys_statx,
+	[SYS_faccessat] = hsys_faccessat,
+	[SYS_faccessat2] = hsys_faccessat2,
+	[SYS_readlinkat] = hsys_readlinkat,
+	[SYS_getcwd] = hsys_getcwd,
+	[SYS_chdir] = hsys_chdir,
+	[SYS_fchdir] = hsys_fchdir,
+	[SYS_mkdirat] = hsys_mkdirat,
+	[SYS_unlinkat] = hsys_unlinkat,
+	[SYS_renameat] = hsys_renameat,
+	[SYS_renameat2] = hsys_renameat2,
+	[SYS_symlinkat] = hsys_symlinkat,
+	[SYS_fchmodat] = hsys_fchmodat,
+	/* hsys_misc.c */
+	[SYS_umask] = hsys_umask,
+	[SYS_nanosleep] = hsys_nanosleep,
+	[SYS_clock_nanosleep] = hsys_clock_nanosleep,
+	[SYS_clock_gettime] = hsys_clock_gettime,
+	[SYS_clock_getres] = hsys_clock_getres,
+	[SYS_gettimeofday] = hsys_gettimeofday,
+	[SYS_time] = hsys_time,
+	[SYS_sysinfo] = hsys_sysinfo,
+	[SYS_getrandom] = hsys_getrandom,
+	[SYS_uname] = hsys_uname,
+	[SYS_rt_sigaction] = hsys_rt_sigaction,
+	[SYS_madvise] = hsys_madvise,
+	[SYS_prlimit64] = hsys_prlimit64,
+};
+
+long hsys(struct proc *p, uint64_t nr, const uint64_t a[6])
+{
+	if (nr >= sizeof table / sizeof table[0] || !table[nr])
+		return -ENOSYS;
+	return table[nr](p, a);
+}
+
+int hsys_fd(uint64_t v)
+{
+	int fd = (int)v;
+	return fd >= 0 && fd < UP_FD_MAX ? fd : -1;
+}
+
+long hsys_ret(long r)
+{
+	return r < 0 ? -errno : r;
+}
+
+long hsys_newfd(long fd)
+{
+	if (fd < 0)
+		return -errno;
+	if (fd >= UP_FD_MAX) {
+		close(fd);
+		return -EMFILE;
+	}
+	return fd;
+}
+
+void hsys_warn_once(struct proc *p, const char *what, unsigned long code)
+{
+	static struct {
+		const char *what;
+		unsigned long code;
+	} seen[64];
+	static int n;
+	for (int i = 0; i < n; i++)
+		if (seen[i].what == what && seen[i].code == code)
+			return;
+	if (n < 64)
+		seen[n++] = (typeof(seen[0])){what, code};
+	dprintf(p->log_fd, "uniproc: warning: unsupported %s 0x%lx\n", what, code);
+}

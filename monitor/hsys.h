@@ -1,0 +1,43 @@
+/* Handlers of the syscalls the monitor serves; see hsys.c for the table. */
+#ifndef HSYS_H
+#define HSYS_H
+
+#include "monitor.h"
+
+#define HSYS(name) long hsys_##name(struct proc *p, const uint64_t a[6])
+
+/* Guest fd argument i, or return -EBADF from the handler. */
+#define FD_ARG(var, i)                  \
+	int var = hsys_fd(a[i]);        \
+	if (var < 0)                    \
+		return -EBADF
+/* Host pointer for guest buffer (a[i], len), or return -EFAULT. */
+#define BUF_ARG(var, i, len)                                \
+	void *var = gmem_ptr(&p->vm, a[i], (len));          \
+	if (!var)                                           \
+		return -EFAULT
+/* Guest path string a[i] into char var[PATH_MAX], or return -errno. */
+#define PATH_ARG(var, i)                                          \
+	char var[PATH_MAX];                                       \
+	do {                                                      \
+		int r_ = gmem_str(&p->vm, a[i], var, sizeof var); \
+		if (r_ < 0)                                       \
+			return r_;                                \
+	} while (0)
+
+/* hsys_io.c */
+HSYS(read); HSYS(write); HSYS(readv); HSYS(writev); HSYS(pread64);
+HSYS(pwrite64); HSYS(close); HSYS(lseek); HSYS(fstat); HSYS(getdents64);
+HSYS(fcntl); HSYS(dup); HSYS(dup2); HSYS(dup3); HSYS(ioctl);
+HSYS(ftruncate); HSYS(fsync); HSYS(fchmod);
+/* hsys_path.c */
+HSYS(openat); HSYS(newfstatat); HSYS(statx); HSYS(faccessat); HSYS(faccessat2);
+HSYS(readlinkat); HSYS(getcwd); HSYS(chdir); HSYS(fchdir); HSYS(mkdirat);
+HSYS(unlinkat); HSYS(renameat); HSYS(renameat2); HSYS(symlinkat); HSYS(fchmodat);
+/* hsys_misc.c */
+HSYS(umask); HSYS(nanosleep); HSYS(clock_nanosleep); HSYS(clock_gettime);
+HSYS(clock_getres); HSYS(gettimeofday); HSYS(time); HSYS(sysinfo);
+HSYS(getrandom); HSYS(uname); HSYS(rt_sigaction); HSYS(madvise);
+HSYS(prlimit64);
+
+#endif

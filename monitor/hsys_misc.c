@@ -1,0 +1,124 @@
+/* Time, identity, randomness, signal dispositions and memory release. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hsys.h"
+
+HSYS(umask)
+{
+	return umask((mode_t)a[0] & 0777);
+}
+
+HSYS(nanosleep)
+{
+	BUF_ARG(req, 0, sizeof(struct timespec));
+	struct timespec *rem = a[1] ? gmem_ptr(&p->vm, a[1], sizeof *rem) : NULL;
+	if (a[1] && !rem)
+		return -EFAULT;
+	return hsys_ret(nanosleep(req, rem));
+}
+
+HSYS(clock_nanosleep)
+{
+	BUF_ARG(req, 2, sizeof(struct timespec));
+	struct timespec *rem = a[3] ? gmem_ptr(&p->vm, a[3], sizeof *rem) : NULL;
+	if (a[3] && !rem)
+		return -EFAULT;
+	return -clock_nanosleep((clockid_t)a[0], (int)a[1], req, rem);
+}
+
+HSYS(clock_gettime)
+{
+	BUF_ARG(ts, 1, sizeof(struct timespec));
+	return hsys_ret(clock_gettime((clockid_t)a[0], ts));
+}
+
+HSYS(clock_getres)
+{
+	struct timespec *ts = a[1] ? gmem_ptr(&p->vm, a[1], sizeof *ts) : NULL;
+	if (a[1] && !ts)
+		return -EFAULT;
+	return hsys_ret(clock_getres((clockid_t)a[0], ts));
+}
+
+HSYS(gettimeofday)
+{
+	struct timeval *tv = a[0] ? gmem_ptr(&p->vm, a[0], sizeof *tv) : NULL;
+	if (a[0] && !tv)
+		return -EFAULT;
+	return hsys_ret(syscall(SYS_gettimeofday, tv, NULL));
+}
+
+HSYS(time)
+{
+	time_t *t = a[0] ? gmem_ptr(&p->vm, a[0], sizeof *t) : NULL;
+	if (a[0] && !t)
+		return -EFAULT;
+	return time(t);
+}
+
+HSYS(sysinfo)
+{
+	BUF_ARG(si, 0, sizeof(struct sysinfo));
+	return hsys_ret(sysinfo(si));
+}
+
+HSYS(getrandom)
+{
+	size_t len = a[1] > (32u << 20) ? (32u << 20) : a[1];
+	BUF_ARG(buf, 0, len);
+	return hsys_ret(getrandom(buf, len, (unsigned)a[2]));
+}
+
+HSYS(uname)
+{
+	BUF_ARG(u, 0, sizeof(struct utsname));
+	return hsys_ret(uname(u));
+}
+
+/*
+ * Mirror SIG_DFL / SIG_IGN of terminating signals onto the monitor, so the
+ * host kernel does for the process what it would do natively (an ignored
+ * SIGPIPE gives EPIPE, an ignored SIGINT survives Ctrl-C).
+ */
+HSYS(rt_sigaction)
+{
+	static const int mirrored[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGPIPE, SIGALRM,
+				       SIGTERM, SIGUSR1, SIGUSR2, SIGXFSZ};
+	const uint64_t *act = gmem_ptr(&p->vm, a[1], 32);
+	if (!act || act[0] > 1)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof mirrored / sizeof mirrored[0]; i++)
+		if ((int)a[0] == mirrored[i])
+			signal(mirrored[i], act[0] ? SIG_IGN : SIG_DFL);
+	return 0;
+}
+
+/* Give pages back to the host; the guest sees them as zero again. */
+HSYS(madvise)
+{
+	if ((a[0] & 4095) || (a[1] & 4095) || a[0] < UP_USER_BASE || a[2] != MADV_DONTNEED)
+		return -EINVAL;
+	BUF_ARG(mem, 0, a[1]);
+	return hsys_ret(madvise(mem, a[1], MADV_DONTNEED));
+}
+
+/* Read-only: the guest answers the limits it enforces itself. */
+HSYS(prlimit64)
+{
+	if (a[0] != 0 || a[2] != 0 || a[1] >= RLIM_NLIMITS)
+		return -EINVAL;
+	BUF_ARG(old, 3, sizeof(struct rlimit));
+	return hsys_ret(getrlimit((int)a[1], old));
+}

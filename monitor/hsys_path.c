@@ -1,0 +1,214 @@
+/*
+ * Syscalls that name files. Each one resolves its path beneath --root with
+ * path_open() or path_parent(), then acts on the resulting descriptor.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hsys.h"
+
+/* An O_PATH handle on the file a path (or AT_EMPTY_PATH dirfd) names. */
+static int lookup(struct proc *p, int dirfd, const char *path, int at_flags)
+{
+	if (!path[0] && (at_flags & AT_EMPTY_PATH)) {
+		if (dirfd == AT_FDCWD)
+			return path_open(p, AT_FDCWD, ".", O_PATH | O_CLOEXEC, 0);
+		int fd = hsys_fd((uint64_t)(int64_t)dirfd);
+		return fd < 0 ? -EBADF : hsys_ret(fcntl(fd, F_DUPFD_CLOEXEC, UP_FD_MAX));
+	}
+	int nofollow = (at_flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0;
+	return path_open(p, dirfd, path, O_PATH | O_CLOEXEC | nofollow, 0);
+}
+
+HSYS(openat)
+{
+	PATH_ARG(path, 1);
+	return hsys_newfd(path_open(p, (int)a[0], path, (int)a[2], (int)a[3]));
+}
+
+HSYS(newfstatat)
+{
+	PATH_ARG(path, 1);
+	BUF_ARG(st, 2, sizeof(struct stat));
+	int fd = lookup(p, (int)a[0], path, (int)a[3]);
+	if (fd < 0)
+		return fd;
+	long r = hsys_ret(fstatat(fd, "", st, AT_EMPTY_PATH));
+	close(fd);
+	return r;
+}
+
+HSYS(statx)
+{
+	PATH_ARG(path, 1);
+	BUF_ARG(stx, 4, sizeof(struct statx));
+	int flags = (int)a[2];
+	int fd = lookup(p, (int)a[0], path, flags);
+	if (fd < 0)
+		return fd;
+	flags = (flags & ~AT_SYMLINK_NOFOLLOW) | AT_EMPTY_PATH;
+	long r = hsys_ret(statx(fd, "", flags, (unsigned)a[3], stx));
+	close(fd);
+	return r;
+}
+
+static long access_at(struct proc *p, const uint64_t a[6], int flags)
+{
+	PATH_ARG(path, 1);
+	if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	int fd = lookup(p, (int)a[0], path, flags);
+	if (fd < 0)
+		return fd;
+	char self[64];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	long r = hsys_ret(faccessat(AT_FDCWD, self, (int)a[2], flags & AT_EACCESS));
+	close(fd);
+	return r;
+}
+
+HSYS(faccessat) { return access_at(p, a, 0); }
+HSYS(faccessat2) { return access_at(p, a, (int)a[3]); }
+
+HSYS(readlinkat)
+{
+	PATH_ARG(path, 1);
+	if ((int64_t)a[3] <= 0)
+		return -EINVAL;
+	BUF_ARG(buf, 2, a[3]);
+	if (strcmp(path, "/proc/self/exe") == 0) {
+		size_t n = strlen(p->exe);
+		n = n < a[3] ? n : a[3];
+		memcpy(buf, p->exe, n);
+		return (long)n;
+	}
+	int fd = lookup(p, (int)a[0], path, AT_SYMLINK_NOFOLLOW);
+	if (fd < 0)
+		return fd;
+	long r = hsys_ret(readlinkat(fd, "", buf, a[3]));
+	close(fd);
+	return r == -ENOENT ? -EINVAL : r; /* not a symlink */
+}
+
+HSYS(getcwd)
+{
+	size_t n = strlen(p->cwd) + 1;
+	if (a[1] < n)
+		return -ERANGE;
+	BUF_ARG(buf, 0, n);
+	memcpy(buf, p->cwd, n);
+	return (long)n;
+}
+
+/* Make the directory open at fd the cwd, in the guest's view and the host's. */
+static long set_cwd(struct proc *p, int fd)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	long r = fstat(fd, &st) < 0 ? -errno : !S_ISDIR(st.st_mode) ? -ENOTDIR
+								     : path_of_fd(p, fd, path);
+	if (r == 0 && fchdir(fd) < 0)
+		r = -errno;
+	if (r == 0)
+		strcpy(p->cwd, path);
+	return r;
+}
+
+HSYS(chdir)
+{
+	PATH_ARG(path, 0);
+	int fd = path_open(p, AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	long r = set_cwd(p, fd);
+	close(fd);
+	return r;
+}
+
+HSYS(fchdir)
+{
+	FD_ARG(fd, 0);
+	return set_cwd(p, fd);
+}
+
+HSYS(mkdirat)
+{
+	PATH_ARG(path, 1);
+	char last[NAME_MAX + 1];
+	int dir = path_parent(p, (int)a[0], path, last);
+	if (dir < 0)
+		return dir == -EBUSY ? -EEXIST : dir;
+	long r = hsys_ret(mkdirat(dir, last, (mode_t)a[2]));
+	close(dir);
+	return r;
+}
+
+HSYS(unlinkat)
+{
+	PATH_ARG(path, 1);
+	int flags = (int)a[2];
+	if (flags & ~AT_REMOVEDIR)
+		return -EINVAL;
+	char last[NAME_MAX + 1];
+	int dir = path_parent(p, (int)a[0], path, last);
+	if (dir == -EBUSY)
+		return (flags & AT_REMOVEDIR) ? -EINVAL : -EISDIR;
+	if (dir < 0)
+		return dir;
+	long r = hsys_ret(unlinkat(dir, last, flags));
+	close(dir);
+	return r;
+}
+
+static long rename_at(struct proc *p, const uint64_t a[6], unsigned flags)
+{
+	PATH_ARG(from, 1);
+	PATH_ARG(to, 3);
+	char last1[NAME_MAX + 1], last2[NAME_MAX + 1];
+	int d1 = path_parent(p, (int)a[0], from, last1);
+	if (d1 < 0)
+		return d1;
+	int d2 = path_parent(p, (int)a[2], to, last2);
+	if (d2 < 0) {
+		close(d1);
+		return d2;
+	}
+	long r = hsys_ret(renameat2(d1, last1, d2, last2, flags));
+	close(d1);
+	close(d2);
+	return r;
+}
+
+HSYS(renameat) { return rename_at(p, a, 0); }
+HSYS(renameat2) { return rename_at(p, a, (unsigned)a[4]); }
+
+HSYS(symlinkat)
+{
+	PATH_ARG(target, 0);
+	PATH_ARG(path, 2);
+	char last[NAME_MAX + 1];
+	int dir = path_parent(p, (int)a[1], path, last);
+	if (dir < 0)
+		return dir == -EBUSY ? -EEXIST : dir;
+	long r = hsys_ret(symlinkat(target, dir, last));
+	close(dir);
+	return r;
+}
+
+HSYS(fchmodat)
+{
+	PATH_ARG(path, 1);
+	int fd = lookup(p, (int)a[0], path, 0);
+	if (fd < 0)
+		return fd;
+	char self[64];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	long r = hsys_ret(chmod(self, (mode_t)a[2]));
+	close(fd);
+	return r;
+}

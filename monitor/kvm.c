@@ -1,0 +1,116 @@
+/* The KVM virtual machine: one vCPU, no interrupt controller. */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+/* Move a monitor-private fd out of the guest's fd range. */
+static int hide_fd(int fd, const char *what)
+{
+	if (fd < 0)
+		err(1, "kvm: %s", what);
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, UP_FD_MAX);
+	if (hi < 0)
+		err(1, "kvm: moving %s fd above %d", what, UP_FD_MAX);
+	close(fd);
+	return hi;
+}
+
+void vm_create(struct vm *vm, uint64_t mem_size)
+{
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0)
+		err(1, "kvm: /dev/kvm");
+	vm->kvm_fd = hide_fd(vm->kvm_fd, "/dev/kvm");
+	int v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (v != KVM_API_VERSION)
+		errx(1, "kvm: API version %d, want %d", v, KVM_API_VERSION);
+	vm->vm_fd = hide_fd(ioctl(vm->kvm_fd, KVM_CREATE_VM, 0), "KVM_CREATE_VM");
+
+	/* Private anonymous memory: lazily backed, copy-on-write across fork. */
+	vm->mem_size = mem_size;
+	vm->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED)
+		err(1, "kvm: guest memory of %llu bytes", (unsigned long long)mem_size);
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = mem_size,
+		.userspace_addr = (uint64_t)vm->mem,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		err(1, "kvm: KVM_SET_USER_MEMORY_REGION");
+
+	vm->vcpu_fd = hide_fd(ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0), "KVM_CREATE_VCPU");
+	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size <= 0)
+		err(1, "kvm: KVM_GET_VCPU_MMAP_SIZE");
+	vm->run_size = size;
+	vm->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED)
+		err(1, "kvm: mmap kvm_run");
+}
+
+static uint64_t guest_rip(struct proc *p)
+{
+	struct kvm_regs regs;
+	if (ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &regs) < 0)
+		return 0;
+	return regs.rip;
+}
+
+void vm_run(struct proc *p)
+{
+	struct kvm_run *run = p->vm.run;
+	for (;;) {
+		if (ioctl(p->vm.vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			err(1, "kvm: KVM_RUN");
+		}
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 ||
+			    run->io.count != 1 || run->io.port < UP_HC_PORT_BASE ||
+			    run->io.port >= UP_HC_PORT_BASE + UP_HC_MAX)
+				proc_die(p, SIGSYS, "bad port I/O 0x%x at RIP 0x%llx",
+					 run->io.port, (unsigned long long)guest_rip(p));
+			hcall(p, run->io.port - UP_HC_PORT_BASE,
+			      *(uint32_t *)((uint8_t *)run + run->io.data_offset));
+			break;
+		case KVM_EXIT_MMIO: {
+			uint64_t off = run->mmio.phys_addr - UP_HC_MMIO_BASE;
+			if (run->mmio.phys_addr < UP_HC_MMIO_BASE || off % 8 ||
+			    off / 8 >= UP_HC_MAX || !run->mmio.is_write || run->mmio.len != 4)
+				proc_die(p, SIGSEGV, "access to unbacked guest address 0x%llx at RIP 0x%llx",
+					 (unsigned long long)run->mmio.phys_addr,
+					 (unsigned long long)guest_rip(p));
+			uint32_t gpa;
+			memcpy(&gpa, run->mmio.data, 4);
+			hcall(p, off / 8, gpa);
+			break;
+		}
+		case KVM_EXIT_SHUTDOWN:
+			proc_die(p, SIGSEGV, "guest crashed (triple fault) at RIP 0x%llx",
+				 (unsigned long long)guest_rip(p));
+		case KVM_EXIT_FAIL_ENTRY:
+			proc_die(p, SIGSEGV, "KVM entry failed (reason 0x%llx)",
+				 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		case KVM_EXIT_INTERNAL_ERROR:
+			proc_die(p, SIGSEGV, "KVM internal error %u at RIP 0x%llx",
+				 run->internal.suberror, (unsigned long long)guest_rip(p));
+		default:
+			proc_die(p, SIGSEGV, "unexpected VM exit %u at RIP 0x%llx",
+				 run->exit_reason, (unsigned long long)guest_rip(p));
+		}
+	}
+}

@@ -1,0 +1,199 @@
+/* uniproc run [--mem SIZE] [--root DIR] [--trace] [--] PROG [ARGS...] */
+#define _GNU_SOURCE
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+#define DEFAULT_MEM (1ull << 30)
+
+extern char **environ;
+
+static void usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+		"usage: uniproc run [--mem SIZE] [--root DIR] [--trace] [--] PROG [ARGS...]\n"
+		"  Run the static x86-64 Linux program PROG in its own KVM unikernel.\n"
+		"  --mem SIZE  guest memory, e.g. 512M or 4G (default 1G; lazily allocated)\n"
+		"  --root DIR  the guest sees the host tree beneath DIR as / (default /)\n"
+		"  --trace     print each syscall on stderr\n");
+	exit(status);
+}
+
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+	switch (*end) {
+	case 'G': case 'g': v <<= 30; end++; break;
+	case 'M': case 'm': v <<= 20; end++; break;
+	case 'K': case 'k': v <<= 10; end++; break;
+	}
+	if (*end || v < (32ull << 20) || v > (64ull << 30))
+		errx(2, "--mem %s: want a size from 32M to 64G", s);
+	return (v + (2ull << 20) - 1) & ~((2ull << 20) - 1); /* 2 MiB pages */
+}
+
+/* Find PROG as execvp does (PATH for names without a slash), beneath the root. */
+static int find_prog(struct proc *p, const char *prog, char *used)
+{
+	if (strchr(prog, '/')) {
+		snprintf(used, PATH_MAX, "%s", prog);
+		return path_open(p, AT_FDCWD, prog, O_RDONLY | O_CLOEXEC, 0);
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	int r = -ENOENT;
+	for (const char *d = path;; d = strchr(d, ':') + 1) {
+		size_t n = strcspn(d, ":");
+		snprintf(used, PATH_MAX, "%.*s%s%s", (int)n, d, n ? "/" : "", prog);
+		int fd = path_open(p, AT_FDCWD, used, O_RDONLY | O_CLOEXEC, 0);
+		struct stat st;
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 0111))
+			return fd;
+		if (fd >= 0) {
+			close(fd);
+			fd = -EACCES;
+		}
+		if (fd == -EACCES)
+			r = fd;
+		if (!d[n])
+			return r;
+	}
+}
+
+/* Load the library OS image and check it matches our ABI. */
+static void load_libos(struct proc *p)
+{
+	size_t size = libos_image_end - libos_image;
+	memcpy(&p->libos, libos_image, sizeof p->libos);
+	if (p->libos.magic != UP_LIBOS_MAGIC || p->libos.abi_version != UP_ABI_VERSION ||
+	    p->libos.image_end > UP_LIBOS_LIMIT || UP_LIBOS_BASE + size > p->libos.image_end)
+		errx(1, "library OS image: bad header (ABI %llu, want %d)",
+		     (unsigned long long)p->libos.abi_version, UP_ABI_VERSION);
+	memcpy(gmem_ptr(&p->vm, UP_LIBOS_BASE, size), libos_image, size);
+}
+
+/* Load PROG; exits 127 if it is missing, 126 if it can't run, as a shell does. */
+static void load_prog(struct proc *p, const char *prog, struct elf_info *ei, char *used)
+{
+	int fd = find_prog(p, prog, used);
+	if (fd < 0) {
+		fprintf(stderr, "uniproc: %s: %s\n", prog, strerror(-fd));
+		exit(fd == -ENOENT || fd == -ENOTDIR ? 127 : 126);
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "uniproc: %s: not a regular file\n", prog);
+		exit(126);
+	}
+	if (path_of_fd(p, fd, p->exe) < 0)
+		snprintf(p->exe, sizeof p->exe, "%s", used);
+	void *data = st.st_size ? mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+	if (st.st_size && data == MAP_FAILED)
+		err(126, "%s", prog);
+	char why[256];
+	if (elf_load(&p->vm, data, st.st_size, ei, why, sizeof why) < 0) {
+		fprintf(stderr, "uniproc: %s: %s\n", prog, why);
+		exit(126);
+	}
+	if (st.st_size)
+		munmap(data, st.st_size);
+	close(fd);
+}
+
+/* Leave room above UP_FD_MAX for the monitor's own descriptors. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < UP_FD_MAX + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		if (rl.rlim_cur < UP_FD_MAX + 64)
+			errx(1, "RLIMIT_NOFILE hard limit %llu is below %d",
+			     (unsigned long long)rl.rlim_max, UP_FD_MAX + 64);
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static struct proc proc;
+	struct proc *p = &proc;
+	uint64_t mem = DEFAULT_MEM;
+	const char *root = "/";
+	int i = 0;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (!strcmp(argv[i], "--mem") && i + 1 < argc) {
+			mem = parse_size(argv[++i]);
+		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
+			root = argv[++i];
+		} else if (!strcmp(argv[i], "--trace")) {
+			p->trace = 1;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(0);
+		} else {
+			fprintf(stderr, "uniproc: unknown option %s\n", argv[i]);
+			usage(2);
+		}
+	}
+	if (i >= argc)
+		usage(2);
+
+	raise_fd_limit();
+	p->log_fd = fcntl(2, F_DUPFD_CLOEXEC, UP_FD_MAX);
+	if (p->log_fd < 0)
+		p->log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	p->name = argv[i];
+	path_init(p, root);
+	vm_create(&p->vm, mem);
+	load_libos(p);
+
+	struct elf_info ei;
+	char used[PATH_MAX];
+	load_prog(p, argv[i], &ei, used);
+	uint64_t rsp = stack_build(p, &ei, used, argv + i, environ);
+	if (!rsp)
+		errx(1, "%s: arguments and environment too large (E2BIG)", argv[i]);
+
+	struct up_boot_info *bi = gmem_ptr(&p->vm, p->libos.boot_info, sizeof *bi);
+	if (!bi)
+		errx(1, "library OS image: bad boot_info address");
+	mode_t mask = umask(0);
+	umask(mask);
+	*bi = (struct up_boot_info){
+		.mem_size = p->vm.mem_size, .entry = ei.entry, .stack = rsp,
+		.brk = ei.end, .mmap_top = p->vm.mem_size - UP_STACK_SIZE - (1ull << 20),
+		.pid = getpid(), .ppid = getppid(), .trace = p->trace,
+		.umask = mask, .uid = getuid(), .euid = geteuid(), .gid = getgid(),
+		.egid = getegid(),
+	};
+	arch_setup(p, p->libos.boot_entry, p->libos.boot_stack);
+	arch_clock(p, bi);
+	vm_run(p);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "run"))
+		return cmd_run(argc - 2, argv + 2);
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		usage(0);
+	if (argc >= 2 && !strcmp(argv[1], "--version")) {
+		printf("uniproc 0.1 (ABI %d)\n", UP_ABI_VERSION);
+		return 0;
+	}
+	usage(2);
+}

@@ -1,0 +1,114 @@
+/*
+ * uniproc monitor internals. One monitor process runs one guest VM with one
+ * vCPU; it is the "kernel" for what the guest cannot do alone.
+ */
+#ifndef MONITOR_H
+#define MONITOR_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../include/uniproc/abi.h"
+
+struct kvm_run;
+
+/* kvm.c: the virtual machine. */
+struct vm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *mem;      /* host mapping of guest memory */
+	uint64_t mem_size; /* bytes, a multiple of 2 MiB */
+};
+
+/* Everything the monitor knows about its process. */
+struct proc {
+	struct vm vm;
+	struct up_libos_header libos; /* copy of the library OS header */
+	int root_fd;                  /* O_PATH handle of --root */
+	char root[PATH_MAX];          /* canonical host path of --root */
+	size_t root_len;
+	char cwd[PATH_MAX];  /* guest path of the working directory */
+	char exe[PATH_MAX];  /* guest path of the program, /proc/self/exe */
+	const char *name;    /* program name for messages */
+	int log_fd;          /* the monitor's own stderr */
+	int trace;           /* --trace */
+};
+
+/* gmem.c: the one way the monitor reaches guest memory. */
+/*
+ * Host pointer for guest range [gpa, gpa + len), or NULL if any of it lies
+ * outside memory the guest may name (below UP_LIBOS_BASE or past the end).
+ */
+void *gmem_ptr(const struct vm *vm, uint64_t gpa, uint64_t len);
+/* Copy the NUL-terminated guest string at gpa into buf; 0 or -errno. */
+int gmem_str(const struct vm *vm, uint64_t gpa, char *buf, size_t size);
+
+/* kvm.c */
+/* Create the VM, its memory (lazily backed) and its vCPU. Exits on error. */
+void vm_create(struct vm *vm, uint64_t mem_size);
+/* Run the vCPU until the guest exits; never returns. */
+void vm_run(struct proc *p) __attribute__((noreturn));
+
+/* x86_64.c: page tables, descriptor tables and registers for the boot. */
+void arch_setup(struct proc *p, uint64_t entry, uint64_t rsp);
+/* Pair one guest TSC reading with the host clocks in *bi. */
+void arch_clock(struct proc *p, struct up_boot_info *bi);
+
+/* elf.c */
+struct elf_info {
+	uint64_t entry;            /* entry point, relocated */
+	uint64_t phdr, phent, phnum; /* program headers as loaded */
+	uint64_t end;              /* end of the highest segment */
+};
+/*
+ * Check and load the ELF file image [data, data + size) into guest memory.
+ * On failure returns -1 with a one-line reason in err.
+ */
+int elf_load(struct vm *vm, const uint8_t *data, size_t size,
+	     struct elf_info *info, char *err, size_t errsize);
+
+/* stack.c */
+/*
+ * Build the initial stack at the top of guest memory as Linux does for a
+ * static binary. Returns the initial RSP, or 0 if the arguments are too big.
+ */
+uint64_t stack_build(struct proc *p, const struct elf_info *ei,
+		     const char *execfn, char *const argv[], char *const envp[]);
+
+/* path.c: the guest's view of the host tree, confined beneath --root. */
+/* Set up root and cwd; exits with a message on error. */
+void path_init(struct proc *p, const char *root);
+/* openat2() of guest path (relative to dirfd) beneath the root. */
+int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode);
+/*
+ * Open the parent directory of path (O_PATH) beneath the root and copy the
+ * last component into last[NAME_MAX + 1]. For creating and removing names.
+ */
+int path_parent(struct proc *p, int dirfd, const char *path, char *last);
+/* Guest path of a host fd into out[PATH_MAX]; -EACCES if outside root. */
+int path_of_fd(struct proc *p, int fd, char *out);
+
+/* hcall.c: hypercall entry from the run loop. */
+void hcall(struct proc *p, unsigned nr, uint32_t gpa);
+/* Report a fatal guest event and die as if killed by sig. */
+void proc_die(struct proc *p, int sig, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 3, 4)));
+
+/* hsys.c: Linux syscalls the monitor serves for the guest. */
+typedef long (*hsys_fn)(struct proc *p, const uint64_t a[6]);
+long hsys(struct proc *p, uint64_t nr, const uint64_t a[6]);
+/* Guest fd argument as a host fd, or -1 if it can't be one. */
+int hsys_fd(uint64_t v);
+/* Host result to syscall result: -errno on failure. */
+long hsys_ret(long r);
+/* Check a new host fd is in the guest range; else close it, -EMFILE. */
+long hsys_newfd(long fd);
+/* One-time warning to the monitor's stderr. */
+void hsys_warn_once(struct proc *p, const char *what, unsigned long code);
+
+/* libos_image.S: the library OS, linked into the monitor. */
+extern const uint8_t libos_image[], libos_image_end[];
+
+#endif

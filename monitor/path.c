@@ -1,0 +1,187 @@
+/*
+ * The guest's file system: the host tree beneath --root. Every guest path is
+ * made absolute (against the guest cwd or a dirfd's path) and resolved by the
+ * host kernel with openat2(RESOLVE_IN_ROOT), so no "..", absolute or relative
+ * symlink, or /proc magic link leaves the root. Per-process /proc entries are
+ * refused: they would expose the monitor itself (/proc/self/mem).
+ */
+#define _GNU_SOURCE
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+static int openat2_(int dirfd, const char *path, struct open_how *how)
+{
+	return syscall(SYS_openat2, dirfd, path, how, sizeof *how);
+}
+
+/* Host path of a host fd, into out[PATH_MAX]. */
+static int host_path_of_fd(int fd, char *out)
+{
+	char link[64];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, out, PATH_MAX - 1);
+	if (n < 0)
+		return -errno;
+	out[n] = 0;
+	return 0;
+}
+
+/* Host path to guest path; -EACCES if it is not beneath the root. */
+static int to_guest(const struct proc *p, const char *host, char *out)
+{
+	if (strncmp(host, p->root, p->root_len) != 0)
+		return -EACCES;
+	const char *rest = host + p->root_len;
+	if (p->root_len == 1) /* root is "/" */
+		rest = host;
+	else if (*rest != 0 && *rest != '/')
+		return -EACCES;
+	snprintf(out, PATH_MAX, "%s", *rest ? rest : "/");
+	return 0;
+}
+
+int path_of_fd(struct proc *p, int fd, char *out)
+{
+	char host[PATH_MAX];
+	int r = host_path_of_fd(fd, host);
+	return r < 0 ? r : to_guest(p, host, out);
+}
+
+void path_init(struct proc *p, const char *root)
+{
+	if (!realpath(root, p->root))
+		err(1, "--root %s", root);
+	p->root_len = strlen(p->root);
+	int fd = open(p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		err(1, "--root %s", root);
+	p->root_fd = fcntl(fd, F_DUPFD_CLOEXEC, UP_FD_MAX);
+	if (p->root_fd < 0)
+		err(1, "path: moving the root fd");
+	close(fd);
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof cwd) || to_guest(p, cwd, p->cwd) < 0) {
+		strcpy(p->cwd, "/");
+		if (fchdir(p->root_fd) < 0)
+			err(1, "path: chdir to root");
+	}
+}
+
+/* Join into out: the guest path of dirfd (or the cwd), then path. */
+static int absolute(struct proc *p, int dirfd, const char *path, char *out)
+{
+	char base[PATH_MAX];
+	if (path[0] == '/') {
+		if (strlen(path) >= PATH_MAX)
+			return -ENAMETOOLONG;
+		strcpy(out, path);
+		return 0;
+	}
+	if (dirfd == AT_FDCWD) {
+		strcpy(base, p->cwd);
+	} else {
+		int fd = hsys_fd((uint64_t)(int64_t)dirfd);
+		if (fd < 0)
+			return -EBADF;
+		int r = path_of_fd(p, fd, base);
+		if (r < 0)
+			return r == -ENOENT ? -EBADF : r;
+	}
+	if (snprintf(out, PATH_MAX, "%s/%s", base, path) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Refuse per-process procfs entries: /proc/<pid>/..., including self. */
+static int proc_check(int fd)
+{
+	struct statfs sf;
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+		return 0;
+	char host[PATH_MAX];
+	if (host_path_of_fd(fd, host) < 0)
+		return -EACCES;
+	for (char *c = strtok(host, "/"); c; c = strtok(NULL, "/"))
+		if (strspn(c, "0123456789") == strlen(c))
+			return -EACCES;
+	return 0;
+}
+
+/* openat2() refuses flags open() ignores: keep the ones Linux defines. */
+static uint64_t open_flags(int flags)
+{
+	unsigned f = (unsigned)flags;
+	if (f & O_PATH)
+		return f & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return f & (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
+		    O_NONBLOCK | O_DSYNC | FASYNC | O_DIRECT | O_LARGEFILE |
+		    O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC |
+		    O_TMPFILE);
+}
+
+static int is_self_exe(const char *abs)
+{
+	return strcmp(abs, "/proc/self/exe") == 0 || strcmp(abs, "/proc/thread-self/exe") == 0;
+}
+
+int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode)
+{
+	char abs[PATH_MAX];
+	if (!path[0])
+		return -ENOENT;
+	int r = absolute(p, dirfd, path, abs);
+	if (r < 0)
+		return r;
+	if (is_self_exe(abs))
+		strcpy(abs, p->exe);
+	struct open_how how = {
+		.flags = open_flags(flags),
+		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode & 07777 : 0,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = openat2_(p->root_fd, abs, &how);
+	if (fd < 0)
+		return -errno;
+	if ((r = proc_check(fd)) < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int path_parent(struct proc *p, int dirfd, const char *path, char *last)
+{
+	char abs[PATH_MAX];
+	if (!path[0])
+		return -ENOENT;
+	int r = absolute(p, dirfd, path, abs);
+	if (r < 0)
+		return r;
+	size_t n = strlen(abs);
+	while (n > 1 && abs[n - 1] == '/') /* "dir/" names dir */
+		abs[--n] = 0;
+	char *slash = strrchr(abs, '/');
+	const char *name = slash + 1;
+	if (strlen(name) > NAME_MAX)
+		return -ENAMETOOLONG;
+	/* "/", "." and ".." name no entry we may create or remove. */
+	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return -EBUSY;
+	strcpy(last, name);
+	if (slash == abs)
+		strcpy(abs, "/");
+	else
+		*slash = 0;
+	return path_open(p, AT_FDCWD, abs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+}

@@ -1,0 +1,210 @@
+/*
+ * x86-64 boot state, built by the monitor so the guest runs no set-up code
+ * in ring 0: identity page tables, GDT, IDT and TSS in the system area, and
+ * registers that start the vCPU at CPL3 in 64-bit mode.
+ */
+#include <cpuid.h>
+#include <err.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "monitor.h"
+
+/* System area layout (guest-physical), all below UP_LIBOS_BASE. */
+#define PML4 0x1000
+#define PDPT 0x2000
+#define PT0 0x3000 /* 4 KiB pages for the first 2 MiB */
+#define GDT 0x4000
+#define IDT 0x5000
+#define TSS 0x6000
+#define PD0 0x10000 /* one page directory per GiB */
+#define HC_PDPT 0x7000 /* the hypercall page, at UP_HC_MMIO_BASE */
+#define HC_PD 0x8000
+#define HC_PT 0x9000
+#define MAX_GIB 64
+
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+#define PTE_U 0x4ull
+#define PTE_PS 0x80ull
+
+#define NVEC 32
+#define IOMAP_BYTES ((UP_HC_PORT_BASE + UP_HC_MAX + 7) / 8)
+#define TSS_LIMIT (0x68 + IOMAP_BYTES)
+
+static uint64_t *sys_u64(struct proc *p, uint64_t gpa)
+{
+	return (uint64_t *)(p->vm.mem + gpa);
+}
+
+/* Identity map all of guest memory; page 0 stays unmapped, CPL0-only below the library OS. */
+static void page_tables(struct proc *p)
+{
+	uint64_t gib = (p->vm.mem_size + (1ull << 30) - 1) >> 30;
+	if (gib > MAX_GIB)
+		errx(1, "x86_64: at most %d GiB of guest memory", MAX_GIB);
+	sys_u64(p, PML4)[0] = PDPT | PTE_P | PTE_W | PTE_U;
+	for (uint64_t g = 0; g < gib; g++) {
+		uint64_t pd = PD0 + g * 0x1000;
+		sys_u64(p, PDPT)[g] = pd | PTE_P | PTE_W | PTE_U;
+		for (uint64_t i = 0; i < 512; i++) {
+			uint64_t a = (g << 30) + (i << 21);
+			if (a < p->vm.mem_size)
+				sys_u64(p, pd)[i] = a | PTE_P | PTE_W | PTE_U | PTE_PS;
+		}
+	}
+	sys_u64(p, PD0)[0] = PT0 | PTE_P | PTE_W | PTE_U;
+	/* The doorbell page: mapped, but with no memory slot behind it. */
+	sys_u64(p, PML4)[UP_HC_MMIO_BASE >> 39] = HC_PDPT | PTE_P | PTE_W | PTE_U;
+	sys_u64(p, HC_PDPT)[0] = HC_PD | PTE_P | PTE_W | PTE_U;
+	sys_u64(p, HC_PD)[0] = HC_PT | PTE_P | PTE_W | PTE_U;
+	sys_u64(p, HC_PT)[0] = UP_HC_MMIO_BASE | PTE_P | PTE_W | PTE_U;
+	for (uint64_t i = 1; i < 512; i++) {
+		uint64_t a = i << 12;
+		sys_u64(p, PT0)[i] = a | PTE_P | PTE_W | (a >= UP_LIBOS_BASE ? PTE_U : 0);
+	}
+}
+
+static void descriptor_tables(struct proc *p)
+{
+	uint64_t *gdt = sys_u64(p, GDT);
+	gdt[UP_SEL_KCODE / 8] = 0x00af9a000000ffffull; /* 64-bit code, DPL0 */
+	gdt[UP_SEL_KDATA / 8] = 0x00cf92000000ffffull;
+	gdt[UP_SEL_UDATA / 8] = 0x00cff2000000ffffull; /* data, DPL3 */
+	gdt[UP_SEL_UCODE / 8] = 0x00affa000000ffffull; /* 64-bit code, DPL3 */
+	uint64_t tss = TSS, lim = TSS_LIMIT;
+	gdt[UP_SEL_TSS / 8] = lim | (tss & 0xffffff) << 16 | 0x89ull << 40 |
+			      ((tss >> 24) & 0xff) << 56;
+	gdt[UP_SEL_TSS / 8 + 1] = tss >> 32;
+
+	/* 64-bit TSS: RSP0 at offset 4; an I/O bitmap that lets CPL3 reach
+	   only the hypercall ports. */
+	uint8_t *t = p->vm.mem + TSS;
+	memcpy(t + 4, &p->libos.exc_stack, 8);
+	uint16_t iomap = 0x68;
+	memcpy(t + 102, &iomap, 2);
+	memset(t + iomap, 0xff, IOMAP_BYTES + 1);
+	for (int port = UP_HC_PORT_BASE; port < UP_HC_PORT_BASE + UP_HC_MAX; port++)
+		t[iomap + port / 8] &= ~(1 << (port % 8));
+
+	/* Interrupt gates to the library OS's CPL0 exception stubs. */
+	uint64_t *idt = sys_u64(p, IDT);
+	for (int v = 0; v < NVEC; v++) {
+		uint64_t off = p->libos.exc_stubs + v * p->libos.exc_stride;
+		idt[2 * v] = (off & 0xffff) | (uint64_t)UP_SEL_KCODE << 16 |
+			     0x8eull << 40 | ((off >> 16) & 0xffff) << 48;
+		idt[2 * v + 1] = off >> 32;
+	}
+}
+
+static void seg(struct kvm_segment *s, uint16_t sel, int code)
+{
+	*s = (struct kvm_segment){
+		.base = 0, .limit = 0xffffffff, .selector = sel,
+		.type = code ? 0xb : 0x3, .present = 1, .dpl = sel & 3,
+		.db = !code, .s = 1, .l = code, .g = 1,
+	};
+}
+
+static void set_msrs(struct proc *p)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[4];
+	} m = {.hdr.nmsrs = 4};
+	m.e[0] = (struct kvm_msr_entry){.index = 0xc0000082, .data = p->libos.syscall_trap}; /* LSTAR */
+	m.e[1] = (struct kvm_msr_entry){.index = 0xc0000081, .data = (uint64_t)UP_SEL_KCODE << 32}; /* STAR */
+	m.e[2] = (struct kvm_msr_entry){.index = 0xc0000084, .data = 0x47700}; /* SFMASK: TF DF IF NT AC IOPL */
+	m.e[3] = (struct kvm_msr_entry){.index = 0xc0000102, .data = 0}; /* KERNEL_GS_BASE */
+	if (ioctl(p->vm.vcpu_fd, KVM_SET_MSRS, &m) != 4)
+		err(1, "x86_64: KVM_SET_MSRS");
+}
+
+static void set_cpuid(struct proc *p)
+{
+	int n = 128;
+	struct kvm_cpuid2 *c = calloc(1, sizeof *c + n * sizeof c->entries[0]);
+	c->nent = n;
+	if (ioctl(p->vm.kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0)
+		err(1, "x86_64: KVM_GET_SUPPORTED_CPUID");
+	if (ioctl(p->vm.vcpu_fd, KVM_SET_CPUID2, c) < 0)
+		err(1, "x86_64: KVM_SET_CPUID2");
+	free(c);
+}
+
+/* Enable in XCR0 the state components the host enables (x87, SSE, AVX, ...). */
+static void set_xcr0(struct proc *p)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	struct kvm_xcrs x = {.nr_xcrs = 1};
+	x.xcrs[0].xcr = 0;
+	x.xcrs[0].value = ((uint64_t)hi << 32 | lo) & ~(1ull << 9); /* no PKRU */
+	if (ioctl(p->vm.vcpu_fd, KVM_SET_XCRS, &x) < 0) {
+		x.xcrs[0].value = 3; /* x87 and SSE */
+		if (ioctl(p->vm.vcpu_fd, KVM_SET_XCRS, &x) < 0)
+			err(1, "x86_64: KVM_SET_XCRS");
+	}
+}
+
+void arch_setup(struct proc *p, uint64_t entry, uint64_t rsp)
+{
+	page_tables(p);
+	descriptor_tables(p);
+	set_cpuid(p);
+
+	struct kvm_sregs s;
+	if (ioctl(p->vm.vcpu_fd, KVM_GET_SREGS, &s) < 0)
+		err(1, "x86_64: KVM_GET_SREGS");
+	s.cr0 = 0x80010033; /* PG WP NE ET MP PE */
+	s.cr3 = PML4;
+	s.cr4 = 0x20 | 0x200 | 0x400 | 0x10000 | 0x40000; /* PAE OSFXSR OSXMMEXCPT FSGSBASE OSXSAVE */
+	s.efer = 0x1 | 0x100 | 0x400 | 0x800;            /* SCE LME LMA NXE */
+	seg(&s.cs, UP_SEL_UCODE, 1);
+	seg(&s.ss, UP_SEL_UDATA, 0);
+	s.ds = s.es = s.fs = s.gs = s.ss;
+	s.tr = (struct kvm_segment){.base = TSS, .limit = TSS_LIMIT, .selector = UP_SEL_TSS,
+				    .type = 0xb, .present = 1};
+	s.ldt = (struct kvm_segment){.type = 2, .present = 1, .unusable = 1};
+	s.gdt.base = GDT;
+	s.gdt.limit = 7 * 8 - 1;
+	s.idt.base = IDT;
+	s.idt.limit = NVEC * 16 - 1;
+	if (ioctl(p->vm.vcpu_fd, KVM_SET_SREGS, &s) < 0)
+		err(1, "x86_64: KVM_SET_SREGS");
+
+	set_msrs(p);
+	set_xcr0(p);
+	struct kvm_fpu fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
+	if (ioctl(p->vm.vcpu_fd, KVM_SET_FPU, &fpu) < 0)
+		err(1, "x86_64: KVM_SET_FPU");
+
+	struct kvm_regs r = {.rip = entry, .rsp = rsp, .rflags = 0x3002}; /* IOPL=3 */
+	if (ioctl(p->vm.vcpu_fd, KVM_SET_REGS, &r) < 0)
+		err(1, "x86_64: KVM_SET_REGS");
+}
+
+static uint64_t ns(clockid_t c)
+{
+	struct timespec t;
+	clock_gettime(c, &t);
+	return t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+void arch_clock(struct proc *p, struct up_boot_info *bi)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[1];
+	} m = {.hdr.nmsrs = 1, .e[0].index = 0x10}; /* IA32_TSC */
+	int khz = ioctl(p->vm.vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	bi->realtime0_ns = ns(CLOCK_REALTIME);
+	bi->monotonic0_ns = ns(CLOCK_MONOTONIC);
+	if (khz <= 0 || ioctl(p->vm.vcpu_fd, KVM_GET_MSRS, &m) != 1)
+		return; /* tsc_khz = 0: the guest asks the host for the time */
+	bi->tsc_khz = khz;
+	bi->tsc0 = m.e[0].data;
+}
