@@ -188,7 +188,7 @@ static int trace_args(char *buf, size_t size, const char *spec,
 static void trace(uint64_t nr, const struct sc_frame *f, const char *spec,
 		  long r, int noreturn)
 {
-	char args[400];
+	char args[400] = "";
 	trace_args(args, sizeof args, spec ? spec : "xxxxxx", f);
 	if (noreturn)
 		logf("[%lu] %s(%s) = ?", boot_info.pid, sys_name(nr), args);

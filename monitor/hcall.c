@@ -82,11 +82,11 @@ static void hc_fault(struct proc *p)
 	int sig = vec[f->vector].sig ? vec[f->vector].sig : SIGSEGV;
 	const char *what = vec[f->vector].what ? vec[f->vector].what : "exception";
 	if (f->vector == 14)
-		proc_die(p, sig, "%s (%s at address 0x%llx, RIP 0x%llx): %s", strsignal(sig),
-			 what, (unsigned long long)s.cr2, (unsigned long long)f->rip,
-			 (f->error & 2) ? "write" : (f->error & 16) ? "execute" : "read");
-	proc_die(p, sig, "%s (%s %llu, RIP 0x%llx, err 0x%llx flags 0x%llx)", strsignal(sig), what,
-		 (unsigned long long)f->vector, (unsigned long long)f->rip, (unsigned long long)f->error, (unsigned long long)f->rflags);
+		proc_die(p, sig, "%s (page fault %s address 0x%llx, RIP 0x%llx)", strsignal(sig),
+			 (f->error & 2) ? "writing" : (f->error & 16) ? "executing" : "reading",
+			 (unsigned long long)s.cr2, (unsigned long long)f->rip);
+	proc_die(p, sig, "%s (%s, vector %llu, RIP 0x%llx)", strsignal(sig), what,
+		 (unsigned long long)f->vector, (unsigned long long)f->rip);
 }
 
 void hcall(struct proc *p, unsigned nr, uint32_t gpa)

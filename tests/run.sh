@@ -1,0 +1,155 @@
+#!/bin/sh
+# Build and run every uniproc test: host unit tests, then differential tests
+# that run each program natively and under uniproc (musl and glibc builds)
+# and compare stdout, stderr and exit status. Ends with "N passed, N failed,
+# N skipped"; exits non-zero if anything failed.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+B=$ROOT/build
+U=$B/uniproc
+T=$B/tests
+PASS=0 FAIL=0 SKIP=0
+FAILED=""
+
+make -s all || exit 1
+mkdir -p "$T/musl" "$T/glibc" "$T/unit"
+WORK=$(mktemp -d /tmp/uniproc-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+pass() { PASS=$((PASS + 1)); echo "PASS $1"; }
+fail() { FAIL=$((FAIL + 1)); FAILED="$FAILED $1"; echo "FAIL $1${2:+: $2}"; }
+skip() { SKIP=$((SKIP + 1)); echo "SKIP $1${2:+: $2}"; }
+
+# Build the test programs with both C libraries (and a static PIE of some).
+for src in tests/prog/*.c; do
+	n=$(basename "$src" .c)
+	[ "$T/musl/$n" -nt "$src" ] || musl-gcc -static -O2 -o "$T/musl/$n" "$src" || exit 1
+	[ "$T/glibc/$n" -nt "$src" ] || gcc -static -O2 -o "$T/glibc/$n" "$src" || exit 1
+done
+# Debian's musl cannot link a working static PIE (it crashes natively too).
+for n in args_env files; do
+	[ "$T/glibc/$n-pie" -nt "tests/prog/$n.c" ] ||
+		gcc -static-pie -fPIE -O2 -o "$T/glibc/$n-pie" "tests/prog/$n.c" || exit 1
+done
+
+# --- host unit tests -------------------------------------------------------
+for src in tests/unit/test_*.c; do
+	n=$(basename "$src" .c)
+	if ! cc -O1 -g -std=gnu11 -Wall -Imonitor -o "$T/unit/$n" "$src" \
+		"$B/monitor/libos_image.o" -lcapstone 2>"$WORK/cc.err"; then
+		fail "unit/$n" "does not build: $(head -3 "$WORK/cc.err")"
+		continue
+	fi
+	if "$T/unit/$n" >"$WORK/unit.out" 2>&1; then
+		pass "unit/$n ($(tail -1 "$WORK/unit.out"))"
+	else
+		fail "unit/$n" "$(tail -5 "$WORK/unit.out")"
+	fi
+done
+
+# --- can this machine run a VM at all? -------------------------------------
+KVM=1
+if [ ! -w /dev/kvm ] || ! "$U" run "$T/musl/tls" >/dev/null 2>"$WORK/kvm.err"; then
+	KVM=0
+	echo "################################################################"
+	echo "## /dev/kvm cannot run a VM here: every KVM test is SKIPPED.  ##"
+	echo "## $(head -1 "$WORK/kvm.err" 2>/dev/null)"
+	echo "################################################################"
+fi
+
+# diff_run NAME STDIN -- PROG ARGS: run natively and under uniproc, compare.
+# Set CMP_STDERR=0 to compare only stdout and status.
+CMP_STDERR=1
+diff_run() {
+	name=$1 input=$2
+	shift 3
+	if [ $KVM = 0 ]; then skip "$name" "no KVM"; return; fi
+	d=$WORK/$name
+	rm -rf "$d" && mkdir -p "$d"
+	(cd "$d" && timeout 120 "$@" <"$input" >n.out 2>n.err; echo $? >n.rc)
+	(cd "$d" && timeout 120 "$U" run "$@" <"$input" >u.out 2>u.err; echo $? >u.rc)
+	why=""
+	cmp -s "$d/n.rc" "$d/u.rc" || why="status $(cat "$d/n.rc") native, $(cat "$d/u.rc") uniproc"
+	cmp -s "$d/n.out" "$d/u.out" || why="$why stdout differs: $(diff "$d/n.out" "$d/u.out" | head -5 | tr '\n' '|')"
+	if [ "$CMP_STDERR" = 1 ] && ! cmp -s "$d/n.err" "$d/u.err"; then
+		why="$why stderr differs: $(diff "$d/n.err" "$d/u.err" | head -5 | tr '\n' '|')"
+	fi
+	if [ -z "$why" ]; then pass "$name"; else fail "$name" "$why"; fi
+}
+
+# expect NAME CMD...: a uniproc-only check; CMD is a shell snippet.
+expect() {
+	name=$1
+	shift
+	if [ $KVM = 0 ]; then skip "$name" "no KVM"; return; fi
+	if out=$(cd "$WORK" && sh -c "$*" 2>&1); then pass "$name"; else fail "$name" "$out"; fi
+}
+
+seq 1 100000 >"$WORK/numbers.txt"
+export UP_TEST_VAR="value with spaces"
+for libc in musl glibc; do
+	P=$T/$libc
+	diff_run $libc/args_env /dev/null -- "$P/args_env" one "two words" "" 7
+	[ $libc = glibc ] && diff_run $libc/args_env-pie /dev/null -- "$P/args_env-pie" x 0
+	diff_run $libc/exit255 /dev/null -- "$P/args_env" 255
+	diff_run $libc/exit256 /dev/null -- "$P/args_env" 256
+	diff_run $libc/malloc /dev/null -- "$P/malloc"
+	diff_run $libc/tls /dev/null -- "$P/tls"
+	diff_run $libc/bigout /dev/null -- "$P/bigout"
+	diff_run $libc/stdin-file "$WORK/numbers.txt" -- "$P/stdin"
+	diff_run $libc/time /dev/null -- "$P/time"
+	diff_run $libc/getpid /dev/null -- "$P/getpid" 1000
+	mkdir -p "$WORK/files-$libc-n" "$WORK/files-$libc-u"
+	if [ $KVM = 1 ]; then
+		(cd "$WORK" && "$P/files" "$WORK/files-$libc-n" >f.n 2>&1; echo "rc=$?" >>f.n)
+		(cd "$WORK" && "$U" run "$P/files" "$WORK/files-$libc-u" >f.u 2>&1; echo "rc=$?" >>f.u)
+		cp "$WORK/f.u" "$WORK/f.p"
+		[ $libc = glibc ] && (cd "$WORK" && "$U" run "$P/files-pie" "$WORK/files-$libc-u" >f.p 2>&1; echo "rc=$?" >>f.p)
+		if cmp -s "$WORK/f.n" "$WORK/f.u" && cmp -s "$WORK/f.n" "$WORK/f.p"; then pass $libc/files
+		else fail $libc/files "$(diff "$WORK/f.n" "$WORK/f.u" | head -8 | tr '\n' '|') pie: $(diff "$WORK/f.n" "$WORK/f.p" | head -4 | tr '\n' '|')"; fi
+	fi
+	CMP_STDERR=0
+	for how in write read ill fpe trap; do
+		diff_run $libc/crash-$how /dev/null -- "$P/crash" $how
+	done
+	CMP_STDERR=1
+	expect $libc/crash-report "'$U' run '$P/crash' write 2>&1 >/dev/null | grep -q 'Segmentation fault (page fault writing address 0x0, RIP 0x'"
+	expect $libc/stdin-pipe "seq 1 5000 | '$P/stdin' > n.txt; seq 1 5000 | '$U' run '$P/stdin' > u.txt; cmp n.txt u.txt"
+	expect $libc/enosys "'$U' run '$P/enosys' > o.txt 2> e.txt; grep -c 'Function not implemented' o.txt | grep -qx 4 && grep -c 'unsupported syscall io_uring_setup' e.txt | grep -qx 1 && grep -c 'unsupported syscall unknown (1000)' e.txt | grep -qx 1"
+	expect $libc/trace "'$U' run --trace '$P/getpid' 3 2>&1 >/dev/null | grep -Eq '^\[[0-9]+\] getpid\(\) = [0-9]+' && '$U' run --trace '$P/getpid' 3 2>&1 >/dev/null | grep -q 'exit_group(0) = ?'"
+	rm -rf "$WORK/jail" && mkdir -p "$WORK/jail/etc" && echo jail-hostname >"$WORK/jail/etc/hostname" && cp "$P/escape" "$WORK/jail/escape"
+	echo SECRET >"$WORK/secret.txt"
+	expect $libc/root-escape "cd '$WORK/jail' && '$U' run --root '$WORK/jail' /escape > esc.txt 2>&1 && ! grep SECRET esc.txt && test \$(grep -c 'ok \\[jail-hostname\\]' esc.txt) = 4 && grep -q 'cwd after chdir(/../..): /\$' esc.txt && grep -q 'exe -> /escape' esc.txt || { cat esc.txt; false; }"
+	expect $libc/proc-self "cd '$WORK/jail' && '$U' run ./escape > esc2.txt 2>&1 && grep -q 'open /proc/self/mem  *-> Permission denied' esc2.txt && grep -q 'open /proc/1/environ  *-> Permission denied' esc2.txt && grep -q 'open /proc/self/root/etc/hostname -> Permission denied' esc2.txt && grep -q '/proc/self/exe -> $WORK/jail/escape' esc2.txt || { cat esc2.txt; false; }"
+done
+
+# --- bad input: clear one-line errors, no crash ----------------------------
+if [ $KVM = 1 ]; then
+	printf 'not an elf at all\n' >"$WORK/garbage"
+	head -c 100 "$T/musl/tls" >"$WORK/truncated"
+	head -c 3000 "$T/musl/tls" >"$WORK/truncated2"
+	cp "$T/musl/tls" "$WORK/arm" && printf '\267\000' | dd of="$WORK/arm" bs=1 seek=18 conv=notrunc 2>/dev/null
+	printf 'int main(void){return 0;}' | cc -x c -o "$WORK/dynamic" -
+	chmod +x "$WORK/garbage" "$WORK/truncated" "$WORK/truncated2" "$WORK/arm"
+	for f in garbage truncated truncated2 arm dynamic missing; do
+		"$U" run "$WORK/$f" >"$WORK/bad.out" 2>&1
+		rc=$?
+		lines=$(wc -l <"$WORK/bad.out")
+		if [ $rc -ge 1 ] && [ $rc -le 127 ] && [ "$lines" = 1 ]; then
+			pass "bad-input/$f ($(cat "$WORK/bad.out"))"
+		else
+			fail "bad-input/$f" "rc=$rc output: $(head -3 "$WORK/bad.out")"
+		fi
+	done
+	expect ctrl-c "timeout --preserve-status -s INT 0.5 '$U' run '$T/musl/stdin' < /dev/zero; test \$? = 130"
+	expect path-lookup "PATH=/nonexistent:$T/musl '$U' run tls | grep -q counter=42"
+	expect mem-option "'$U' run --mem 64M '$T/musl/tls' | grep -q counter=42 && ! '$U' run --mem 1K '$T/musl/tls' 2>/dev/null"
+else
+	skip bad-input "no KVM"
+fi
+
+echo
+[ -n "$FAILED" ] && echo "failed:$FAILED"
+echo "$PASS passed, $FAIL failed, $SKIP skipped"
+[ $FAIL = 0 ]
