@@ -36,7 +36,7 @@ done
 # --- host unit tests -------------------------------------------------------
 for src in tests/unit/test_*.c; do
 	n=$(basename "$src" .c)
-	if ! cc -O1 -g -std=gnu11 -Wall -Imonitor -o "$T/unit/$n" "$src" \
+	if ! cc -O1 -g -std=gnu11 -Wall -fsanitize=address,undefined -Imonitor -o "$T/unit/$n" "$src" \
 		"$B/monitor/libos_image.o" -lcapstone 2>"$WORK/cc.err"; then
 		fail "unit/$n" "does not build: $(head -3 "$WORK/cc.err")"
 		continue
@@ -121,7 +121,7 @@ for libc in musl glibc; do
 	rm -rf "$WORK/jail" && mkdir -p "$WORK/jail/etc" && echo jail-hostname >"$WORK/jail/etc/hostname" && cp "$P/escape" "$WORK/jail/escape"
 	echo SECRET >"$WORK/secret.txt"
 	expect $libc/root-escape "cd '$WORK/jail' && '$U' run --root '$WORK/jail' /escape > esc.txt 2>&1 && ! grep SECRET esc.txt && test \$(grep -c 'ok \\[jail-hostname\\]' esc.txt) = 4 && grep -q 'cwd after chdir(/../..): /\$' esc.txt && grep -q 'exe -> /escape' esc.txt || { cat esc.txt; false; }"
-	expect $libc/proc-self "cd '$WORK/jail' && '$U' run ./escape > esc2.txt 2>&1 && grep -q 'open /proc/self/mem  *-> Permission denied' esc2.txt && grep -q 'open /proc/1/environ  *-> Permission denied' esc2.txt && grep -q 'open /proc/self/root/etc/hostname -> Permission denied' esc2.txt && grep -q '/proc/self/exe -> $WORK/jail/escape' esc2.txt || { cat esc2.txt; false; }"
+	expect $libc/proc-self "cd '$WORK/jail' && '$U' run ./escape > esc2.txt 2>&1 && ! grep '/proc/.* -> ok' esc2.txt && grep -q 'open /proc/1/environ  *-> Permission denied' esc2.txt && grep -q '/proc/self/exe -> $WORK/jail/escape' esc2.txt || { cat esc2.txt; false; }"
 done
 
 # --- bad input: clear one-line errors, no crash ----------------------------
