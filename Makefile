@@ -44,7 +44,7 @@ $(B)/monitor/libos_image.o: monitor/libos_image.S $(B)/guest/libos.bin
 	$(CC) -c -DLIBOS_BIN='"$(B)/guest/libos.bin"' $< -o $@
 
 $(B)/uniproc: $(MONITOR_OBJ)
-	$(CC) $(CFLAGS) $^ -o $@ $(MONITOR_LIBS)
+	$(CC) $(CFLAGS) -static $^ -o $@ $(MONITOR_LIBS)
 
 clean:
 	rm -rf $(B)

@@ -30,3 +30,14 @@ void hc_log(const char *msg, size_t len)
 	struct up_hc_log hc = {(uint64_t)(uintptr_t)msg, len};
 	HC(UP_HC_LOG, &hc);
 }
+
+int hc_memory(uint64_t lo, uint64_t hi, uint64_t *low_top, uint64_t *high_bottom)
+{
+	struct up_hc_memory hc = {lo, hi, 0, 0};
+	HC(UP_HC_MEMORY, &hc);
+	if (!hc.low_top)
+		return -1;
+	*low_top = hc.low_top;
+	*high_bottom = hc.high_bottom;
+	return 0;
+}

@@ -24,6 +24,8 @@ long hc_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 		uint64_t a3, uint64_t a4, uint64_t a5);
 void hc_exit(int status) __attribute__((noreturn));
 void hc_log(const char *msg, size_t len);
+/* Back [lo, hi) with host memory; updates the watermarks. 0 or -1. */
+int hc_memory(uint64_t lo, uint64_t hi, uint64_t *low_top, uint64_t *high_bottom);
 
 /* lib.c: freestanding helpers */
 void *memcpy(void *d, const void *s, size_t n);

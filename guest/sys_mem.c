@@ -35,6 +35,7 @@ static struct extent ext[MAX_EXTENTS]; /* free extents, sorted by address */
 static int next;                      /* number of extents in use */
 static uint64_t area_lo, area_hi;     /* the managed area */
 static uint64_t brk_start, brk_cur;
+static uint64_t low_top, high_bottom; /* backed: [0, low_top), [high_bottom, end) */
 
 void mem_init(void)
 {
@@ -43,6 +44,16 @@ void mem_init(void)
 	area_hi = boot_info.mmap_top;
 	ext[0] = (struct extent){area_lo, area_hi};
 	next = 1;
+	low_top = boot_info.low_top;
+	high_bottom = boot_info.high_bottom;
+}
+
+/* Make sure the host backs [a, b) before the program may touch it. */
+static int back(uint64_t a, uint64_t b)
+{
+	if (b <= low_top || a >= high_bottom)
+		return 0;
+	return hc_memory(a, b, &low_top, &high_bottom) ? -ENOMEM : 0;
 }
 
 /* Is [a, b) entirely free? */
@@ -127,7 +138,7 @@ static uint64_t find_top(uint64_t len)
 
 void mem_release(uint64_t a, uint64_t b)
 {
-	if (b - a < RELEASE_MIN)
+	if (b - a < RELEASE_MIN && (b <= low_top || a >= high_bottom))
 		memset((void *)a, 0, b - a);
 	else
 		hc_syscall(__NR_madvise, a, b - a, MADV_DONTNEED, 0, 0, 0);
@@ -144,7 +155,7 @@ SYSDEF(brk)
 	if (want < brk_start || next_top > area_hi)
 		return brk_cur;
 	if (next_top > cur) {
-		if (!is_free(cur, next_top) || take(cur, next_top))
+		if (!is_free(cur, next_top) || back(cur, next_top) || take(cur, next_top))
 			return brk_cur;
 	} else if (next_top < cur) {
 		mem_release(next_top, cur);
@@ -196,7 +207,7 @@ SYSDEF(mmap)
 		if (!addr)
 			return -ENOMEM;
 	}
-	if (take(addr, addr + len))
+	if (back(addr, addr + len) || take(addr, addr + len))
 		return -ENOMEM;
 	if (!(flags & MAP_ANONYMOUS)) {
 		long r = map_file(addr, len, fd, off);
@@ -234,12 +245,12 @@ SYSDEF(mremap)
 		return old;
 	}
 	if (old + nlen > old && is_free(old + olen, old + nlen) &&
-	    !take(old + olen, old + nlen))
+	    !back(old + olen, old + nlen) && !take(old + olen, old + nlen))
 		return old;
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
 	uint64_t n = find_top(nlen);
-	if (!n || take(n, n + nlen))
+	if (!n || back(n, n + nlen) || take(n, n + nlen))
 		return -ENOMEM;
 	memcpy((void *)n, (void *)old, olen);
 	mem_release(old, old + olen);

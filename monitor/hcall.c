@@ -1,5 +1,7 @@
 /* Hypercalls: the guest's requests to its monitor. */
+#define _GNU_SOURCE
 #include <linux/kvm.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +35,25 @@ void proc_die(struct proc *p, int sig, const char *fmt, ...)
 	_exit(128 + sig);
 }
 
+/* Runs after the monitor has exited: closes the guest's files, then the VM. */
+static int reaper(void *arg)
+{
+	close_range(0, ~0u, 0);
+	return 0;
+}
+
+/*
+ * Tearing down a VM takes ~0.5 ms or more on this host. Our parent should
+ * not wait for it: a task that shares our memory and descriptors (but is not
+ * in our thread group) keeps the VM alive while we exit, then destroys it.
+ */
+void proc_exit(struct proc *p, int status)
+{
+	static char stack[16384] __attribute__((aligned(16)));
+	clone(reaper, stack + sizeof stack, CLONE_VM | CLONE_FILES, NULL);
+	_exit(status);
+}
+
 static void hc_syscall(struct proc *p, uint32_t gpa)
 {
 	struct up_hc_syscall *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
@@ -54,6 +75,7 @@ static void hc_log(struct proc *p, uint32_t gpa)
 }
 
 /* Exceptions at CPL3, reported by the library OS's CPL0 stubs. */
+static void hc_fault(struct proc *p) __attribute__((noreturn));
 static void hc_fault(struct proc *p)
 {
 	static const struct {
@@ -97,13 +119,26 @@ void hcall(struct proc *p, unsigned nr, uint32_t gpa)
 		return;
 	case UP_HC_EXIT: {
 		struct up_hc_exit *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
-		exit(hc ? (int)(hc->status & 0xff) : 1);
+		proc_exit(p, hc ? (int)(hc->status & 0xff) : 1);
 	}
 	case UP_HC_LOG:
 		hc_log(p, gpa);
 		return;
 	case UP_HC_FAULT:
 		hc_fault(p);
+	case UP_HC_MEMORY: {
+		struct up_hc_memory *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
+		if (!hc)
+			break;
+		uint64_t lo = hc->lo, hi = hc->hi;
+		if (lo < UP_USER_BASE || vm_back(&p->vm, lo, hi) < 0)
+			hc->low_top = hc->high_bottom = 0; /* refused */
+		else {
+			hc->low_top = p->vm.low_top;
+			hc->high_bottom = p->vm.high_bottom;
+		}
+		return;
+	}
 	}
 	proc_die(p, SIGSYS, "unknown hypercall %u", nr);
 }

@@ -41,14 +41,8 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem == MAP_FAILED)
 		err(1, "kvm: guest memory of %llu bytes", (unsigned long long)mem_size);
-	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = mem_size,
-		.userspace_addr = (uint64_t)vm->mem,
-	};
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		err(1, "kvm: KVM_SET_USER_MEMORY_REGION");
+	vm->low_top = 0;
+	vm->high_bottom = mem_size;
 
 	vm->vcpu_fd = hide_fd(ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0), "KVM_CREATE_VCPU");
 	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -58,6 +52,61 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 	vm->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
 	if (vm->run == MAP_FAILED)
 		err(1, "kvm: mmap kvm_run");
+}
+
+#define CHUNK (2ull << 20)
+#define MAX_SLOTS 400
+
+static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi)
+{
+	if (vm->nslots == MAX_SLOTS)
+		return -ENOMEM;
+	struct kvm_userspace_memory_region r = {
+		.slot = vm->nslots,
+		.guest_phys_addr = lo,
+		.memory_size = hi - lo,
+		.userspace_addr = (uint64_t)vm->mem + lo,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		err(1, "kvm: KVM_SET_USER_MEMORY_REGION [0x%llx, 0x%llx)",
+		    (unsigned long long)lo, (unsigned long long)hi);
+	vm->nslots++;
+	return 0;
+}
+
+/*
+ * A memory slot costs ~1 us per MiB to create and destroy on this host, so
+ * memory is backed in slots as the guest grows: the low end (program, break)
+ * upward and the high end (stack, mmap) downward, each step at least half of
+ * what that end already has, so the number of slots stays logarithmic.
+ */
+int vm_back(struct vm *vm, uint64_t lo, uint64_t hi)
+{
+	if (lo >= hi || hi > vm->mem_size)
+		return -ENOMEM;
+	if (hi <= vm->low_top || lo >= vm->high_bottom)
+		return 0;
+	lo &= ~(CHUNK - 1);
+	hi = (hi + CHUNK - 1) & ~(CHUNK - 1);
+	uint64_t dlow = lo > vm->low_top ? lo - vm->low_top : 0;
+	uint64_t dhigh = hi < vm->high_bottom ? vm->high_bottom - hi : 0;
+	if (dlow <= dhigh) { /* nearer the low end */
+		uint64_t top = vm->low_top + vm->low_top / 2;
+		top = hi > top ? hi : top;
+		top = top < vm->high_bottom ? top : vm->high_bottom;
+		if (add_slot(vm, vm->low_top, top) < 0)
+			return -ENOMEM;
+		vm->low_top = top;
+	} else {
+		uint64_t have = vm->mem_size - vm->high_bottom;
+		uint64_t bottom = vm->high_bottom - have / 2;
+		bottom = lo < bottom ? lo : bottom;
+		bottom = bottom > vm->low_top ? bottom : vm->low_top;
+		if (add_slot(vm, bottom, vm->high_bottom) < 0)
+			return -ENOMEM;
+		vm->high_bottom = bottom;
+	}
+	return vm_back(vm, lo, hi); /* the range may straddle both ends */
 }
 
 static uint64_t guest_rip(struct proc *p)
@@ -91,7 +140,8 @@ void vm_run(struct proc *p)
 			uint64_t off = run->mmio.phys_addr - UP_HC_MMIO_BASE;
 			if (run->mmio.phys_addr < UP_HC_MMIO_BASE || off % 8 ||
 			    off / 8 >= UP_HC_MAX || !run->mmio.is_write || run->mmio.len != 4)
-				proc_die(p, SIGSEGV, "access to unbacked guest address 0x%llx at RIP 0x%llx",
+				proc_die(p, SIGSEGV, "%s (%s unmapped address 0x%llx, RIP 0x%llx)",
+					 strsignal(SIGSEGV), run->mmio.is_write ? "writing" : "reading",
 					 (unsigned long long)run->mmio.phys_addr,
 					 (unsigned long long)guest_rip(p));
 			uint32_t gpa;

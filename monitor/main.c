@@ -180,6 +180,12 @@ static int cmd_run(int argc, char **argv)
 		.umask = mask, .uid = getuid(), .euid = geteuid(), .gid = getgid(),
 		.egid = getegid(),
 	};
+	/* Back the system area, library OS, program and stack up front. */
+	if (vm_back(&p->vm, 0, ei.end + (4ull << 20)) < 0 ||
+	    vm_back(&p->vm, bi->mmap_top - (1ull << 20), p->vm.mem_size) < 0)
+		errx(1, "cannot back guest memory");
+	bi->low_top = p->vm.low_top;
+	bi->high_bottom = p->vm.high_bottom;
 	arch_setup(p, p->libos.boot_entry, p->libos.boot_stack);
 	arch_clock(p, bi);
 	vm_run(p);

@@ -20,6 +20,9 @@ struct vm {
 	size_t run_size;
 	uint8_t *mem;      /* host mapping of guest memory */
 	uint64_t mem_size; /* bytes, a multiple of 2 MiB */
+	/* Backed by memory slots: [0, low_top) and [high_bottom, mem_size). */
+	uint64_t low_top, high_bottom;
+	int nslots;
 };
 
 /* Everything the monitor knows about its process. */
@@ -48,6 +51,11 @@ int gmem_str(const struct vm *vm, uint64_t gpa, char *buf, size_t size);
 /* kvm.c */
 /* Create the VM, its memory (lazily backed) and its vCPU. Exits on error. */
 void vm_create(struct vm *vm, uint64_t mem_size);
+/*
+ * Make guest range [lo, hi) usable by the guest, growing one of the two
+ * backed ends geometrically. Returns 0, or -ENOMEM if out of range or slots.
+ */
+int vm_back(struct vm *vm, uint64_t lo, uint64_t hi);
 /* Run the vCPU until the guest exits; never returns. */
 void vm_run(struct proc *p) __attribute__((noreturn));
 
@@ -92,6 +100,8 @@ int path_of_fd(struct proc *p, int fd, char *out);
 
 /* hcall.c: hypercall entry from the run loop. */
 void hcall(struct proc *p, unsigned nr, uint32_t gpa);
+/* The process exits with status; the VM is destroyed after our parent sees it. */
+void proc_exit(struct proc *p, int status) __attribute__((noreturn));
 /* Report a fatal guest event and die as if killed by sig. */
 void proc_die(struct proc *p, int sig, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));

@@ -12,6 +12,7 @@ T=$B/tests
 PASS=0 FAIL=0 SKIP=0
 FAILED=""
 
+sh scripts/deps.sh || exit 1
 make -s all || exit 1
 mkdir -p "$T/musl" "$T/glibc" "$T/unit"
 WORK=$(mktemp -d /tmp/uniproc-test.XXXXXX)

@@ -44,7 +44,8 @@ enum up_hc_nr {
 	UP_HC_SYSCALL = 0, /* struct up_hc_syscall: a Linux syscall the host serves */
 	UP_HC_EXIT = 1,    /* struct up_hc_exit: the process ends */
 	UP_HC_LOG = 2,     /* struct up_hc_log: a line for the monitor's stderr */
-	UP_HC_FAULT = UP_HC_FAULT_NR,   /* from the CPL0 exception stubs; no struct, see below */
+	UP_HC_FAULT = UP_HC_FAULT_NR, /* from the CPL0 exception stubs; no struct, see below */
+	UP_HC_MEMORY = 4,  /* struct up_hc_memory: back guest memory with host memory */
 	UP_HC_MAX
 };
 
@@ -65,6 +66,17 @@ struct up_hc_exit {
 struct up_hc_log {
 	uint64_t msg; /* IN: guest address of the text */
 	uint64_t len; /* IN */
+};
+
+/*
+ * UP_HC_MEMORY: guest memory is backed lazily, from both ends: [0, low_top)
+ * and [high_bottom, mem_size). Anything else exits as an access to unbacked
+ * memory. The library OS asks for [lo, hi) before handing it out; the
+ * monitor may back more and reports the new watermarks.
+ */
+struct up_hc_memory {
+	uint64_t lo, hi;                /* IN */
+	uint64_t low_top, high_bottom; /* OUT */
 };
 
 /*
@@ -92,6 +104,7 @@ struct up_boot_info {
 	uint64_t umask;        /* initial umask */
 	uint64_t uid, euid;    /* credentials */
 	uint64_t gid, egid;
+	uint64_t low_top, high_bottom; /* backed memory, see up_hc_memory */
 };
 
 /* At offset 0 of the library OS image, linked at UP_LIBOS_BASE. */
@@ -111,7 +124,7 @@ struct up_libos_header {
 
 _Static_assert(sizeof(struct up_hc_syscall) == 64, "up_hc_syscall layout");
 _Static_assert(sizeof(struct up_fault_frame) == 56, "up_fault_frame layout");
-_Static_assert(sizeof(struct up_boot_info) == 18 * 8, "up_boot_info layout");
+_Static_assert(sizeof(struct up_boot_info) == 20 * 8, "up_boot_info layout");
 _Static_assert(sizeof(struct up_libos_header) == 11 * 8, "libos header layout");
 
 #endif /* __ASSEMBLY__ */

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Build uniproc and run a short demo: the same static programs natively and
+# as KVM unikernels.
+set -e
+cd "$(dirname "$0")/.."
+sh scripts/deps.sh
+make -s
+D=$(mktemp -d /tmp/uniproc-demo.XXXXXX)
+trap 'rm -rf "$D"' EXIT
+cat >"$D/hello.c" <<'C'
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	printf("hello from pid %d, argv[1]=%s, HOME=%s\n", getpid(), argc > 1 ? argv[1] : "-",
+	       getenv("HOME") ? getenv("HOME") : "-");
+	return 7;
+}
+C
+sed -i '1i #include <stdlib.h>' "$D/hello.c"
+musl-gcc -static -O2 "$D/hello.c" -o "$D/hello-musl"
+gcc -static -O2 "$D/hello.c" -o "$D/hello-glibc"
+for p in hello-musl hello-glibc; do
+	echo "== native:  $p"
+	"$D/$p" demo || echo "   exit status $?"
+	echo "== uniproc: $p"
+	build/uniproc run "$D/$p" demo || echo "   exit status $?"
+done
+echo "== uniproc run --trace (first lines)"
+build/uniproc run --trace "$D/hello-musl" 2>&1 >/dev/null | head -6
+echo "== a NULL-pointer write in the guest"
+printf 'int main(void){*(volatile int*)0=1;return 0;}' >"$D/crash.c"
+musl-gcc -static -O2 "$D/crash.c" -o "$D/crash"
+build/uniproc run "$D/crash" || echo "   exit status $?"

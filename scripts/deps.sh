@@ -1,0 +1,15 @@
+#!/bin/sh
+# Install the Debian packages uniproc needs to build and test, if missing.
+set -e
+PKGS="gcc make binutils musl-tools libcapstone-dev coreutils"
+missing=""
+for p in $PKGS; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "uniproc: installing$missing"
+	SUDO=""
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
