@@ -24,6 +24,8 @@ for libc in musl glibc; do
 done
 for libc in musl glibc; do
 	n=$($B/getpid-$libc 200000)
-	u=$($U run $B/getpid-$libc 20000)
-	printf "%-30s %8s ns %8s ns  %s\n" "getpid ($libc)" "$n" "$u" "$(ratio $u $n)"
+	u=$($U run $B/getpid-$libc 200000)
+	t=$($U run --no-rewrite $B/getpid-$libc 5000)
+	printf "%-30s %8s ns %8s ns  %s\n" "getpid, rewritten ($libc)" "$n" "$u" "$(ratio $u $n)"
+	printf "%-30s %8s ns %8s ns  %s\n" "getpid, trap ($libc)" "$n" "$t" "$(ratio $t $n)"
 done

@@ -7,13 +7,14 @@
 #include "../include/uniproc/abi.h"
 
 #define STACK_SIZE 65536
+#define STUB_POOL_SIZE (256 << 10)
 
 	.section .header, "a"
 	.globl libos_header
 libos_header:
 	.quad UP_LIBOS_MAGIC, UP_ABI_VERSION, _image_end, boot_entry
 	.quad libos_stack_top, boot_info, syscall_trap, exc_stubs, 16
-	.quad exc_stack_top, syscall_call
+	.quad exc_stack_top, syscall_call, stub_pool, STUB_POOL_SIZE
 
 	.data
 	.align 16
@@ -26,6 +27,9 @@ saved_user_rsp:
 	.quad 0
 
 	.bss
+	.align 4096
+stub_pool:
+	.space STUB_POOL_SIZE
 	.align 16
 	.globl libos_stack
 libos_stack:
@@ -59,7 +63,7 @@ syscall_entry:
 	push %rax
 	mov %rsp, %rdi
 	sub $8, %rsp
-	call libos_syscall
+	call libos_syscall_trap
 	add $16, %rsp
 	pop %rdi
 	pop %rsi

@@ -41,3 +41,10 @@ int hc_memory(uint64_t lo, uint64_t hi, uint64_t *low_top, uint64_t *high_bottom
 	*high_bottom = hc.high_bottom;
 	return 0;
 }
+
+uint64_t hc_patch(uint64_t site, uint64_t rax)
+{
+	struct up_hc_patch hc = {site, rax, 0, 0};
+	HC(UP_HC_PATCH, &hc);
+	return hc.ret == 0 ? hc.resume : 0;
+}

@@ -24,6 +24,9 @@ long hc_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 		uint64_t a3, uint64_t a4, uint64_t a5);
 void hc_exit(int status) __attribute__((noreturn));
 void hc_log(const char *msg, size_t len);
+/* Ask the monitor to rewrite the syscall instruction at site; returns
+   where the trapped syscall must now return, or 0 if not rewritten. */
+uint64_t hc_patch(uint64_t site, uint64_t rax);
 /* Back [lo, hi) with host memory; updates the watermarks. 0 or -1. */
 int hc_memory(uint64_t lo, uint64_t hi, uint64_t *low_top, uint64_t *high_bottom);
 

@@ -126,6 +126,17 @@ void hcall(struct proc *p, unsigned nr, uint32_t gpa)
 		return;
 	case UP_HC_FAULT:
 		hc_fault(p);
+	case UP_HC_PATCH: {
+		struct up_hc_patch *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
+		if (!hc)
+			break;
+		hc->ret = rewrite_site(p, hc->site, hc->rax, &hc->resume);
+		if (p->trace)
+			dprintf(p->log_fd, "[%d] uniproc: syscall at 0x%llx %s\n", getpid(),
+				(unsigned long long)hc->site,
+				hc->ret ? "keeps trapping" : "rewritten into a call");
+		return;
+	}
 	case UP_HC_MEMORY: {
 		struct up_hc_memory *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
 		if (!hc)

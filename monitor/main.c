@@ -20,11 +20,12 @@ extern char **environ;
 static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: uniproc run [--mem SIZE] [--root DIR] [--trace] [--] PROG [ARGS...]\n"
+		"usage: uniproc run [--mem SIZE] [--root DIR] [--trace] [--no-rewrite] [--] PROG [ARGS...]\n"
 		"  Run the static x86-64 Linux program PROG in its own KVM unikernel.\n"
 		"  --mem SIZE  guest memory, e.g. 512M or 4G (default 1G; lazily allocated)\n"
 		"  --root DIR  the guest sees the host tree beneath DIR as / (default /)\n"
-		"  --trace     print each syscall on stderr\n");
+		"  --trace     print each syscall on stderr\n"
+		"  --no-rewrite  never patch syscall instructions (every syscall traps)\n");
 	exit(status);
 }
 
@@ -132,6 +133,7 @@ static int cmd_run(int argc, char **argv)
 	uint64_t mem = DEFAULT_MEM;
 	const char *root = "/";
 	int i = 0;
+	p->rewrite = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
@@ -142,6 +144,8 @@ static int cmd_run(int argc, char **argv)
 			root = argv[++i];
 		} else if (!strcmp(argv[i], "--trace")) {
 			p->trace = 1;
+		} else if (!strcmp(argv[i], "--no-rewrite")) {
+			p->rewrite = 0;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(0);
 		} else {
@@ -178,7 +182,7 @@ static int cmd_run(int argc, char **argv)
 		.brk = ei.end, .mmap_top = p->vm.mem_size - UP_STACK_SIZE - (1ull << 20),
 		.pid = getpid(), .ppid = getppid(), .trace = p->trace,
 		.umask = mask, .uid = getuid(), .euid = geteuid(), .gid = getgid(),
-		.egid = getegid(),
+		.egid = getegid(), .rewrite = p->rewrite,
 	};
 	/* Back the system area, library OS, program and stack up front. */
 	if (vm_back(&p->vm, 0, ei.end + (4ull << 20)) < 0 ||

@@ -37,6 +37,8 @@ struct proc {
 	const char *name;    /* program name for messages */
 	int log_fd;          /* the monitor's own stderr */
 	int trace;           /* --trace */
+	int rewrite;         /* patch hot syscall sites (not --no-rewrite) */
+	uint64_t stub_used;  /* bytes of the library OS stub pool in use */
 };
 
 /* gmem.c: the one way the monitor reaches guest memory. */
@@ -105,6 +107,12 @@ void proc_exit(struct proc *p, int status) __attribute__((noreturn));
 /* Report a fatal guest event and die as if killed by sig. */
 void proc_die(struct proc *p, int sig, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));
+
+/*
+ * rewrite.c: turn the syscall instruction at site into a call; 0 or -errno.
+ * On success *resume is where the syscall trapping now must return.
+ */
+int rewrite_site(struct proc *p, uint64_t site, uint64_t rax, uint64_t *resume);
 
 /* hsys.c: Linux syscalls the monitor serves for the guest. */
 typedef long (*hsys_fn)(struct proc *p, const uint64_t a[6]);

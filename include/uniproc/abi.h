@@ -46,6 +46,7 @@ enum up_hc_nr {
 	UP_HC_LOG = 2,     /* struct up_hc_log: a line for the monitor's stderr */
 	UP_HC_FAULT = UP_HC_FAULT_NR, /* from the CPL0 exception stubs; no struct, see below */
 	UP_HC_MEMORY = 4,  /* struct up_hc_memory: back guest memory with host memory */
+	UP_HC_PATCH = 5,   /* struct up_hc_patch: rewrite a hot syscall site */
 	UP_HC_MAX
 };
 
@@ -80,6 +81,18 @@ struct up_hc_memory {
 };
 
 /*
+ * UP_HC_PATCH: the `syscall` instruction at `site` trapped more than once.
+ * The monitor may rewrite it (and neighbouring instructions) into a jump to
+ * a stub in the library OS's stub pool that calls syscall_call.
+ */
+struct up_hc_patch {
+	uint64_t site; /* IN: address of the 0f 05 bytes */
+	uint64_t rax;  /* IN: the syscall number it was just seen with */
+	int64_t ret;   /* OUT: 0 if patched, else -errno (left to trap) */
+	uint64_t resume; /* OUT: where the trapped syscall must return instead */
+};
+
+/*
  * UP_HC_FAULT: a CPL0 exception stub reports an exception taken at CPL3.
  * At the exit, RSP points at struct up_fault_frame.
  */
@@ -105,6 +118,7 @@ struct up_boot_info {
 	uint64_t uid, euid;    /* credentials */
 	uint64_t gid, egid;
 	uint64_t low_top, high_bottom; /* backed memory, see up_hc_memory */
+	uint64_t rewrite;              /* 1: patch hot syscall sites */
 };
 
 /* At offset 0 of the library OS image, linked at UP_LIBOS_BASE. */
@@ -120,12 +134,14 @@ struct up_libos_header {
 	uint64_t exc_stride;   /* ... this many bytes apart */
 	uint64_t exc_stack;    /* CPL0 stack top for exceptions (TSS.RSP0) */
 	uint64_t syscall_call; /* CPL3 entry for rewritten syscall sites */
+	uint64_t stub_pool;    /* space for the rewriter's stubs ... */
+	uint64_t stub_pool_size; /* ... of this many bytes */
 };
 
 _Static_assert(sizeof(struct up_hc_syscall) == 64, "up_hc_syscall layout");
 _Static_assert(sizeof(struct up_fault_frame) == 56, "up_fault_frame layout");
-_Static_assert(sizeof(struct up_boot_info) == 20 * 8, "up_boot_info layout");
-_Static_assert(sizeof(struct up_libos_header) == 11 * 8, "libos header layout");
+_Static_assert(sizeof(struct up_boot_info) == 21 * 8, "up_boot_info layout");
+_Static_assert(sizeof(struct up_libos_header) == 13 * 8, "libos header layout");
 
 #endif /* __ASSEMBLY__ */
 #endif
