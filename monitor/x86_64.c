@@ -170,7 +170,7 @@ void arch_setup(struct proc *p, uint64_t entry, uint64_t rsp)
 				    .type = 0xb, .present = 1};
 	s.ldt = (struct kvm_segment){.type = 2, .present = 1, .unusable = 1};
 	s.gdt.base = GDT;
-	s.gdt.limit = 7 * 8 - 1;
+	s.gdt.limit = 10 * 8 - 1;
 	s.idt.base = IDT;
 	s.idt.limit = NVEC * 16 - 1;
 	if (ioctl(p->vm.vcpu_fd, KVM_SET_SREGS, &s) < 0)

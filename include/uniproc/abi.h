@@ -31,9 +31,9 @@
 /* Selectors of the GDT the monitor builds. */
 #define UP_SEL_KCODE 0x08
 #define UP_SEL_KDATA 0x10
-#define UP_SEL_UDATA 0x1b /* 0x18 | RPL 3 */
-#define UP_SEL_UCODE 0x23 /* 0x20 | RPL 3 */
-#define UP_SEL_TSS 0x28
+#define UP_SEL_UDATA 0x2b /* Linux's user selectors: this host's KVM (PVM) */
+#define UP_SEL_UCODE 0x33 /* switches to CPL0 directly only for these (3x faster) */
+#define UP_SEL_TSS 0x40
 
 #define UP_HC_PORT_BASE 0x7700
 #define UP_HC_MMIO_BASE 0x8000000000 /* 512 GiB, past any guest memory */
