@@ -25,6 +25,9 @@ trap_iret_frame:
 	.globl saved_user_rsp
 saved_user_rsp:
 	.quad 0
+	.globl via_call
+via_call:		/* 1 while serving a rewritten site, 0 for a trap */
+	.quad 0
 
 	.bss
 	.align 4096
@@ -52,6 +55,7 @@ syscall_trap:
  * returns to RCX with RFLAGS = R11 and the user's RSP.
  */
 syscall_entry:
+	movq $0, via_call(%rip)
 	push %r11
 	push %rcx
 	push %r9
@@ -86,6 +90,7 @@ syscall_entry:
 	.globl syscall_call
 syscall_call:
 	mov %rsp, saved_user_rsp(%rip)
+	movq $1, via_call(%rip)
 	lea libos_stack_top(%rip), %rsp
 	pushfq
 	push %r11

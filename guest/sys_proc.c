@@ -6,7 +6,7 @@
 
 SYSDEF(getpid) { return boot_info.pid; }
 SYSDEF(gettid) { return boot_info.pid; }
-SYSDEF(getppid) { return boot_info.ppid; }
+SYSDEF(getppid) { return hc_syscall(__NR_getppid, 0, 0, 0, 0, 0, 0); } /* orphans move */
 SYSDEF(getuid) { return boot_info.uid; }
 SYSDEF(geteuid) { return boot_info.euid; }
 SYSDEF(getgid) { return boot_info.gid; }
@@ -176,3 +176,66 @@ SYSDEF(prlimit64)
 
 SYSDEF(getrlimit) { return sys_prlimit64(0, a0, 0, a1, 0, 0); }
 SYSDEF(setrlimit) { return sys_prlimit64(0, a0, a1, 0, 0, 0); }
+
+#define CSIGNAL 0xff
+#define SIGCHLD 17
+#define CLONE_VM 0x100
+#define CLONE_VFORK 0x4000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_CHILD_SETTID 0x1000000
+
+extern uint64_t saved_user_rsp, via_call;
+
+/* In a child given its own stack: return to the program on that stack. */
+static void switch_user_stack(uint64_t sp)
+{
+	if (!via_call) {
+		saved_user_rsp = sp;
+		return;
+	}
+	/* A rewritten site's stub expects its return address at the saved RSP
+	   and then pops the red zone: rebuild that on the new stack. */
+	uint64_t ret = *(uint64_t *)saved_user_rsp;
+	saved_user_rsp = sp - 128 - 8;
+	*(uint64_t *)saved_user_rsp = ret;
+}
+
+/*
+ * Every flavour of fork is a new VM cloned from this one (monitor/hsys_proc.c).
+ * vfork and CLONE_VM|CLONE_VFORK are served as a fork whose parent waits for
+ * the child to exec or exit: the child gets a copy, not a share, of memory.
+ */
+static long do_fork(int vfork, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t ctid)
+{
+	long pid = hc_syscall(__NR_fork, vfork, 0, 0, 0, 0, 0);
+	if (pid > 0 && (flags & CLONE_PARENT_SETTID) && user_ok(ptid, 4))
+		*(int *)ptid = (int)pid;
+	if (pid != 0)
+		return pid;
+	if ((flags & CLONE_CHILD_SETTID) && user_ok(ctid, 4))
+		*(int *)ctid = (int)boot_info.pid;
+	if (sp)
+		switch_user_stack(sp);
+	return 0;
+}
+
+SYSDEF(fork) { return do_fork(0, 0, 0, 0, 0); }
+SYSDEF(vfork) { return do_fork(1, 0, 0, 0, 0); }
+
+SYSDEF(clone)
+{
+	uint64_t ok = CSIGNAL | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |
+		      CLONE_CHILD_CLEARTID | CLONE_VM | CLONE_VFORK;
+	uint64_t sig = a0 & CSIGNAL;
+	if ((a0 & ~ok) || ((a0 & CLONE_VM) && !(a0 & CLONE_VFORK)) ||
+	    (sig != SIGCHLD && sig != 0)) {
+		static int warned;
+		if (!warned++)
+			logf("uniproc: warning: clone flags 0x%lx (threads) are not supported", a0);
+		return -ENOSYS;
+	}
+	return do_fork((a0 & CLONE_VFORK) != 0, a0, a1, a2, a3);
+}
+
+SYSDEF(clone3) { return -ENOSYS; } /* libc falls back to clone */

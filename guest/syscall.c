@@ -17,7 +17,8 @@ SYS(getpid); SYS(getppid); SYS(gettid); SYS(getuid); SYS(geteuid);
 SYS(getgid); SYS(getegid); SYS(exit); SYS(exit_group); SYS(arch_prctl);
 SYS(set_tid_address); SYS(set_robust_list); SYS(rseq); SYS(sched_yield);
 SYS(sched_getaffinity); SYS(rt_sigaction); SYS(rt_sigprocmask);
-SYS(prlimit64); SYS(getrlimit); SYS(setrlimit);
+SYS(prlimit64); SYS(getrlimit); SYS(setrlimit); SYS(fork); SYS(vfork);
+SYS(clone); SYS(clone3);
 
 struct sys_entry {
 	sys_fn fn;
@@ -118,6 +119,15 @@ static const struct sys_entry table[] = {
 	[__NR_rt_sigprocmask] = L(rt_sigprocmask, "dppd"),
 	[__NR_prlimit64] = L(prlimit64, "ddpp"),
 	[__NR_getrlimit] = L(getrlimit, "dp"),
+	[__NR_fork] = L(fork, ""),
+	[__NR_vfork] = L(vfork, ""),
+	[__NR_clone] = L(clone, "xpppp"),
+	[__NR_clone3] = L(clone3, "pd"),
+	[__NR_wait4] = H("dpxp"),
+	[__NR_waitid] = H("ddpxp"),
+	[__NR_kill] = H("dd"),
+	[__NR_tkill] = H("dd"),
+	[__NR_tgkill] = H("ddd"),
 	[__NR_setrlimit] = L(setrlimit, "dp"),
 };
 #define NTABLE (sizeof table / sizeof table[0])

@@ -22,6 +22,7 @@ void proc_die(struct proc *p, int sig, const char *fmt, ...)
 	va_end(ap);
 	dprintf(p->log_fd, "uniproc: %s: %s\n", p->name, msg);
 
+	tree_leave();
 	/* Die of the signal itself, without a core file, so our parent sees
 	   what it would see for a native process. */
 	struct rlimit no_core = {0, 0};
@@ -50,6 +51,7 @@ static int reaper(void *arg)
 void proc_exit(struct proc *p, int status)
 {
 	static char stack[16384] __attribute__((aligned(16)));
+	tree_leave();
 	clone(reaper, stack + sizeof stack, CLONE_VM | CLONE_FILES, NULL);
 	_exit(status);
 }

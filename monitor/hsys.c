@@ -61,6 +61,14 @@ static const hsys_fn table[] = {
 	[SYS_rt_sigaction] = hsys_rt_sigaction,
 	[SYS_madvise] = hsys_madvise,
 	[SYS_prlimit64] = hsys_prlimit64,
+	/* hsys_proc.c: processes */
+	[SYS_fork] = hsys_fork,
+	[SYS_wait4] = hsys_wait4,
+	[SYS_waitid] = hsys_waitid,
+	[SYS_kill] = hsys_kill,
+	[SYS_tkill] = hsys_tkill,
+	[SYS_tgkill] = hsys_tgkill,
+	[SYS_getppid] = hsys_getppid,
 };
 
 long hsys(struct proc *p, uint64_t nr, const uint64_t a[6])

@@ -39,5 +39,8 @@ HSYS(umask); HSYS(nanosleep); HSYS(clock_nanosleep); HSYS(clock_gettime);
 HSYS(clock_getres); HSYS(gettimeofday); HSYS(time); HSYS(sysinfo);
 HSYS(getrandom); HSYS(uname); HSYS(rt_sigaction); HSYS(madvise);
 HSYS(prlimit64);
+/* hsys_proc.c */
+HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill);
+HSYS(getppid);
 
 #endif

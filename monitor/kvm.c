@@ -24,6 +24,18 @@ static int hide_fd(int fd, const char *what)
 	return hi;
 }
 
+static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi);
+
+/* A VM and its vCPU, without memory. */
+static void vm_new(struct vm *vm)
+{
+	vm->vm_fd = hide_fd(ioctl(vm->kvm_fd, KVM_CREATE_VM, 0), "KVM_CREATE_VM");
+	vm->vcpu_fd = hide_fd(ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0), "KVM_CREATE_VCPU");
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED)
+		err(1, "kvm: mmap kvm_run");
+}
+
 void vm_create(struct vm *vm, uint64_t mem_size)
 {
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -33,7 +45,11 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 	int v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (v != KVM_API_VERSION)
 		errx(1, "kvm: API version %d, want %d", v, KVM_API_VERSION);
-	vm->vm_fd = hide_fd(ioctl(vm->kvm_fd, KVM_CREATE_VM, 0), "KVM_CREATE_VM");
+	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size <= 0)
+		err(1, "kvm: KVM_GET_VCPU_MMAP_SIZE");
+	vm->run_size = size;
+	vm_new(vm);
 
 	/* Private anonymous memory: lazily backed, copy-on-write across fork. */
 	vm->mem_size = mem_size;
@@ -43,19 +59,25 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 		err(1, "kvm: guest memory of %llu bytes", (unsigned long long)mem_size);
 	vm->low_top = 0;
 	vm->high_bottom = mem_size;
+}
 
-	vm->vcpu_fd = hide_fd(ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0), "KVM_CREATE_VCPU");
-	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (size <= 0)
-		err(1, "kvm: KVM_GET_VCPU_MMAP_SIZE");
-	vm->run_size = size;
-	vm->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
-	if (vm->run == MAP_FAILED)
-		err(1, "kvm: mmap kvm_run");
+/*
+ * In a forked monitor: the inherited VM belongs to the parent's address
+ * space, so make a new one over our (copy-on-write) copy of guest memory.
+ */
+void vm_recreate(struct vm *vm)
+{
+	munmap(vm->run, vm->run_size);
+	close(vm->vcpu_fd);
+	close(vm->vm_fd);
+	vm_new(vm);
+	int n = vm->nslots;
+	vm->nslots = 0;
+	for (int i = 0; i < n; i++)
+		add_slot(vm, vm->slots[i][0], vm->slots[i][1]);
 }
 
 #define CHUNK (2ull << 20)
-#define MAX_SLOTS 400
 
 static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi)
 {
@@ -70,6 +92,8 @@ static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi)
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
 		err(1, "kvm: KVM_SET_USER_MEMORY_REGION [0x%llx, 0x%llx)",
 		    (unsigned long long)lo, (unsigned long long)hi);
+	vm->slots[vm->nslots][0] = lo;
+	vm->slots[vm->nslots][1] = hi;
 	vm->nslots++;
 	return 0;
 }
@@ -119,8 +143,8 @@ static uint64_t guest_rip(struct proc *p)
 
 void vm_run(struct proc *p)
 {
-	struct kvm_run *run = p->vm.run;
 	for (;;) {
+		struct kvm_run *run = p->vm.run; /* a fork makes a new one */
 		if (ioctl(p->vm.vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

@@ -14,16 +14,18 @@
 #include "monitor.h"
 
 #define DEFAULT_MEM (1ull << 30)
+#define DEFAULT_MAX_PROCS 512
 
 extern char **environ;
 
 static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: uniproc run [--mem SIZE] [--root DIR] [--trace] [--no-rewrite] [--] PROG [ARGS...]\n"
+		"usage: uniproc run [--mem SIZE] [--root DIR] [--max-procs N] [--trace] [--no-rewrite] [--] PROG [ARGS...]\n"
 		"  Run the static x86-64 Linux program PROG in its own KVM unikernel.\n"
 		"  --mem SIZE  guest memory, e.g. 512M or 4G (default 1G; lazily allocated)\n"
 		"  --root DIR  the guest sees the host tree beneath DIR as / (default /)\n"
+		"  --max-procs N  at most N processes in the tree (default 512); fork fails with EAGAIN\n"
 		"  --trace     print each syscall on stderr\n"
 		"  --no-rewrite  never patch syscall instructions (every syscall traps)\n");
 	exit(status);
@@ -132,8 +134,9 @@ static int cmd_run(int argc, char **argv)
 	struct proc *p = &proc;
 	uint64_t mem = DEFAULT_MEM;
 	const char *root = "/";
-	int i = 0;
+	int i = 0, max_procs = DEFAULT_MAX_PROCS;
 	p->rewrite = 1;
+	p->vfork_fd = -1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
@@ -144,6 +147,10 @@ static int cmd_run(int argc, char **argv)
 			root = argv[++i];
 		} else if (!strcmp(argv[i], "--trace")) {
 			p->trace = 1;
+		} else if (!strcmp(argv[i], "--max-procs") && i + 1 < argc) {
+			max_procs = atoi(argv[++i]);
+			if (max_procs < 1 || max_procs > 1 << 20)
+				errx(2, "--max-procs %s: want 1 to %d", argv[i], 1 << 20);
 		} else if (!strcmp(argv[i], "--no-rewrite")) {
 			p->rewrite = 0;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -157,6 +164,12 @@ static int cmd_run(int argc, char **argv)
 		usage(2);
 
 	raise_fd_limit();
+	/* A monitor never dumps core: it would hold guest memory. */
+	struct rlimit no_core = {0, 0};
+	getrlimit(RLIMIT_CORE, &no_core);
+	no_core.rlim_cur = 0;
+	setrlimit(RLIMIT_CORE, &no_core);
+	tree_init(max_procs);
 	p->log_fd = fcntl(2, F_DUPFD_CLOEXEC, UP_FD_MAX);
 	if (p->log_fd < 0)
 		p->log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);

@@ -13,6 +13,8 @@
 
 struct kvm_run;
 
+#define MAX_SLOTS 400
+
 /* kvm.c: the virtual machine. */
 struct vm {
 	int kvm_fd, vm_fd, vcpu_fd;
@@ -23,6 +25,7 @@ struct vm {
 	/* Backed by memory slots: [0, low_top) and [high_bottom, mem_size). */
 	uint64_t low_top, high_bottom;
 	int nslots;
+	uint64_t slots[MAX_SLOTS][2]; /* [lo, hi) of each memory slot */
 };
 
 /* Everything the monitor knows about its process. */
@@ -39,6 +42,7 @@ struct proc {
 	int trace;           /* --trace */
 	int rewrite;         /* patch hot syscall sites (not --no-rewrite) */
 	uint64_t stub_used;  /* bytes of the library OS stub pool in use */
+	int vfork_fd;        /* held until exec or exit when created by vfork */
 };
 
 /* gmem.c: the one way the monitor reaches guest memory. */
@@ -58,11 +62,18 @@ void vm_create(struct vm *vm, uint64_t mem_size);
  * backed ends geometrically. Returns 0, or -ENOMEM if out of range or slots.
  */
 int vm_back(struct vm *vm, uint64_t lo, uint64_t hi);
+/* After fork: a new VM and vCPU over the same memory ranges. */
+void vm_recreate(struct vm *vm);
 /* Run the vCPU until the guest exits; never returns. */
 void vm_run(struct proc *p) __attribute__((noreturn));
 
 /* x86_64.c: page tables, descriptor tables and registers for the boot. */
 void arch_setup(struct proc *p, uint64_t entry, uint64_t rsp);
+/* vCPU state that a fork carries to the child's new vCPU. */
+struct arch_state;
+struct arch_state *arch_save(struct proc *p);
+/* Load saved state into the (new) vCPU and free it. */
+void arch_restore(struct proc *p, struct arch_state *st);
 /* Pair one guest TSC reading with the host clocks in *bi. */
 void arch_clock(struct proc *p, struct up_boot_info *bi);
 
@@ -99,6 +110,22 @@ int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode);
 int path_parent(struct proc *p, int dirfd, const char *path, char *last);
 /* Guest path of a host fd into out[PATH_MAX]; -EACCES if outside root. */
 int path_of_fd(struct proc *p, int fd, char *out);
+
+/* tree.c: the monitors of one `uniproc run`. */
+/* In the main process: a table of at most max processes. */
+void tree_init(int max);
+/* Reserve a slot for a child about to be forked; slot or -EAGAIN. */
+int tree_reserve(void);
+/* In the new child: take the reserved slot. */
+void tree_fill(int slot);
+/* Give back a reserved slot (the fork failed). */
+void tree_release(int slot);
+/* Is pid a live process of this tree? */
+int tree_has(int pid);
+/* Send sig to every process of the tree; returns how many got it. */
+int tree_signal_all(int sig, int include_self);
+/* At exit: leave the table; the main process kills what is left. */
+void tree_leave(void);
 
 /* hcall.c: hypercall entry from the run loop. */
 void hcall(struct proc *p, unsigned nr, uint32_t gpa);

@@ -150,6 +150,37 @@ static void set_xcr0(struct proc *p)
 	}
 }
 
+struct arch_state {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_xsave xsave;
+	struct kvm_xcrs xcrs;
+};
+
+struct arch_state *arch_save(struct proc *p)
+{
+	struct arch_state *st = malloc(sizeof *st);
+	if (!st || ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &st->regs) < 0 ||
+	    ioctl(p->vm.vcpu_fd, KVM_GET_SREGS, &st->sregs) < 0 ||
+	    ioctl(p->vm.vcpu_fd, KVM_GET_XSAVE, &st->xsave) < 0 ||
+	    ioctl(p->vm.vcpu_fd, KVM_GET_XCRS, &st->xcrs) < 0)
+		err(1, "x86_64: saving vCPU state");
+	return st;
+}
+
+void arch_restore(struct proc *p, struct arch_state *st)
+{
+	set_cpuid(p);
+	if (ioctl(p->vm.vcpu_fd, KVM_SET_SREGS, &st->sregs) < 0)
+		err(1, "x86_64: KVM_SET_SREGS");
+	set_msrs(p);
+	if (ioctl(p->vm.vcpu_fd, KVM_SET_XCRS, &st->xcrs) < 0 ||
+	    ioctl(p->vm.vcpu_fd, KVM_SET_XSAVE, &st->xsave) < 0 ||
+	    ioctl(p->vm.vcpu_fd, KVM_SET_REGS, &st->regs) < 0)
+		err(1, "x86_64: restoring vCPU state");
+	free(st);
+}
+
 void arch_setup(struct proc *p, uint64_t entry, uint64_t rsp)
 {
 	page_tables(p);

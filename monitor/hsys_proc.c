@@ -1,0 +1,137 @@
+/*
+ * Processes. Each guest process is a monitor process on the host, and the
+ * guest pid is the host pid, so fork, wait and kill map onto the host's:
+ * exit statuses, signal deaths and orphan re-parenting are the kernel's own.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hsys.h"
+
+static void child_start(struct proc *p, int slot, struct arch_state *st, int vfork_fd)
+{
+	tree_fill(slot);
+	if (p->vfork_fd >= 0)
+		close(p->vfork_fd); /* our parent's vfork is not ours to hold */
+	p->vfork_fd = vfork_fd;
+	vm_recreate(&p->vm);
+	arch_restore(p, st);
+	struct up_boot_info *bi = gmem_ptr(&p->vm, p->libos.boot_info, sizeof *bi);
+	bi->pid = getpid();
+	bi->ppid = getppid();
+	arch_clock(p, bi); /* the new vCPU has its own TSC */
+}
+
+/*
+ * fork(2): a host fork of the monitor; the child builds a new VM over its
+ * copy-on-write copy of guest memory and resumes the saved vCPU state.
+ * a[0] = 1 for vfork: we return only once the child has exec'd or exited.
+ */
+HSYS(fork)
+{
+	int slot = tree_reserve();
+	if (slot < 0)
+		return -EAGAIN;
+	int vp[2] = {-1, -1};
+	if (a[0] && pipe2(vp, O_CLOEXEC) == 0) {
+		for (int i = 0; i < 2; i++) {
+			int hi = fcntl(vp[i], F_DUPFD_CLOEXEC, UP_FD_MAX);
+			close(vp[i]);
+			vp[i] = hi;
+		}
+	}
+	struct arch_state *st = arch_save(p);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (vp[0] >= 0)
+			close(vp[0]);
+		child_start(p, slot, st, vp[1]);
+		return 0;
+	}
+	free(st);
+	if (vp[1] >= 0)
+		close(vp[1]);
+	if (pid < 0) {
+		tree_release(slot);
+		if (vp[0] >= 0)
+			close(vp[0]);
+		return -EAGAIN;
+	}
+	if (vp[0] >= 0) {
+		char c;
+		while (read(vp[0], &c, 1) < 0 && errno == EINTR)
+			;
+		close(vp[0]);
+	}
+	return pid;
+}
+
+HSYS(wait4)
+{
+	int *status = a[1] ? gmem_ptr(&p->vm, a[1], sizeof(int)) : NULL;
+	struct rusage *ru = a[3] ? gmem_ptr(&p->vm, a[3], sizeof *ru) : NULL;
+	if ((a[1] && !status) || (a[3] && !ru))
+		return -EFAULT;
+	return hsys_ret(wait4((pid_t)a[0], status, (int)a[2], ru));
+}
+
+HSYS(waitid)
+{
+	siginfo_t *si = a[2] ? gmem_ptr(&p->vm, a[2], sizeof *si) : NULL;
+	struct rusage *ru = a[4] ? gmem_ptr(&p->vm, a[4], sizeof *ru) : NULL;
+	if ((a[2] && !si) || (a[4] && !ru))
+		return -EFAULT;
+	/* The raw syscall also fills rusage, which glibc's waitid() hides. */
+	return hsys_ret(syscall(SYS_waitid, (int)a[0], (id_t)a[1], si, (int)a[3], ru));
+}
+
+/* Is pid one of our children, perhaps exited but not yet reaped? */
+static int is_child(pid_t pid)
+{
+	siginfo_t si;
+	return waitid(P_PID, pid, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) == 0;
+}
+
+/* kill(2), scoped to the tree: processes outside it do not exist for the guest. */
+HSYS(kill)
+{
+	pid_t pid = (pid_t)a[0];
+	int sig = (int)a[1];
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	if (pid == -1) /* everyone we may signal: the tree, without us */
+		return tree_signal_all(sig, 0) ? 0 : -ESRCH;
+	if (pid > 0 && pid != getpid() && !tree_has(pid) && !is_child(pid))
+		return -ESRCH;
+	return hsys_ret(kill(pid, sig));
+}
+
+HSYS(tkill)
+{
+	if ((pid_t)a[0] != getpid())
+		return -ESRCH;
+	if ((int)a[1] < 0 || (int)a[1] > 64)
+		return -EINVAL;
+	return hsys_ret(kill(getpid(), (int)a[1]));
+}
+
+HSYS(tgkill)
+{
+	if ((pid_t)a[0] != getpid() || (pid_t)a[1] != getpid())
+		return -ESRCH;
+	if ((int)a[2] < 0 || (int)a[2] > 64)
+		return -EINVAL;
+	return hsys_ret(kill(getpid(), (int)a[2]));
+}
+
+HSYS(getppid)
+{
+	return getppid(); /* changes when we are orphaned */
+}

@@ -1,0 +1,108 @@
+/*
+ * The process tree of one `uniproc run`: a table of monitor pids in shared
+ * memory that only monitors map (never the guest). It bounds the number of
+ * processes (--max-procs), scopes kill() to the tree, and lets the main
+ * process end the whole tree when it exits.
+ */
+#define _GNU_SOURCE
+#include <err.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+struct tree {
+	int max;      /* slots in pids[] */
+	pid_t root;   /* the main process */
+	pid_t pids[]; /* 0: free, -1: reserved by a forking parent */
+};
+
+static struct tree *tree;
+static int my_slot = -1;
+
+void tree_init(int max)
+{
+	size_t size = sizeof *tree + max * sizeof(pid_t);
+	tree = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (tree == MAP_FAILED)
+		err(1, "tree: process table");
+	tree->max = max;
+	tree->root = getpid();
+	tree->pids[0] = getpid();
+	my_slot = 0;
+}
+
+/* Is pid a live uniproc monitor (not a recycled pid of something else)? */
+static int is_monitor(pid_t pid)
+{
+	char a[64], b[PATH_MAX], c[PATH_MAX];
+	snprintf(a, sizeof a, "/proc/%d/exe", pid);
+	ssize_t n = readlink(a, b, sizeof b - 1), m = readlink("/proc/self/exe", c, sizeof c - 1);
+	if (n < 0 || m < 0)
+		return 0;
+	b[n] = c[m] = 0;
+	return strcmp(b, c) == 0;
+}
+
+int tree_reserve(void)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < tree->max; i++)
+			if (__atomic_compare_exchange_n(&tree->pids[i], &(pid_t){0}, -1, 0,
+							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+				return i;
+		/* Full: free the slots of monitors that died without leaving. */
+		for (int i = 0; i < tree->max; i++) {
+			pid_t pid = tree->pids[i];
+			if (pid > 0 && !is_monitor(pid))
+				__atomic_compare_exchange_n(&tree->pids[i], &pid, 0, 0,
+							    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		}
+	}
+	return -EAGAIN;
+}
+
+void tree_fill(int slot)
+{
+	my_slot = slot;
+	__atomic_store_n(&tree->pids[slot], getpid(), __ATOMIC_SEQ_CST);
+}
+
+void tree_release(int slot)
+{
+	__atomic_store_n(&tree->pids[slot], 0, __ATOMIC_SEQ_CST);
+}
+
+int tree_has(pid_t pid)
+{
+	for (int i = 0; i < tree->max; i++)
+		if (__atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST) == pid)
+			return is_monitor(pid);
+	return 0;
+}
+
+int tree_signal_all(int sig, int include_self)
+{
+	int found = 0;
+	for (int i = 0; i < tree->max; i++) {
+		pid_t pid = __atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST);
+		if (pid <= 0 || (i == my_slot && !include_self) || !is_monitor(pid))
+			continue;
+		if (kill(pid, sig) == 0)
+			found++;
+	}
+	return found;
+}
+
+void tree_leave(void)
+{
+	if (!tree || my_slot < 0)
+		return;
+	if (getpid() == tree->root) /* the main process ends the tree */
+		tree_signal_all(SIGKILL, 0);
+	tree_release(my_slot);
+}
