@@ -27,3 +27,4 @@ SYSDEF(unlink) { return HOST(__NR_unlinkat, AT_FDCWD, a0, 0, 0, 0, 0); }
 SYSDEF(rename) { return HOST(__NR_renameat, AT_FDCWD, a0, AT_FDCWD, a1, 0, 0); }
 SYSDEF(symlink) { return HOST(__NR_symlinkat, a0, AT_FDCWD, a1, 0, 0, 0); }
 SYSDEF(chmod) { return HOST(__NR_fchmodat, AT_FDCWD, a0, a1, 0, 0, 0); }
+SYSDEF(pipe) { return HOST(__NR_pipe2, a0, 0, 0, 0, 0, 0); }

@@ -11,7 +11,7 @@
 
 SYS(brk); SYS(mmap); SYS(munmap); SYS(mremap); SYS(mprotect); SYS(madvise);
 SYS(open); SYS(creat); SYS(stat); SYS(lstat); SYS(access); SYS(readlink);
-SYS(mkdir); SYS(rmdir); SYS(unlink); SYS(rename); SYS(symlink); SYS(chmod);
+SYS(mkdir); SYS(rmdir); SYS(unlink); SYS(rename); SYS(symlink); SYS(chmod); SYS(pipe);
 SYS(clock_gettime); SYS(clock_getres); SYS(gettimeofday); SYS(time);
 SYS(getpid); SYS(getppid); SYS(gettid); SYS(getuid); SYS(geteuid);
 SYS(getgid); SYS(getegid); SYS(exit); SYS(exit_group); SYS(arch_prctl);
@@ -74,6 +74,7 @@ static const struct sys_entry table[] = {
 	[__NR_sysinfo] = H("p"),
 	[__NR_getrandom] = H("pdx"),
 	[__NR_uname] = H("p"),
+	[__NR_pipe2] = H("px"),
 	/* Path syscalls without a dirfd, rewritten to their *at form. */
 	[__NR_open] = L(open, "sxx"),
 	[__NR_creat] = L(creat, "sx"),
@@ -87,6 +88,7 @@ static const struct sys_entry table[] = {
 	[__NR_rename] = L(rename, "ss"),
 	[__NR_symlink] = L(symlink, "ss"),
 	[__NR_chmod] = L(chmod, "sx"),
+	[__NR_pipe] = L(pipe, "p"),
 	/* Memory: served in the guest (sys_mem.c). */
 	[__NR_brk] = L(brk, "p"),
 	[__NR_mmap] = L(mmap, "pdxxfd"),

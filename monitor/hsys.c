@@ -31,6 +31,7 @@ static const hsys_fn table[] = {
 	[SYS_fsync] = hsys_fsync,
 	[SYS_fdatasync] = hsys_fsync,
 	[SYS_fchmod] = hsys_fchmod,
+	[SYS_pipe2] = hsys_pipe2,
 	/* hsys_path.c: names, confined beneath --root */
 	[SYS_openat] = hsys_openat,
 	[SYS_newfstatat] = hsys_newfstatat,

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <termios.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "hsys.h"
@@ -202,4 +203,20 @@ HSYS(fchmod)
 {
 	FD_ARG(fd, 0);
 	return hsys_ret(fchmod(fd, (mode_t)a[1]));
+}
+
+/* pipe2(2) on the host: a stand-in until pipes move to shared memory. */
+HSYS(pipe2)
+{
+	BUF_ARG(fds, 0, 2 * sizeof(int));
+	int f[2];
+	if (pipe2(f, (int)a[1]) < 0)
+		return -errno;
+	if (f[0] >= UP_FD_MAX || f[1] >= UP_FD_MAX) {
+		close(f[0]);
+		close(f[1]);
+		return -EMFILE;
+	}
+	memcpy(fds, f, sizeof f);
+	return 0;
 }

@@ -88,6 +88,7 @@ expect() {
 	if out=$(cd "$WORK" && sh -c "$*" 2>&1); then pass "$name"; else fail "$name" "$out"; fi
 }
 
+ulimit -c 0 # core dumps would set the core bit in native statuses
 seq 1 100000 >"$WORK/numbers.txt"
 export UP_TEST_VAR="value with spaces"
 for libc in musl glibc; do
@@ -118,7 +119,11 @@ for libc in musl glibc; do
 		if cmp -s "$WORK/f.n" "$WORK/f.u" && cmp -s "$WORK/f.n" "$WORK/f.p"; then pass $libc/files
 		else fail $libc/files "$(diff "$WORK/f.n" "$WORK/f.u" | head -8 | tr '\n' '|') pie: $(diff "$WORK/f.n" "$WORK/f.p" | head -4 | tr '\n' '|')"; fi
 	fi
+	for c in tree many isolation wait orphan killbusy offset order "cycles 300" vfork bomb; do
+		diff_run "$libc/fork-$(echo $c | cut -d' ' -f1)" /dev/null -- "$P/fork" $c
+	done
 	CMP_STDERR=0
+	diff_run $libc/fork-status /dev/null -- "$P/fork" status
 	for how in write read ill fpe trap; do
 		diff_run $libc/crash-$how /dev/null -- "$P/crash" $how
 	done
@@ -151,6 +156,8 @@ if [ $KVM = 1 ]; then
 			fail "bad-input/$f" "rc=$rc output: $(head -3 "$WORK/bad.out")"
 		fi
 	done
+	expect max-procs "'$U' run --max-procs 10 '$T/musl/fork' bomb | grep -q 'forked 9, then Resource temporarily unavailable'"
+	expect fork-no-leak "sh '$ROOT/tests/leak.sh' '$U' '$T/musl/fork'"
 	expect ctrl-c "timeout --preserve-status -s INT 0.5 '$U' run '$T/musl/stdin' < /dev/zero; test \$? = 130"
 	expect path-lookup "PATH=/nonexistent:$T/musl '$U' run tls | grep -q counter=42"
 	expect mem-option "'$U' run --mem 64M '$T/musl/tls' | grep -q counter=42 && ! '$U' run --mem 1K '$T/musl/tls' 2>/dev/null"
