@@ -34,6 +34,7 @@ static void vm_new(struct vm *vm)
 	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
 	if (vm->run == MAP_FAILED)
 		err(1, "kvm: mmap kvm_run");
+	madvise(vm->run, vm->run_size, MADV_DONTFORK); /* a forked child makes its own */
 }
 
 void vm_create(struct vm *vm, uint64_t mem_size)
@@ -67,7 +68,6 @@ void vm_create(struct vm *vm, uint64_t mem_size)
  */
 void vm_recreate(struct vm *vm)
 {
-	munmap(vm->run, vm->run_size);
 	close(vm->vcpu_fd);
 	close(vm->vm_fd);
 	vm_new(vm);

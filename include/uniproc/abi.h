@@ -136,12 +136,13 @@ struct up_libos_header {
 	uint64_t syscall_call; /* CPL3 entry for rewritten syscall sites */
 	uint64_t stub_pool;    /* space for the rewriter's stubs ... */
 	uint64_t stub_pool_size; /* ... of this many bytes */
+	uint64_t saved_rsp;    /* where the program's RSP is kept during a syscall */
 };
 
 _Static_assert(sizeof(struct up_hc_syscall) == 64, "up_hc_syscall layout");
 _Static_assert(sizeof(struct up_fault_frame) == 56, "up_fault_frame layout");
 _Static_assert(sizeof(struct up_boot_info) == 21 * 8, "up_boot_info layout");
-_Static_assert(sizeof(struct up_libos_header) == 13 * 8, "libos header layout");
+_Static_assert(sizeof(struct up_libos_header) == 14 * 8, "libos header layout");
 
 #endif /* __ASSEMBLY__ */
 #endif
