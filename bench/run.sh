@@ -8,10 +8,12 @@ make -s
 B=build/bench
 mkdir -p $B
 cc -O2 -o $B/spawn bench/spawn.c
+cc -O2 -o $B/pss bench/pss.c
 for libc in musl glibc; do
 	CC=gcc; [ $libc = musl ] && CC=musl-gcc
-	$CC -static -O2 -o $B/hello-$libc bench/hello.c
-	$CC -static -O2 -o $B/getpid-$libc bench/getpid.c
+	for p in hello getpid fork forkmem; do
+		$CC -static -O2 -o $B/$p-$libc bench/$p.c
+	done
 done
 U=$(pwd)/build/uniproc
 ratio() { awk "BEGIN { printf \"%.1fx\", $1 / $2 }"; }
@@ -28,4 +30,20 @@ for libc in musl glibc; do
 	t=$($U run --no-rewrite $B/getpid-$libc 5000)
 	printf "%-30s %8s ns %8s ns  %s\n" "getpid, rewritten ($libc)" "$n" "$u" "$(ratio $u $n)"
 	printf "%-30s %8s ns %8s ns  %s\n" "getpid, trap ($libc)" "$n" "$t" "$(ratio $t $n)"
+done
+for libc in musl glibc; do
+	for kind in small big; do
+		n=$($B/fork-$libc 300 $kind)
+		u=$($U run $B/fork-$libc 100 $kind)
+		label="fork+exit+wait, $kind ($libc)"
+		[ $kind = big ] && label="fork+exit+wait, 64M/4M ($libc)"
+		printf "%-30s %8s us %8s us  %s\n" "$label" "$n" "$u" "$(ratio $u $n)"
+	done
+done
+echo
+echo "memory a forked child adds (KiB)     native PSS/USS   uniproc PSS/USS"
+for kib in 0 1024; do
+	n=$($B/pss $B/forkmem-musl $kib)
+	u=$($B/pss $U run $B/forkmem-musl $kib)
+	printf "%-36s %8s/%-8s %8s/%-8s\n" "child that dirties $kib KiB" ${n% *} ${n#* } ${u% *} ${u#* }
 done

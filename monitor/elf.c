@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "monitor.h"
 
@@ -71,7 +72,27 @@ static int check_segments(const struct vm *vm, const Elf64_Ehdr *eh,
 	return 0;
 }
 
-int elf_load(struct vm *vm, const uint8_t *d, size_t size, struct elf_info *info,
+/*
+ * Map the file part of a segment copy-on-write instead of copying it, when
+ * its file offset and address agree modulo the page size: processes running
+ * the same program then share its text, as they do on Linux.
+ */
+static int map_segment(struct vm *vm, int fd, const Elf64_Phdr *ph, uint64_t bias)
+{
+	uint64_t va = ph->p_vaddr + bias, skew = va % PAGE;
+	if (fd < 0 || ph->p_offset % PAGE != skew || ph->p_filesz == 0)
+		return -1;
+	uint64_t start = va - skew, len = (skew + ph->p_filesz + PAGE - 1) & ~(PAGE - 1);
+	uint8_t *host = gmem_ptr(vm, start, len);
+	if (!host || mmap(host, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd,
+			  ph->p_offset - skew) == MAP_FAILED)
+		return -1;
+	/* The rest of the last page belongs to bss: zero, as the kernel does. */
+	memset(host + skew + ph->p_filesz, 0, len - skew - ph->p_filesz);
+	return 0;
+}
+
+int elf_load(struct vm *vm, int fd, const uint8_t *d, size_t size, struct elf_info *info,
 	     char *err, size_t es)
 {
 	const Elf64_Phdr *ph = NULL;
@@ -102,7 +123,8 @@ int elf_load(struct vm *vm, const uint8_t *d, size_t size, struct elf_info *info
 		uint8_t *dst = gmem_ptr(vm, p->p_vaddr + bias, p->p_memsz);
 		if (!dst)
 			return fail(err, es, "ELF segment %d outside guest memory", i);
-		memcpy(dst, d + p->p_offset, p->p_filesz); /* the rest stays zero */
+		if (map_segment(vm, fd, p, bias) < 0)
+			memcpy(dst, d + p->p_offset, p->p_filesz); /* the rest stays zero */
 		if (!info->phdr && eh->e_phoff >= p->p_offset &&
 		    eh->e_phoff - p->p_offset < p->p_filesz)
 			info->phdr = p->p_vaddr + bias + (eh->e_phoff - p->p_offset);

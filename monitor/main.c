@@ -106,7 +106,7 @@ static void load_prog(struct proc *p, const char *prog, struct elf_info *ei, cha
 	if (st.st_size && data == MAP_FAILED)
 		err(126, "%s", prog);
 	char why[256];
-	if (elf_load(&p->vm, data, st.st_size, ei, why, sizeof why) < 0) {
+	if (elf_load(&p->vm, fd, data, st.st_size, ei, why, sizeof why) < 0) {
 		fprintf(stderr, "uniproc: %s: %s\n", prog, why);
 		exit(126);
 	}

@@ -84,10 +84,11 @@ struct elf_info {
 	uint64_t end;              /* end of the highest segment */
 };
 /*
- * Check and load the ELF file image [data, data + size) into guest memory.
- * On failure returns -1 with a one-line reason in err.
+ * Check and load the ELF file image [data, data + size) into guest memory,
+ * mapping its pages from fd where it can (fd -1: always copy). On failure
+ * returns -1 with a one-line reason in err.
  */
-int elf_load(struct vm *vm, const uint8_t *data, size_t size,
+int elf_load(struct vm *vm, int fd, const uint8_t *data, size_t size,
 	     struct elf_info *info, char *err, size_t errsize);
 
 /* stack.c */

@@ -25,7 +25,7 @@
 #include "monitor.h"
 
 #define JMP_LEN 5
-#define WINDOW 2048
+#define WINDOW 1024
 #define MAX_STUB 96
 
 static csh cs;

@@ -29,7 +29,7 @@ static int load(const uint8_t *d, size_t size)
 {
 	struct elf_info ei;
 	memset(vm.mem, 0, 8 << 20);
-	return elf_load(&vm, d, size, &ei, err, sizeof err);
+	return elf_load(&vm, -1, d, size, &ei, err, sizeof err);
 }
 
 int main(int argc, char **argv)
@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 		DONE();
 
 	struct elf_info ei;
-	CHECK(elf_load(&vm, elf, size, &ei, err, sizeof err) == 0);
+	CHECK(elf_load(&vm, -1, elf, size, &ei, err, sizeof err) == 0);
 	CHECK(ei.entry >= UP_USER_BASE && ei.entry < ei.end);
 	CHECK(ei.phdr >= UP_USER_BASE && ei.phnum > 0 && ei.phent == sizeof(Elf64_Phdr));
 	CHECK(memcmp(vm.mem + ei.phdr, elf + ((Elf64_Ehdr *)elf)->e_phoff, 56) == 0);
