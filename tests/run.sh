@@ -104,6 +104,7 @@ for libc in musl glibc; do
 	diff_run $libc/time /dev/null -- "$P/time"
 	diff_run $libc/getpid /dev/null -- "$P/getpid" 1000
 	diff_run $libc/sites /dev/null -- "$P/sites"
+	diff_run $libc/misc /dev/null -- "$P/misc"
 	# The same with every syscall trapping: the fallback stays correct.
 	UOPTS=--no-rewrite
 	diff_run $libc/sites-trap /dev/null -- "$P/sites"
