@@ -166,7 +166,8 @@ SYSDEF(prlimit64)
 		if (a1 == RLIMIT_NOFILE) {
 			if (n.max > UP_FD_MAX)
 				return -EPERM;
-			nofile = n; /* recorded; the monitor enforces UP_FD_MAX */
+			nofile = n; /* the monitor enforces it on new fds */
+			hc_syscall(__NR_prlimit64, 0, RLIMIT_NOFILE, (uint64_t)&nofile, 0, 0, 0);
 		}
 	}
 	if (a3)

@@ -75,6 +75,10 @@ static const struct sys_entry table[] = {
 	[__NR_getrandom] = H("pdx"),
 	[__NR_uname] = H("p"),
 	[__NR_pipe2] = H("px"),
+	[__NR_poll] = H("pdd"),
+	[__NR_ppoll] = H("pdppd"),
+	[__NR_select] = H("dpppp"),
+	[__NR_pselect6] = H("dppppp"),
 	/* Path syscalls without a dirfd, rewritten to their *at form. */
 	[__NR_open] = L(open, "sxx"),
 	[__NR_creat] = L(creat, "sx"),

@@ -32,6 +32,10 @@ static const hsys_fn table[] = {
 	[SYS_fdatasync] = hsys_fsync,
 	[SYS_fchmod] = hsys_fchmod,
 	[SYS_pipe2] = hsys_pipe2,
+	[SYS_poll] = hsys_poll,
+	[SYS_ppoll] = hsys_ppoll,
+	[SYS_select] = hsys_select,
+	[SYS_pselect6] = hsys_pselect6,
 	/* hsys_path.c: names, confined beneath --root */
 	[SYS_openat] = hsys_openat,
 	[SYS_newfstatat] = hsys_newfstatat,
@@ -90,11 +94,11 @@ long hsys_ret(long r)
 	return r < 0 ? -errno : r;
 }
 
-long hsys_newfd(long fd)
+long hsys_newfd(struct proc *p, long fd)
 {
 	if (fd < 0)
 		return -errno;
-	if (fd >= UP_FD_MAX) {
+	if (fd >= p->fd_limit) {
 		close(fd);
 		return -EMFILE;
 	}

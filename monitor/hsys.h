@@ -29,7 +29,8 @@
 HSYS(read); HSYS(write); HSYS(readv); HSYS(writev); HSYS(pread64);
 HSYS(pwrite64); HSYS(close); HSYS(lseek); HSYS(fstat); HSYS(getdents64);
 HSYS(fcntl); HSYS(dup); HSYS(dup2); HSYS(dup3); HSYS(ioctl);
-HSYS(ftruncate); HSYS(fsync); HSYS(fchmod); HSYS(pipe2);
+HSYS(ftruncate); HSYS(fsync); HSYS(fchmod); HSYS(pipe2); HSYS(poll); HSYS(ppoll);
+HSYS(select); HSYS(pselect6);
 /* hsys_path.c */
 HSYS(openat); HSYS(newfstatat); HSYS(statx); HSYS(faccessat); HSYS(faccessat2);
 HSYS(readlinkat); HSYS(getcwd); HSYS(chdir); HSYS(fchdir); HSYS(mkdirat);

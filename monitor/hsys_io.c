@@ -5,11 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <termios.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hsys.h"
@@ -116,15 +119,18 @@ HSYS(fcntl)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (a[2] >= UP_FD_MAX)
+		if (a[2] >= (uint64_t)p->fd_limit)
 			return -EINVAL;
-		return hsys_newfd(fcntl(fd, cmd, (int)a[2]));
+		return hsys_newfd(p, fcntl(fd, cmd, (int)a[2]));
 	case F_GETFD:
 	case F_GETFL:
 		return hsys_ret(fcntl(fd, cmd));
 	case F_SETFD:
 	case F_SETFL:
+	case F_SETPIPE_SZ:
 		return hsys_ret(fcntl(fd, cmd, (int)a[2]));
+	case F_GETPIPE_SZ:
+		return hsys_ret(fcntl(fd, cmd));
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW: {
@@ -139,13 +145,15 @@ HSYS(fcntl)
 HSYS(dup)
 {
 	FD_ARG(fd, 0);
-	return hsys_newfd(dup(fd));
+	return hsys_newfd(p, dup(fd));
 }
 
 HSYS(dup2)
 {
 	FD_ARG(fd, 0);
 	FD_ARG(nfd, 1);
+	if (nfd >= p->fd_limit)
+		return -EBADF;
 	return hsys_ret(dup2(fd, nfd));
 }
 
@@ -153,6 +161,8 @@ HSYS(dup3)
 {
 	FD_ARG(fd, 0);
 	FD_ARG(nfd, 1);
+	if (nfd >= p->fd_limit)
+		return -EBADF;
 	return hsys_ret(dup3(fd, nfd, (int)a[2]));
 }
 
@@ -212,11 +222,103 @@ HSYS(pipe2)
 	int f[2];
 	if (pipe2(f, (int)a[1]) < 0)
 		return -errno;
-	if (f[0] >= UP_FD_MAX || f[1] >= UP_FD_MAX) {
+	if (f[0] >= p->fd_limit || f[1] >= p->fd_limit) {
 		close(f[0]);
 		close(f[1]);
 		return -EMFILE;
 	}
 	memcpy(fds, f, sizeof f);
 	return 0;
+}
+
+/* poll on a host copy of the array: fds outside the guest range are POLLNVAL. */
+static long poll_common(struct proc *p, uint64_t gfds, uint64_t n, const struct timespec *tmo)
+{
+	if (n > UP_FD_MAX)
+		return -EINVAL;
+	struct pollfd *g = gmem_ptr(&p->vm, gfds, n * sizeof *g);
+	if (!g && n)
+		return -EFAULT;
+	struct pollfd h[UP_FD_MAX];
+	int bad = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		h[i] = g[i];
+		if (h[i].fd >= UP_FD_MAX) {
+			h[i].fd = -1;
+			bad++;
+		}
+	}
+	int r = ppoll(h, n, tmo, NULL);
+	if (r < 0)
+		return -errno;
+	for (uint64_t i = 0; i < n; i++)
+		g[i].revents = g[i].fd >= UP_FD_MAX ? POLLNVAL : h[i].revents;
+	return r + bad;
+}
+
+HSYS(poll)
+{
+	int ms = (int)a[2];
+	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+	return poll_common(p, a[0], a[1], ms < 0 ? NULL : &t);
+}
+
+HSYS(ppoll)
+{
+	struct timespec *t = a[2] ? gmem_ptr(&p->vm, a[2], sizeof *t) : NULL;
+	if (a[2] && !t)
+		return -EFAULT;
+	return poll_common(p, a[0], a[1], t); /* the signal mask is not applied */
+}
+
+/* fd_sets hold fds below FD_SETSIZE = UP_FD_MAX: all of them are guest fds. */
+static long select_common(struct proc *p, const uint64_t a[6], struct timespec *t)
+{
+	int n = (int)a[0];
+	if (n < 0)
+		return -EINVAL;
+	if (n > UP_FD_MAX)
+		n = UP_FD_MAX;
+	fd_set *set[3];
+	for (int i = 0; i < 3; i++) {
+		set[i] = a[1 + i] ? gmem_ptr(&p->vm, a[1 + i], sizeof(fd_set)) : NULL;
+		if (a[1 + i] && !set[i])
+			return -EFAULT;
+	}
+	return hsys_ret(pselect(n, set[0], set[1], set[2], t, NULL));
+}
+
+HSYS(select)
+{
+	struct timeval *tv = a[4] ? gmem_ptr(&p->vm, a[4], sizeof *tv) : NULL;
+	if (a[4] && !tv)
+		return -EFAULT;
+	struct timespec t, *tp = NULL;
+	if (tv) {
+		t = (struct timespec){tv->tv_sec, tv->tv_usec * 1000};
+		tp = &t;
+	}
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	long r = select_common(p, a, tp);
+	if (tv) { /* Linux reports the time left */
+		struct timespec end;
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		long long left = (tv->tv_sec * 1000000LL + tv->tv_usec) -
+				 ((end.tv_sec - start.tv_sec) * 1000000LL +
+				  (end.tv_nsec - start.tv_nsec) / 1000);
+		if (left < 0)
+			left = 0;
+		tv->tv_sec = left / 1000000;
+		tv->tv_usec = left % 1000000;
+	}
+	return r;
+}
+
+HSYS(pselect6)
+{
+	struct timespec *t = a[4] ? gmem_ptr(&p->vm, a[4], sizeof *t) : NULL;
+	if (a[4] && !t)
+		return -EFAULT;
+	return select_common(p, a, t); /* the signal mask is not applied */
 }

@@ -114,11 +114,21 @@ HSYS(madvise)
 	return hsys_ret(madvise(mem, a[1], MADV_DONTNEED));
 }
 
-/* Read-only: the guest answers the limits it enforces itself. */
+/*
+ * The guest answers most limits itself; it asks here for the host's, and
+ * tells us its RLIMIT_NOFILE, which we enforce on new descriptors.
+ */
 HSYS(prlimit64)
 {
-	if (a[0] != 0 || a[2] != 0 || a[1] >= RLIM_NLIMITS)
+	if (a[0] != 0 || a[1] >= RLIM_NLIMITS)
 		return -EINVAL;
+	if (a[2]) {
+		const struct rlimit *rl = gmem_ptr(&p->vm, a[2], sizeof *rl);
+		if (!rl || a[1] != RLIMIT_NOFILE)
+			return -EINVAL;
+		p->fd_limit = rl->rlim_cur < UP_FD_MAX ? (int)rl->rlim_cur : UP_FD_MAX;
+		return 0;
+	}
 	BUF_ARG(old, 3, sizeof(struct rlimit));
 	return hsys_ret(getrlimit((int)a[1], old));
 }

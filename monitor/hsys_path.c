@@ -28,7 +28,8 @@ static int lookup(struct proc *p, int dirfd, const char *path, int at_flags)
 HSYS(openat)
 {
 	PATH_ARG(path, 1);
-	return hsys_newfd(path_open(p, (int)a[0], path, (int)a[2], (int)a[3]));
+	int fd = path_open(p, (int)a[0], path, (int)a[2], (int)a[3]);
+	return fd < 0 ? fd : hsys_newfd(p, fd);
 }
 
 HSYS(newfstatat)

@@ -137,6 +137,7 @@ static int cmd_run(int argc, char **argv)
 	int i = 0, max_procs = DEFAULT_MAX_PROCS;
 	p->rewrite = 1;
 	p->vfork_fd = -1;
+	p->fd_limit = UP_FD_MAX;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;

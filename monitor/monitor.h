@@ -43,6 +43,7 @@ struct proc {
 	int rewrite;         /* patch hot syscall sites (not --no-rewrite) */
 	uint64_t stub_used;  /* bytes of the library OS stub pool in use */
 	int vfork_fd;        /* held until exec or exit when created by vfork */
+	int fd_limit;        /* RLIMIT_NOFILE of the guest, at most UP_FD_MAX */
 };
 
 /* gmem.c: the one way the monitor reaches guest memory. */
@@ -150,7 +151,7 @@ int hsys_fd(uint64_t v);
 /* Host result to syscall result: -errno on failure. */
 long hsys_ret(long r);
 /* Check a new host fd is in the guest range; else close it, -EMFILE. */
-long hsys_newfd(long fd);
+long hsys_newfd(struct proc *p, long fd);
 /* One-time warning to the monitor's stderr. */
 void hsys_warn_once(struct proc *p, const char *what, unsigned long code);
 

@@ -105,6 +105,10 @@ for libc in musl glibc; do
 	diff_run $libc/getpid /dev/null -- "$P/getpid" 1000
 	diff_run $libc/sites /dev/null -- "$P/sites"
 	diff_run $libc/misc /dev/null -- "$P/misc"
+	for c in xfer atomic eof killed readerless nonblock poll chain emfile; do
+		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c
+	done
+	expect $libc/pipe-host-stdio "head -c 3000000 /dev/urandom > rnd.bin; '$U' run '$P/stdin' < rnd.bin | cat > u.txt; '$P/stdin' < rnd.bin > n.txt; cmp n.txt u.txt"
 	# The same with every syscall trapping: the fallback stays correct.
 	UOPTS=--no-rewrite
 	diff_run $libc/sites-trap /dev/null -- "$P/sites"

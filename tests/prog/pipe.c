@@ -1,0 +1,343 @@
+/* Pipes between processes, checked against Linux: pipe CASE. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void status(const char *who, int st)
+{
+	if (WIFEXITED(st))
+		printf("%s: exited %d\n", who, WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		printf("%s: killed by signal %d\n", who, WTERMSIG(st));
+}
+
+static uint64_t mix(uint64_t h, const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static void fill(unsigned char *b, size_t n, uint64_t *seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		*seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+		b[i] = *seed >> 56;
+	}
+}
+
+static void xfer(size_t total)
+{
+	int p[2];
+	pipe(p);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		static unsigned char buf[1 << 20];
+		uint64_t h = 0xcbf29ce484222325ull, n = 0;
+		ssize_t r;
+		while ((r = read(p[0], buf, sizeof buf)) > 0) {
+			h = mix(h, buf, r);
+			n += r;
+		}
+		printf("reader: %llu bytes, hash %016llx\n", (unsigned long long)n, (unsigned long long)h);
+		exit(0);
+	}
+	close(p[0]);
+	static unsigned char buf[200003];
+	uint64_t seed = 1, h = 0xcbf29ce484222325ull;
+	size_t sizes[] = {1, 7, 4093, 4096, 4099, 65537, 200003, 131};
+	size_t done = 0;
+	for (int i = 0; done < total; i++) {
+		size_t n = sizes[i % 8];
+		if (n > total - done)
+			n = total - done;
+		fill(buf, n, &seed);
+		h = mix(h, buf, n);
+		for (size_t off = 0; off < n;) {
+			ssize_t w = write(p[1], buf + off, n - off);
+			if (w <= 0)
+				exit(1);
+			off += w;
+		}
+		done += n;
+	}
+	close(p[1]);
+	int st;
+	waitpid(pid, &st, 0);
+	printf("writer: %llu bytes, hash %016llx\n", (unsigned long long)done, (unsigned long long)h);
+	status("reader", st);
+}
+
+/* 8 writers, records of random size <= PIPE_BUF: none may interleave. */
+static void atomic(void)
+{
+	int p[2];
+	pipe(p);
+	for (int w = 0; w < 8; w++) {
+		if (fork() == 0) {
+			close(p[0]);
+			unsigned char rec[4096];
+			uint64_t seed = w + 1;
+			for (int i = 0; i < 2000; i++) {
+				seed = seed * 6364136223846793005ull + 1;
+				size_t n = 3 + (seed >> 33) % (4096 - 3);
+				rec[0] = w;
+				rec[1] = n & 0xff;
+				rec[2] = n >> 8;
+				memset(rec + 3, 'A' + w, n - 3);
+				if (write(p[1], rec, n) != (ssize_t)n)
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	close(p[1]);
+	static unsigned char buf[8 << 20];
+	size_t len = 0;
+	ssize_t r;
+	while ((r = read(p[0], buf + len, sizeof buf - len)) > 0)
+		len += r;
+	int recs = 0, ok = 1, per[8] = {0};
+	for (size_t off = 0; off + 3 <= len && ok;) {
+		unsigned w = buf[off];
+		size_t n = buf[off + 1] | buf[off + 2] << 8;
+		ok = w < 8 && n >= 3 && off + n <= len;
+		for (size_t i = 3; ok && i < n; i++)
+			ok = buf[off + i] == 'A' + w;
+		if (ok) {
+			per[w]++;
+			recs++;
+		}
+		off += n;
+	}
+	while (wait(NULL) > 0)
+		;
+	printf("records intact: %d, count %d, per writer %d..%d\n", ok, recs, per[0], per[7]);
+}
+
+static void eof(void)
+{
+	int p[2];
+	pipe(p);
+	for (int i = 0; i < 3; i++)
+		if (fork() == 0) {
+			close(p[0]);
+			usleep(i * 20000);
+			for (int k = 0; k <= i; k++)
+				write(p[1], "abc", 3);
+			_exit(0);
+		}
+	close(p[1]);
+	char buf[64];
+	ssize_t r, n = 0;
+	while ((r = read(p[0], buf, sizeof buf)) > 0)
+		n += r;
+	printf("EOF after the last of 3 writers: read %zd bytes, last read %zd\n", n, r);
+	while (wait(NULL) > 0)
+		;
+}
+
+static void killed_writer(void)
+{
+	int p[2];
+	pipe(p);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		char buf[4096];
+		memset(buf, 'k', sizeof buf);
+		for (;;)
+			write(p[1], buf, sizeof buf);
+	}
+	close(p[1]);
+	char buf[65536];
+	ssize_t r;
+	size_t n = 0;
+	while (n < (1 << 20) && (r = read(p[0], buf, sizeof buf)) > 0)
+		n += r;
+	kill(pid, SIGKILL);
+	while ((r = read(p[0], buf, sizeof buf)) > 0)
+		;
+	printf("read returns %zd (EOF) after the writer is killed\n", r);
+	int st;
+	waitpid(pid, &st, 0);
+	status("writer", st);
+}
+
+static void readerless(void)
+{
+	for (int ignore = 0; ignore < 2; ignore++) {
+		int p[2];
+		pipe(p);
+		pid_t reader = fork();
+		if (reader == 0)
+			_exit(0); /* closes its read end */
+		close(p[0]);
+		waitpid(reader, NULL, 0);
+		pid_t w = fork();
+		if (w == 0) {
+			if (ignore)
+				signal(SIGPIPE, SIG_IGN);
+			ssize_t r = write(p[1], "x", 1);
+			printf("write without readers: %zd %s\n", r, strerror(errno));
+			fflush(stdout);
+			_exit(3);
+		}
+		close(p[1]);
+		int st;
+		waitpid(w, &st, 0);
+		status(ignore ? "writer ignoring SIGPIPE" : "writer", st);
+	}
+}
+
+static void nonblock(void)
+{
+	int p[2];
+	pipe2(p, O_NONBLOCK);
+	char c;
+	printf("empty nonblocking read: %zd %s\n", read(p[0], &c, 1), strerror(errno));
+	printf("F_GETPIPE_SZ: %d\n", fcntl(p[0], F_GETPIPE_SZ));
+	static char buf[1 << 20];
+	size_t n = 0;
+	ssize_t w;
+	while ((w = write(p[1], buf, 1000)) > 0)
+		n += w;
+	printf("filled %zu bytes, then %s\n", n, strerror(errno));
+	int avail = 0;
+	ioctl(p[0], FIONREAD, &avail);
+	printf("FIONREAD: %d\n", avail);
+	printf("F_SETPIPE_SZ 1 MiB: %d\n", fcntl(p[1], F_SETPIPE_SZ, 1 << 20));
+	printf("F_GETPIPE_SZ: %d\n", fcntl(p[0], F_GETPIPE_SZ));
+	printf("O_NONBLOCK in F_GETFL: %d\n", (fcntl(p[0], F_GETFL) & O_NONBLOCK) != 0);
+}
+
+static void polling(void)
+{
+	int p[2];
+	pipe(p);
+	struct pollfd fds[2] = {{p[0], POLLIN, 0}, {p[1], POLLOUT, 0}};
+	printf("poll empty, 50 ms: %d\n", poll(fds, 1, 50));
+	printf("poll write end: %d revents POLLOUT %d\n", poll(fds + 1, 1, 0), (fds[1].revents & POLLOUT) != 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		usleep(20000);
+		write(p[1], "hi", 2);
+		_exit(0);
+	}
+	printf("poll until data: %d revents POLLIN %d\n", poll(fds, 1, -1), (fds[0].revents & POLLIN) != 0);
+	fd_set r;
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	struct timeval tv = {1, 0};
+	printf("select readable: %d isset %d\n", select(p[0] + 1, &r, NULL, NULL, &tv), FD_ISSET(p[0], &r));
+	char buf[4];
+	read(p[0], buf, 2);
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	tv = (struct timeval){0, 30000};
+	printf("select empty, 30 ms: %d\n", select(p[0] + 1, &r, NULL, NULL, &tv));
+	close(p[1]);
+	waitpid(pid, NULL, 0);
+	printf("poll after writers close: %d POLLHUP %d\n", poll(fds, 1, 0), (fds[0].revents & POLLHUP) != 0);
+	struct pollfd bad = {999, POLLIN, 0};
+	printf("poll a closed fd: %d POLLNVAL %d\n", poll(&bad, 1, 0), bad.revents == POLLNVAL);
+}
+
+/* main -> a -> b -> c -> main: each stage adds one to every byte. */
+static void chain(void)
+{
+	int p[4][2];
+	for (int i = 0; i < 4; i++)
+		pipe(p[i]);
+	for (int s = 0; s < 3; s++) {
+		if (fork() == 0) {
+			for (int i = 0; i < 4; i++) {
+				if (i != s)
+					close(p[i][0]);
+				if (i != s + 1)
+					close(p[i][1]);
+			}
+			unsigned char buf[3000];
+			ssize_t r;
+			while ((r = read(p[s][0], buf, sizeof buf)) > 0) {
+				for (ssize_t k = 0; k < r; k++)
+					buf[k]++;
+				write(p[s + 1][1], buf, r);
+			}
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		if (i != 3)
+			close(p[i][0]);
+		if (i != 0)
+			close(p[i][1]);
+	}
+	if (fork() == 0) {
+		unsigned char buf[4096];
+		for (int i = 0; i < 1000; i++) {
+			memset(buf, i & 0x7f, sizeof buf);
+			write(p[0][1], buf, sizeof buf);
+		}
+		_exit(0);
+	}
+	close(p[0][1]);
+	unsigned char buf[5000];
+	uint64_t h = 0xcbf29ce484222325ull, n = 0;
+	ssize_t r;
+	while ((r = read(p[3][0], buf, sizeof buf)) > 0) {
+		h = mix(h, buf, r);
+		n += r;
+	}
+	while (wait(NULL) > 0)
+		;
+	printf("4-process chain: %llu bytes, hash %016llx\n", (unsigned long long)n, (unsigned long long)h);
+}
+
+static void emfile(void)
+{
+	struct rlimit rl = {64, 64};
+	setrlimit(RLIMIT_NOFILE, &rl);
+	int p[2], n = 0;
+	while (pipe(p) == 0)
+		n++;
+	printf("pipes until the fd limit of 64: %d, then %s\n", n, strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	const char *c = argc > 1 ? argv[1] : "";
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(c, "xfer"))
+		xfer(argc > 2 ? strtoull(argv[2], 0, 0) : 256u << 20);
+	else if (!strcmp(c, "atomic"))
+		atomic();
+	else if (!strcmp(c, "eof"))
+		eof();
+	else if (!strcmp(c, "killed"))
+		killed_writer();
+	else if (!strcmp(c, "readerless"))
+		readerless();
+	else if (!strcmp(c, "nonblock"))
+		nonblock();
+	else if (!strcmp(c, "poll"))
+		polling();
+	else if (!strcmp(c, "chain"))
+		chain();
+	else if (!strcmp(c, "emfile"))
+		emfile();
+	else
+		return 2;
+	return 0;
+}
