@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 /* Pipes between processes, checked against Linux: pipe CASE. */
 #include <errno.h>
 #include <fcntl.h>
