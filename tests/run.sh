@@ -18,8 +18,10 @@ mkdir -p "$T/musl" "$T/glibc" "$T/unit"
 WORK=$(mktemp -d /tmp/uniproc-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-pass() { PASS=$((PASS + 1)); echo "PASS $1"; }
-fail() { FAIL=$((FAIL + 1)); FAILED="$FAILED $1"; echo "FAIL $1${2:+: $2}"; }
+T_LAST=$(date +%s)
+took() { t=$(date +%s); [ $((t - T_LAST)) -ge 5 ] && echo "     ($1 took $((t - T_LAST)) s)"; T_LAST=$t; }
+pass() { PASS=$((PASS + 1)); echo "PASS $1"; took "$1"; }
+fail() { FAIL=$((FAIL + 1)); FAILED="$FAILED $1"; echo "FAIL $1${2:+: $2}"; took "$1"; }
 skip() { SKIP=$((SKIP + 1)); echo "SKIP $1${2:+: $2}"; }
 
 # Build the test programs with both C libraries (and a static PIE of some).
@@ -72,6 +74,7 @@ diff_run() {
 	(cd "$d" && timeout 120 "$@" <"$input" >n.out 2>n.err; echo $? >n.rc)
 	(cd "$d" && timeout 120 "$U" run $UOPTS "$@" <"$input" >u.out 2>u.err; echo $? >u.rc)
 	why=""
+	[ "$(cat "$d/n.rc")" = 124 ] && why="timed out natively: the test itself is broken;"
 	cmp -s "$d/n.rc" "$d/u.rc" || why="status $(cat "$d/n.rc") native, $(cat "$d/u.rc") uniproc"
 	cmp -s "$d/n.out" "$d/u.out" || why="$why stdout differs: $(diff "$d/n.out" "$d/u.out" | head -5 | tr '\n' '|')"
 	if [ "$CMP_STDERR" = 1 ] && ! cmp -s "$d/n.err" "$d/u.err"; then

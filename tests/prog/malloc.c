@@ -19,7 +19,7 @@ int main(void)
 	static unsigned char *p[N];
 	static size_t sz[N];
 	uint64_t sum = 0;
-	for (int round = 0; round < 40; round++) {
+	for (int round = 0; round < 12; round++) {
 		for (int i = 0; i < N; i++) {
 			size_t s = next() % (next() % 8 == 0 ? 300000 : 600);
 			if (p[i]) {

@@ -90,7 +90,7 @@ static void atomic(void)
 			close(p[0]);
 			unsigned char rec[4096];
 			uint64_t seed = w + 1;
-			for (int i = 0; i < 2000; i++) {
+			for (int i = 0; i < 1000; i++) {
 				seed = seed * 6364136223846793005ull + 1;
 				size_t n = 3 + (seed >> 33) % (4096 - 3);
 				rec[0] = w;
@@ -104,7 +104,7 @@ static void atomic(void)
 		}
 	}
 	close(p[1]);
-	static unsigned char buf[8 << 20];
+	static unsigned char buf[40 << 20];
 	size_t len = 0;
 	ssize_t r;
 	while ((r = read(p[0], buf + len, sizeof buf - len)) > 0)
