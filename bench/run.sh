@@ -11,7 +11,7 @@ cc -O2 -o $B/spawn bench/spawn.c
 cc -O2 -o $B/pss bench/pss.c
 for libc in musl glibc; do
 	CC=gcc; [ $libc = musl ] && CC=musl-gcc
-	for p in hello getpid fork forkmem; do
+	for p in hello getpid fork forkmem pipe; do
 		$CC -static -O2 -o $B/$p-$libc bench/$p.c
 	done
 done
@@ -40,6 +40,14 @@ for libc in musl glibc; do
 		printf "%-30s %8s us %8s us  %s\n" "$label" "$n" "$u" "$(ratio $u $n)"
 	done
 done
+for chunk in 4096 65536 1048576; do
+	n=$($B/pipe-musl tput $chunk 1024)
+	u=$($U run $B/pipe-musl tput $chunk 1024)
+	printf "%-30s %6s MiB/s %6s MiB/s  %s\n" "pipe 1 GiB, $chunk B writes" "$n" "$u" "$(ratio $u $n)"
+done
+n=$($B/pipe-musl pingpong 20000)
+u=$($U run $B/pipe-musl pingpong 2000)
+printf "%-30s %8s us %8s us  %s\n" "pipe 1-byte ping-pong" "$n" "$u" "$(ratio $u $n)"
 echo
 echo "memory a forked child adds (KiB)     native PSS/USS   uniproc PSS/USS"
 for kib in 0 1024; do
