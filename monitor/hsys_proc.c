@@ -99,7 +99,10 @@ static int is_child(pid_t pid)
 	return waitid(P_PID, pid, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) == 0;
 }
 
-/* kill(2), scoped to the tree: processes outside it do not exist for the guest. */
+/*
+ * kill(2), scoped to the tree: processes outside it do not exist for the
+ * guest, even in its process group (which it shares with the host shell).
+ */
 HSYS(kill)
 {
 	pid_t pid = (pid_t)a[0];
@@ -107,8 +110,10 @@ HSYS(kill)
 	if (sig < 0 || sig > 64)
 		return -EINVAL;
 	if (pid == -1) /* everyone we may signal: the tree, without us */
-		return tree_signal_all(sig, 0) ? 0 : -ESRCH;
-	if (pid > 0 && pid != getpid() && !tree_has(pid) && !is_child(pid))
+		return tree_signal_group(sig, 0, 0) ? 0 : -ESRCH;
+	if (pid <= 0) /* a process group: its members within the tree */
+		return tree_signal_group(sig, pid ? -pid : getpgrp(), 1) ? 0 : -ESRCH;
+	if (pid != getpid() && !tree_has(pid) && !is_child(pid))
 		return -ESRCH;
 	return hsys_ret(kill(pid, sig));
 }

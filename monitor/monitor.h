@@ -124,8 +124,9 @@ void tree_fill(int slot);
 void tree_release(int slot);
 /* Is pid a live process of this tree? */
 int tree_has(int pid);
-/* Send sig to every process of the tree; returns how many got it. */
-int tree_signal_all(int sig, int include_self);
+/* Send sig to the processes of the tree in process group pgid (0: all);
+   returns how many got it. */
+int tree_signal_group(int sig, int pgid, int include_self);
 /* At exit: leave the table; the main process kills what is left. */
 void tree_leave(void);
 

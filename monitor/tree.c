@@ -85,12 +85,14 @@ int tree_has(pid_t pid)
 	return 0;
 }
 
-int tree_signal_all(int sig, int include_self)
+int tree_signal_group(int sig, int pgid, int include_self)
 {
 	int found = 0;
 	for (int i = 0; i < tree->max; i++) {
 		pid_t pid = __atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST);
 		if (pid <= 0 || (i == my_slot && !include_self) || !is_monitor(pid))
+			continue;
+		if (pgid && getpgid(pid) != pgid)
 			continue;
 		if (kill(pid, sig) == 0)
 			found++;
@@ -103,6 +105,6 @@ void tree_leave(void)
 	if (!tree || my_slot < 0)
 		return;
 	if (getpid() == tree->root) /* the main process ends the tree */
-		tree_signal_all(SIGKILL, 0);
+		tree_signal_group(SIGKILL, 0, 0);
 	tree_release(my_slot);
 }

@@ -164,6 +164,7 @@ if [ $KVM = 1 ]; then
 			fail "bad-input/$f" "rc=$rc output: $(head -3 "$WORK/bad.out")"
 		fi
 	done
+	expect kill-scope "sleep 30 & s=\$!; '$U' run '$T/musl/kill0' | grep -q 'child killed by 15' && kill -0 \$s && kill \$s"
 	expect max-procs "'$U' run --max-procs 10 '$T/musl/fork' bomb | grep -q 'forked 9, then Resource temporarily unavailable'"
 	expect fork-no-leak "sh '$ROOT/tests/leak.sh' '$U' '$T/musl/fork'"
 	expect ctrl-c "timeout --preserve-status -s INT 0.5 '$U' run '$T/musl/stdin' < /dev/zero; test \$? = 130"
