@@ -134,6 +134,8 @@ static const struct sys_entry table[] = {
 	[__NR_kill] = H("dd"),
 	[__NR_tkill] = H("dd"),
 	[__NR_tgkill] = H("ddd"),
+	[__NR_execve] = H("spp"),
+	[__NR_execveat] = H("fsppx"),
 	[__NR_setrlimit] = L(setrlimit, "dp"),
 };
 #define NTABLE (sizeof table / sizeof table[0])

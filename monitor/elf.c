@@ -92,26 +92,41 @@ static int map_segment(struct vm *vm, int fd, const Elf64_Phdr *ph, uint64_t bia
 	return 0;
 }
 
+/* All checks; on success the program headers, extent and load bias. */
+static int check(const struct vm *vm, const uint8_t *d, size_t size, const Elf64_Phdr **ph,
+		 uint64_t *lo, uint64_t *hi, uint64_t *bias, char *err, size_t es)
+{
+	if (check_headers(d, size, ph, err, es) < 0)
+		return -1;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)d;
+	if (check_segments(vm, eh, *ph, size, lo, hi, err, es) < 0)
+		return -1;
+	/* A PIE goes at UP_USER_BASE; an ET_EXEC where it was linked. */
+	*bias = eh->e_type == ET_DYN ? UP_USER_BASE - (*lo & ~(PAGE - 1)) : 0;
+	uint64_t limit = vm->mem_size - UP_STACK_SIZE - (64ull << 20);
+	if (*lo + *bias < UP_USER_BASE || *hi + *bias > limit)
+		return fail(err, es, "ELF segments at 0x%llx-0x%llx do not fit guest memory "
+				     "0x%llx-0x%llx (try a larger --mem)",
+			    (unsigned long long)(*lo + *bias), (unsigned long long)(*hi + *bias),
+			    (unsigned long long)UP_USER_BASE, (unsigned long long)limit);
+	return 0;
+}
+
+int elf_check(const struct vm *vm, const uint8_t *d, size_t size, char *err, size_t es)
+{
+	const Elf64_Phdr *ph;
+	uint64_t lo, hi, bias;
+	return check(vm, d, size, &ph, &lo, &hi, &bias, err, es);
+}
+
 int elf_load(struct vm *vm, int fd, const uint8_t *d, size_t size, struct elf_info *info,
 	     char *err, size_t es)
 {
 	const Elf64_Phdr *ph = NULL;
-	if (check_headers(d, size, &ph, err, es) < 0)
+	uint64_t lo, hi, bias;
+	if (check(vm, d, size, &ph, &lo, &hi, &bias, err, es) < 0)
 		return -1;
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)d;
-	uint64_t lo, hi;
-	if (check_segments(vm, eh, ph, size, &lo, &hi, err, es) < 0)
-		return -1;
-
-	/* A PIE goes at UP_USER_BASE; an ET_EXEC where it was linked. */
-	uint64_t bias = eh->e_type == ET_DYN ? UP_USER_BASE - (lo & ~(PAGE - 1)) : 0;
-	uint64_t limit = vm->mem_size - UP_STACK_SIZE - (64ull << 20);
-	if (lo + bias < UP_USER_BASE || hi + bias > limit)
-		return fail(err, es, "ELF segments at 0x%llx-0x%llx do not fit guest memory "
-				     "0x%llx-0x%llx (try a larger --mem)",
-			    (unsigned long long)(lo + bias), (unsigned long long)(hi + bias),
-			    (unsigned long long)UP_USER_BASE, (unsigned long long)limit);
-
 	*info = (struct elf_info){.entry = eh->e_entry + bias, .phent = sizeof *ph,
 				  .phnum = eh->e_phnum, .end = hi + bias};
 	for (int i = 0; i < eh->e_phnum; i++) {

@@ -74,6 +74,9 @@ static const hsys_fn table[] = {
 	[SYS_tkill] = hsys_tkill,
 	[SYS_tgkill] = hsys_tgkill,
 	[SYS_getppid] = hsys_getppid,
+	/* exec.c */
+	[SYS_execve] = hsys_execve,
+	[SYS_execveat] = hsys_execveat,
 };
 
 long hsys(struct proc *p, uint64_t nr, const uint64_t a[6])

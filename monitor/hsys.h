@@ -43,5 +43,7 @@ HSYS(prlimit64);
 /* hsys_proc.c */
 HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill);
 HSYS(getppid);
+/* exec.c */
+HSYS(execve); HSYS(execveat);
 
 #endif

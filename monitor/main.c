@@ -135,6 +135,8 @@ static int cmd_run(int argc, char **argv)
 	uint64_t mem = DEFAULT_MEM;
 	const char *root = "/";
 	int i = 0, max_procs = DEFAULT_MAX_PROCS;
+	int exec_tree = -1, exec_slot = -1, exec_log = -1;
+	const char *argv0 = NULL;
 	p->rewrite = 1;
 	p->vfork_fd = -1;
 	p->fd_limit = UP_FD_MAX;
@@ -152,6 +154,13 @@ static int cmd_run(int argc, char **argv)
 			max_procs = atoi(argv[++i]);
 			if (max_procs < 1 || max_procs > 1 << 20)
 				errx(2, "--max-procs %s: want 1 to %d", argv[i], 1 << 20);
+		} else if (!strcmp(argv[i], "--internal-exec") && i + 1 < argc) {
+			/* from execve (monitor/exec.c): tree fd, slot, fd limit, log fd */
+			if (sscanf(argv[++i], "%d,%d,%d,%d", &exec_tree, &exec_slot,
+				   &p->fd_limit, &exec_log) != 4)
+				errx(2, "bad --internal-exec");
+		} else if (!strcmp(argv[i], "--argv0") && i + 1 < argc) {
+			argv0 = argv[++i];
 		} else if (!strcmp(argv[i], "--no-rewrite")) {
 			p->rewrite = 0;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -165,15 +174,23 @@ static int cmd_run(int argc, char **argv)
 		usage(2);
 
 	raise_fd_limit();
+	if (exec_log >= 0) {
+		p->log_fd = exec_log;
+		fcntl(exec_log, F_SETFD, FD_CLOEXEC);
+	} else {
+		p->log_fd = fcntl(2, F_DUPFD_CLOEXEC, UP_FD_MAX);
+		if (p->log_fd < 0)
+			p->log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	}
 	/* A monitor never dumps core: it would hold guest memory. */
 	struct rlimit no_core = {0, 0};
 	getrlimit(RLIMIT_CORE, &no_core);
 	no_core.rlim_cur = 0;
 	setrlimit(RLIMIT_CORE, &no_core);
-	tree_init(max_procs);
-	p->log_fd = fcntl(2, F_DUPFD_CLOEXEC, UP_FD_MAX);
-	if (p->log_fd < 0)
-		p->log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (exec_tree >= 0)
+		tree_attach(exec_tree, exec_slot);
+	else
+		tree_init(max_procs);
 	p->name = argv[i];
 	path_init(p, root);
 	vm_create(&p->vm, mem);
@@ -182,6 +199,8 @@ static int cmd_run(int argc, char **argv)
 	struct elf_info ei;
 	char used[PATH_MAX];
 	load_prog(p, argv[i], &ei, used);
+	if (argv0)
+		argv[i] = (char *)argv0; /* execve's argv[0], not the path */
 	uint64_t rsp = stack_build(p, &ei, used, argv + i, environ);
 	if (!rsp)
 		errx(1, "%s: arguments and environment too large (E2BIG)", argv[i]);

@@ -92,6 +92,9 @@ struct elf_info {
 int elf_load(struct vm *vm, int fd, const uint8_t *data, size_t size,
 	     struct elf_info *info, char *err, size_t errsize);
 
+/* The same checks, loading nothing: 0, or -1 with a reason in err. */
+int elf_check(const struct vm *vm, const uint8_t *data, size_t size, char *err, size_t errsize);
+
 /* stack.c */
 /*
  * Build the initial stack at the top of guest memory as Linux does for a
@@ -116,6 +119,10 @@ int path_of_fd(struct proc *p, int fd, char *out);
 /* tree.c: the monitors of one `uniproc run`. */
 /* In the main process: a table of at most max processes. */
 void tree_init(int max);
+/* Before an exec: the table's fd, kept open across it, and our slot. */
+int tree_pass(int *slot);
+/* In an exec'd monitor: map the table passed on and take our slot back. */
+void tree_attach(int fd, int slot);
 /* Reserve a slot for a child about to be forked; slot or -EAGAIN. */
 int tree_reserve(void);
 /* In the new child: take the reserved slot. */

@@ -10,7 +10,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "monitor.h"
@@ -22,18 +24,49 @@ struct tree {
 };
 
 static struct tree *tree;
+static int tree_fd = -1; /* a memfd, so that exec can pass the table on */
 static int my_slot = -1;
+
+static void map_tree(size_t size)
+{
+	tree = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, tree_fd, 0);
+	if (tree == MAP_FAILED)
+		err(1, "tree: process table");
+}
 
 void tree_init(int max)
 {
 	size_t size = sizeof *tree + max * sizeof(pid_t);
-	tree = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (tree == MAP_FAILED)
+	int fd = memfd_create("uniproc-tree", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, size) < 0)
 		err(1, "tree: process table");
+	tree_fd = fcntl(fd, F_DUPFD_CLOEXEC, UP_FD_MAX);
+	close(fd);
+	map_tree(size);
 	tree->max = max;
 	tree->root = getpid();
 	tree->pids[0] = getpid();
 	my_slot = 0;
+}
+
+int tree_pass(int *slot)
+{
+	*slot = my_slot;
+	fcntl(tree_fd, F_SETFD, 0); /* inherited by the exec'd monitor */
+	return tree_fd;
+}
+
+void tree_attach(int fd, int slot)
+{
+	struct stat st;
+	tree_fd = fd;
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof *tree)
+		errx(1, "tree: bad process table fd %d", fd);
+	map_tree(st.st_size);
+	if (slot < 0 || slot >= tree->max)
+		errx(1, "tree: bad slot %d", slot);
+	my_slot = slot;
 }
 
 /* Is pid a live uniproc monitor (not a recycled pid of something else)? */

@@ -1,0 +1,204 @@
+/*
+ * execve(2). Checks everything that can fail while the caller can still
+ * carry on (path, permissions, format, size); then the monitor execs a fresh
+ * uniproc for the new program. The host exec keeps what Linux keeps: the pid,
+ * the parent, the cwd, the umask, ignored signals and every fd without
+ * FD_CLOEXEC, and closes the others (a vfork parent waiting on its pipe
+ * wakes up). The process table and the log fd are handed over by number.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hsys.h"
+
+#define ARG_MAX_BYTES (2 << 20)
+#define MAX_ARGS 65536
+
+/* Copy a guest NULL-terminated array of strings; count or -errno. */
+static long copy_strv(struct proc *p, uint64_t gpa, char **out, int max, size_t *bytes)
+{
+	int n = 0;
+	for (;; n++) {
+		const uint64_t *slot = gmem_ptr(&p->vm, gpa + 8 * (uint64_t)n, 8);
+		if (!slot)
+			return gpa ? -EFAULT : 0;
+		if (!*slot)
+			break;
+		if (n + 1 >= max)
+			return -E2BIG;
+		char buf[PATH_MAX * 8];
+		int r = gmem_str(&p->vm, *slot, buf, sizeof buf);
+		if (r < 0)
+			return r == -ENAMETOOLONG ? -E2BIG : r;
+		*bytes += strlen(buf) + 1 + sizeof(char *);
+		if (*bytes > ARG_MAX_BYTES)
+			return -E2BIG;
+		out[n] = strdup(buf);
+	}
+	out[n] = NULL;
+	return n;
+}
+
+static void free_strv(char **v)
+{
+	for (int i = 0; v && v[i]; i++)
+		free(v[i]);
+}
+
+/* Open path for exec: a regular file we may execute. fd or -errno. */
+static int open_exec(struct proc *p, int dirfd, const char *path)
+{
+	int fd = path_open(p, dirfd, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	char self[64];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || access(self, X_OK) < 0) {
+		close(fd);
+		return -EACCES;
+	}
+	return fd;
+}
+
+/*
+ * Decide what to run: an ELF we can load, or a #! script's interpreter.
+ * Fills exe (the guest path to load) and may prepend to argv. 0 or -errno.
+ */
+static int resolve(struct proc *p, int dirfd, const char *path, char *exe, char **argv, int *argc)
+{
+	char cur[PATH_MAX + 2];
+	if (!strcmp(path, "/proc/self/exe")) /* what it names here, not in the new monitor */
+		path = p->exe;
+	snprintf(cur, sizeof cur, "%s", path);
+	for (int depth = 0; depth < 4; depth++) {
+		int fd = open_exec(p, depth ? AT_FDCWD : dirfd, cur);
+		if (fd < 0)
+			return fd;
+		struct stat st;
+		fstat(fd, &st);
+		size_t size = st.st_size;
+		void *d = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+		close(fd);
+		if (d == MAP_FAILED)
+			return -ENOEXEC;
+		if (size > 2 && !memcmp(d, "#!", 2)) {
+			char line[256];
+			size_t n = size < sizeof line - 1 ? size : sizeof line - 1;
+			memcpy(line, d, n);
+			line[n] = 0;
+			munmap(d, size);
+			line[strcspn(line, "\n")] = 0;
+			char *interp = line + 2 + strspn(line + 2, " \t");
+			char *arg = interp + strcspn(interp, " \t");
+			if (*arg) {
+				*arg++ = 0;
+				arg += strspn(arg, " \t");
+			}
+			if (!*interp || *argc + 3 >= MAX_ARGS)
+				return -ENOEXEC;
+			/* argv becomes: interp [arg] script args-after-argv0 */
+			int extra = *arg ? 2 : 1;
+			free(argv[0]);
+			memmove(argv + extra + 1, argv + 1, *argc * sizeof *argv);
+			argv[0] = strdup(interp);
+			if (*arg)
+				argv[1] = strdup(arg);
+			argv[extra] = strdup(cur);
+			*argc += extra;
+			snprintf(cur, sizeof cur, "%s", interp);
+			continue;
+		}
+		char why[256];
+		int bad = elf_check(&p->vm, d, size, why, sizeof why);
+		munmap(d, size);
+		if (bad) {
+			dprintf(p->log_fd, "uniproc: execve %s: %s\n", cur, why);
+			return -ENOEXEC;
+		}
+		/* No PATH search in the new monitor: keep a relative path relative. */
+		snprintf(exe, PATH_MAX, "%s%s", strchr(cur, '/') ? "" : "./", cur);
+		return 0;
+	}
+	return -ELOOP;
+}
+
+static long do_execve(struct proc *p, int dirfd, uint64_t gpath, uint64_t gargv, uint64_t genvp)
+{
+	char path[PATH_MAX], exe[PATH_MAX];
+	int r = gmem_str(&p->vm, gpath, path, sizeof path);
+	if (r < 0)
+		return r;
+	static char *argv[MAX_ARGS + 4], *envp[MAX_ARGS];
+	size_t bytes = 0;
+	long argc = copy_strv(p, gargv, argv, MAX_ARGS, &bytes);
+	long envc = argc < 0 ? 0 : copy_strv(p, genvp, envp, MAX_ARGS, &bytes);
+	if (argc < 0 || envc < 0) {
+		free_strv(argv);
+		return argc < 0 ? argc : envc;
+	}
+	if (argc == 0) { /* Linux passes an empty argv[0] */
+		argv[0] = strdup("");
+		argv[1] = NULL;
+		argc = 1;
+	}
+	int n = (int)argc;
+	r = resolve(p, dirfd, path, exe, argv, &n);
+	if (r < 0) {
+		free_strv(argv);
+		free_strv(envp);
+		return r;
+	}
+
+	/* uniproc run [options] --internal-exec ... --argv0 A -- EXE ARGS... */
+	char mem[32], state[64], *host[MAX_ARGS + 32];
+	int slot, tree_fd = tree_pass(&slot), k = 0;
+	fcntl(p->log_fd, F_SETFD, 0);
+	snprintf(mem, sizeof mem, "%llu", (unsigned long long)p->vm.mem_size);
+	snprintf(state, sizeof state, "%d,%d,%d,%d", tree_fd, slot, p->fd_limit, p->log_fd);
+	host[k++] = "uniproc";
+	host[k++] = "run";
+	host[k++] = "--mem";
+	host[k++] = mem;
+	host[k++] = "--root";
+	host[k++] = p->root;
+	if (p->trace)
+		host[k++] = "--trace";
+	if (!p->rewrite)
+		host[k++] = "--no-rewrite";
+	host[k++] = "--internal-exec";
+	host[k++] = state;
+	host[k++] = "--argv0";
+	host[k++] = argv[0];
+	host[k++] = "--";
+	host[k++] = exe;
+	for (int i = 1; i < n; i++)
+		host[k++] = argv[i];
+	host[k] = NULL;
+	execve("/proc/self/exe", host, envp);
+	r = -errno; /* the host refused: carry on as if nothing happened */
+	fcntl(tree_fd, F_SETFD, FD_CLOEXEC);
+	fcntl(p->log_fd, F_SETFD, FD_CLOEXEC);
+	free_strv(argv);
+	free_strv(envp);
+	return r;
+}
+
+HSYS(execve)
+{
+	return do_execve(p, AT_FDCWD, a[0], a[1], a[2]);
+}
+
+HSYS(execveat)
+{
+	if (a[4] & ~(uint64_t)AT_SYMLINK_NOFOLLOW)
+		return -EINVAL; /* AT_EMPTY_PATH (fexecve) is not supported */
+	return do_execve(p, (int)a[0], a[1], a[2], a[3]);
+}
