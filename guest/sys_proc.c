@@ -240,3 +240,31 @@ SYSDEF(clone)
 }
 
 SYSDEF(clone3) { return -ENOSYS; } /* libc falls back to clone */
+
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+/* prctl: the process name is kept; other options are not supported. */
+SYSDEF(prctl)
+{
+	static char name[16];
+	switch (a0) {
+	case PR_SET_NAME:
+		if (!user_ok(a1, 1))
+			return -EFAULT;
+		memset(name, 0, sizeof name);
+		memcpy(name, (const char *)a1, strnlen((const char *)a1, sizeof name - 1));
+		return 0;
+	case PR_GET_NAME:
+		if (!user_ok(a1, sizeof name))
+			return -EFAULT;
+		memcpy((char *)a1, name, sizeof name);
+		return 0;
+	}
+	static uint64_t warned;
+	if (a0 < 64 && !(warned & (1ull << a0)))
+		logf("uniproc: warning: unsupported prctl option %lu returns EINVAL", a0);
+	if (a0 < 64)
+		warned |= 1ull << a0;
+	return -EINVAL;
+}

@@ -18,7 +18,7 @@ SYS(getgid); SYS(getegid); SYS(exit); SYS(exit_group); SYS(arch_prctl);
 SYS(set_tid_address); SYS(set_robust_list); SYS(rseq); SYS(sched_yield);
 SYS(sched_getaffinity); SYS(rt_sigaction); SYS(rt_sigprocmask);
 SYS(prlimit64); SYS(getrlimit); SYS(setrlimit); SYS(fork); SYS(vfork);
-SYS(clone); SYS(clone3);
+SYS(clone); SYS(clone3); SYS(prctl);
 
 struct sys_entry {
 	sys_fn fn;
@@ -129,6 +129,7 @@ static const struct sys_entry table[] = {
 	[__NR_vfork] = L(vfork, ""),
 	[__NR_clone] = L(clone, "xpppp"),
 	[__NR_clone3] = L(clone3, "pd"),
+	[__NR_prctl] = L(prctl, "dxxxx"),
 	[__NR_wait4] = H("dpxp"),
 	[__NR_waitid] = H("ddpxp"),
 	[__NR_kill] = H("dd"),

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages uniproc needs to build and test, if missing.
 set -e
-PKGS="gcc make binutils musl-tools libcapstone-dev coreutils procps diffutils"
+PKGS="gcc make binutils musl-tools libcapstone-dev coreutils procps diffutils busybox-static"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -130,7 +130,13 @@ for libc in musl glibc; do
 	for c in tree many isolation wait orphan killbusy offset order "cycles 300" vfork bomb; do
 		diff_run "$libc/fork-$(echo $c | cut -d' ' -f1)" /dev/null -- "$P/fork" $c
 	done
+	mkdir -p "$WORK/exec-$libc"
+	for c in keep script spawn; do
+		diff_run $libc/exec-$c /dev/null -- "$P/exec" $c "$WORK/exec-$libc"
+	done
+	expect $libc/exec-busybox "'$U' run /bin/busybox sh -c 'x=\$(busybox echo nested); busybox echo \"\$x\" | busybox tr a-z A-Z' 2>/dev/null | grep -qx NESTED"
 	CMP_STDERR=0
+	diff_run $libc/exec-errors /dev/null -- "$P/exec" errors "$WORK/exec-$libc"
 	diff_run $libc/fork-status /dev/null -- "$P/fork" status
 	for how in write read ill fpe trap; do
 		diff_run $libc/crash-$how /dev/null -- "$P/crash" $how

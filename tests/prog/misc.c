@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -30,6 +31,10 @@ int main(void)
 	struct sysinfo si;
 	SHOW("%d", "sysinfo ok, has ram:", sysinfo(&si) == 0 && si.totalram > 0);
 	SHOW("%d", "sched_yield:", sched_yield());
+	char pname[16] = "";
+	SHOW("%d", "prctl PR_SET_NAME:", prctl(PR_SET_NAME, "uniproc-test", 0, 0, 0));
+	prctl(PR_GET_NAME, pname, 0, 0, 0);
+	SHOW("%s", "prctl PR_GET_NAME:", pname);
 	cpu_set_t set;
 	CPU_ZERO(&set);
 	SHOW("%d", "sched_getaffinity >= 1 cpu:", sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) >= 1);
