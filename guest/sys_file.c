@@ -28,3 +28,4 @@ SYSDEF(rename) { return HOST(__NR_renameat, AT_FDCWD, a0, AT_FDCWD, a1, 0, 0); }
 SYSDEF(symlink) { return HOST(__NR_symlinkat, a0, AT_FDCWD, a1, 0, 0, 0); }
 SYSDEF(chmod) { return HOST(__NR_fchmodat, AT_FDCWD, a0, a1, 0, 0, 0); }
 SYSDEF(pipe) { return HOST(__NR_pipe2, a0, 0, 0, 0, 0, 0); }
+SYSDEF(link) { return HOST(__NR_linkat, AT_FDCWD, a0, AT_FDCWD, a1, 0, 0); }

@@ -11,7 +11,7 @@
 
 SYS(brk); SYS(mmap); SYS(munmap); SYS(mremap); SYS(mprotect); SYS(madvise);
 SYS(open); SYS(creat); SYS(stat); SYS(lstat); SYS(access); SYS(readlink);
-SYS(mkdir); SYS(rmdir); SYS(unlink); SYS(rename); SYS(symlink); SYS(chmod); SYS(pipe);
+SYS(mkdir); SYS(rmdir); SYS(unlink); SYS(rename); SYS(symlink); SYS(chmod); SYS(pipe); SYS(link);
 SYS(clock_gettime); SYS(clock_getres); SYS(gettimeofday); SYS(time);
 SYS(getpid); SYS(getppid); SYS(gettid); SYS(getuid); SYS(geteuid);
 SYS(getgid); SYS(getegid); SYS(exit); SYS(exit_group); SYS(arch_prctl);
@@ -93,6 +93,7 @@ static const struct sys_entry table[] = {
 	[__NR_symlink] = L(symlink, "ss"),
 	[__NR_chmod] = L(chmod, "sx"),
 	[__NR_pipe] = L(pipe, "p"),
+	[__NR_link] = L(link, "ss"),
 	/* Memory: served in the guest (sys_mem.c). */
 	[__NR_brk] = L(brk, "p"),
 	[__NR_mmap] = L(mmap, "pdxxfd"),
@@ -137,6 +138,13 @@ static const struct sys_entry table[] = {
 	[__NR_tgkill] = H("ddd"),
 	[__NR_execve] = H("spp"),
 	[__NR_execveat] = H("fsppx"),
+	[__NR_setpgid] = H("dd"),
+	[__NR_getpgid] = H("d"),
+	[__NR_getpgrp] = H(""),
+	[__NR_setsid] = H(""),
+	[__NR_getsid] = H("d"),
+	[__NR_linkat] = H("fsfsx"),
+	[__NR_utimensat] = H("fspx"),
 	[__NR_setrlimit] = L(setrlimit, "dp"),
 };
 #define NTABLE (sizeof table / sizeof table[0])

@@ -124,7 +124,9 @@ static int resolve(struct proc *p, int dirfd, const char *path, char *exe, char 
 			return -ENOEXEC;
 		}
 		/* No PATH search in the new monitor: keep a relative path relative. */
-		snprintf(exe, PATH_MAX, "%s%s", strchr(cur, '/') ? "" : "./", cur);
+		if (strlen(cur) + 3 > PATH_MAX)
+			return -ENAMETOOLONG;
+		snprintf(exe, PATH_MAX, "%s%.4093s", strchr(cur, '/') ? "" : "./", cur);
 		return 0;
 	}
 	return -ELOOP;

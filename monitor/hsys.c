@@ -52,6 +52,8 @@ static const hsys_fn table[] = {
 	[SYS_renameat2] = hsys_renameat2,
 	[SYS_symlinkat] = hsys_symlinkat,
 	[SYS_fchmodat] = hsys_fchmodat,
+	[SYS_linkat] = hsys_linkat,
+	[SYS_utimensat] = hsys_utimensat,
 	/* hsys_misc.c */
 	[SYS_umask] = hsys_umask,
 	[SYS_nanosleep] = hsys_nanosleep,
@@ -74,6 +76,11 @@ static const hsys_fn table[] = {
 	[SYS_tkill] = hsys_tkill,
 	[SYS_tgkill] = hsys_tgkill,
 	[SYS_getppid] = hsys_getppid,
+	[SYS_setpgid] = hsys_setpgid,
+	[SYS_getpgid] = hsys_getpgid,
+	[SYS_getpgrp] = hsys_getpgrp,
+	[SYS_setsid] = hsys_setsid,
+	[SYS_getsid] = hsys_getsid,
 	/* exec.c */
 	[SYS_execve] = hsys_execve,
 	[SYS_execveat] = hsys_execveat,

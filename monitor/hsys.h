@@ -34,7 +34,7 @@ HSYS(select); HSYS(pselect6);
 /* hsys_path.c */
 HSYS(openat); HSYS(newfstatat); HSYS(statx); HSYS(faccessat); HSYS(faccessat2);
 HSYS(readlinkat); HSYS(getcwd); HSYS(chdir); HSYS(fchdir); HSYS(mkdirat);
-HSYS(unlinkat); HSYS(renameat); HSYS(renameat2); HSYS(symlinkat); HSYS(fchmodat);
+HSYS(unlinkat); HSYS(renameat); HSYS(renameat2); HSYS(linkat); HSYS(utimensat); HSYS(symlinkat); HSYS(fchmodat);
 /* hsys_misc.c */
 HSYS(umask); HSYS(nanosleep); HSYS(clock_nanosleep); HSYS(clock_gettime);
 HSYS(clock_getres); HSYS(gettimeofday); HSYS(time); HSYS(sysinfo);
@@ -42,7 +42,7 @@ HSYS(getrandom); HSYS(uname); HSYS(rt_sigaction); HSYS(madvise);
 HSYS(prlimit64);
 /* hsys_proc.c */
 HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill);
-HSYS(getppid);
+HSYS(getppid); HSYS(setpgid); HSYS(getpgid); HSYS(getpgrp); HSYS(setsid); HSYS(getsid);
 /* exec.c */
 HSYS(execve); HSYS(execveat);
 

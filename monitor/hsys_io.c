@@ -184,6 +184,8 @@ HSYS(ioctl)
 		break;
 	case FIONREAD:
 	case FIONBIO:
+	case TIOCGPGRP:
+	case TIOCSPGRP:
 		size = sizeof(int);
 		break;
 	case FIOCLEX:

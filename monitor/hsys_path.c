@@ -213,3 +213,49 @@ HSYS(fchmodat)
 	close(fd);
 	return r;
 }
+
+HSYS(linkat)
+{
+	PATH_ARG(from, 1);
+	PATH_ARG(to, 3);
+	int flags = (int)a[4];
+	if (flags & ~AT_SYMLINK_FOLLOW)
+		return -EINVAL;
+	int src = lookup(p, (int)a[0], from, (flags & AT_SYMLINK_FOLLOW) ? 0 : AT_SYMLINK_NOFOLLOW);
+	if (src < 0)
+		return src;
+	char last[NAME_MAX + 1];
+	int dir = path_parent(p, (int)a[2], to, last);
+	if (dir < 0) {
+		close(src);
+		return dir == -EBUSY ? -EEXIST : dir;
+	}
+	char self[64]; /* AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH */
+	snprintf(self, sizeof self, "/proc/self/fd/%d", src);
+	long r = hsys_ret(linkat(AT_FDCWD, self, dir, last, AT_SYMLINK_FOLLOW));
+	close(src);
+	close(dir);
+	return r;
+}
+
+/* utimensat: times from the guest (or NULL: now) on a path or an fd. */
+HSYS(utimensat)
+{
+	const struct timespec *ts = a[2] ? gmem_ptr(&p->vm, a[2], 2 * sizeof *ts) : NULL;
+	if (a[2] && !ts)
+		return -EFAULT;
+	int flags = (int)a[3];
+	if (!a[1]) { /* futimens(fd, ...) */
+		FD_ARG(fd, 0);
+		return hsys_ret(futimens(fd, ts));
+	}
+	PATH_ARG(path, 1);
+	int fd = lookup(p, (int)a[0], path, flags);
+	if (fd < 0)
+		return fd;
+	char self[64];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	long r = hsys_ret(utimensat(AT_FDCWD, self, ts, 0));
+	close(fd);
+	return r;
+}

@@ -140,3 +140,40 @@ HSYS(getppid)
 {
 	return getppid(); /* changes when we are orphaned */
 }
+
+/* Process groups and sessions: the host's, for the tree's processes only. */
+static int in_tree(pid_t pid)
+{
+	return pid == 0 || pid == getpid() || tree_has(pid) || is_child(pid);
+}
+
+HSYS(setpgid)
+{
+	if (!in_tree((pid_t)a[0]))
+		return -ESRCH;
+	return hsys_ret(setpgid((pid_t)a[0], (pid_t)a[1]));
+}
+
+HSYS(getpgid)
+{
+	if (!in_tree((pid_t)a[0]))
+		return -ESRCH;
+	return hsys_ret(getpgid((pid_t)a[0]));
+}
+
+HSYS(getpgrp)
+{
+	return getpgrp();
+}
+
+HSYS(setsid)
+{
+	return hsys_ret(setsid());
+}
+
+HSYS(getsid)
+{
+	if (!in_tree((pid_t)a[0]))
+		return -ESRCH;
+	return hsys_ret(getsid((pid_t)a[0]));
+}

@@ -127,13 +127,14 @@ for libc in musl glibc; do
 		if cmp -s "$WORK/f.n" "$WORK/f.u" && cmp -s "$WORK/f.n" "$WORK/f.p"; then pass $libc/files
 		else fail $libc/files "$(diff "$WORK/f.n" "$WORK/f.u" | head -8 | tr '\n' '|') pie: $(diff "$WORK/f.n" "$WORK/f.p" | head -4 | tr '\n' '|')"; fi
 	fi
-	for c in tree many isolation wait orphan killbusy offset order "cycles 300" vfork bomb; do
+	for c in tree many isolation wait orphan killbusy offset order "cycles 300" vfork bomb pgrp; do
 		diff_run "$libc/fork-$(echo $c | cut -d' ' -f1)" /dev/null -- "$P/fork" $c
 	done
 	mkdir -p "$WORK/exec-$libc"
 	for c in keep script spawn; do
 		diff_run $libc/exec-$c /dev/null -- "$P/exec" $c "$WORK/exec-$libc"
 	done
+	expect $libc/busybox-pipeline "cd '$WORK' && seq 1 2000 > nums && /bin/busybox sh -c 'cat nums | grep 1 | sort -r | uniq -c | wc -l; yes | head -c 200000 | md5sum' > bb.n && '$U' run /bin/busybox sh -c 'cat nums | grep 1 | sort -r | uniq -c | wc -l; yes | head -c 200000 | md5sum' > bb.u 2>/dev/null && cmp bb.n bb.u"
 	expect $libc/exec-busybox "'$U' run /bin/busybox sh -c 'x=\$(busybox echo nested); busybox echo \"\$x\" | busybox tr a-z A-Z' 2>/dev/null | grep -qx NESTED"
 	CMP_STDERR=0
 	diff_run $libc/exec-errors /dev/null -- "$P/exec" errors "$WORK/exec-$libc"

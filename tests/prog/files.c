@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHECK(x) report(#x, (long)(x))
@@ -108,6 +109,14 @@ int main(int argc, char **argv)
 	CHECK(n = readlink("link", buf, sizeof buf));
 	printf("readlink: %.*s\n", (int)(n > 0 ? n : 0), buf);
 	CHECK(readlink("log", buf, sizeof buf));
+	CHECK(link("log", "hardlink"));
+	CHECK(stat("hardlink", &st));
+	printf("hardlink nlink=%ld\n", (long)st.st_nlink);
+	CHECK(unlink("hardlink"));
+	struct timespec times[2] = {{1000000000, 0}, {1234567890, 0}};
+	CHECK(utimensat(AT_FDCWD, "log", times, 0));
+	CHECK(stat("log", &st));
+	printf("log mtime=%ld\n", (long)st.st_mtime);
 	CHECK(chmod("log", 0644));
 	CHECK(stat("log", &st));
 	printf("log mode=%o\n", st.st_mode & 0777);

@@ -314,7 +314,19 @@ int main(int argc, char **argv)
 			;
 	} else if (!strcmp(c, "vfork"))
 		do_vfork();
-	else if (!strcmp(c, "bomb"))
+	else if (!strcmp(c, "pgrp")) {
+		pid_t sid = getsid(0), pgrp = getpgrp();
+		pid_t pid = fork();
+		if (pid == 0) {
+			printf("child starts in our group: %d\n", getpgrp() == pgrp);
+			printf("setpgid(0, 0): %d, now leads it: %d\n", setpgid(0, 0), getpgrp() == getpid());
+			printf("same session: %d\n", getsid(0) == sid);
+			_exit(0);
+		}
+		waitpid(pid, NULL, 0);
+		printf("getpgid(child) after reaping: %d %s\n", getpgid(pid), strerror(errno));
+		printf("getpgid(0) == getpgrp(): %d\n", getpgid(0) == getpgrp());
+	} else if (!strcmp(c, "bomb"))
 		bomb();
 	else
 		return 2;
