@@ -173,6 +173,8 @@ static long do_execve(struct proc *p, int dirfd, uint64_t gpath, uint64_t gargv,
 	host[k++] = p->root;
 	if (p->trace)
 		host[k++] = "--trace";
+	if (p->stats)
+		host[k++] = "--stats";
 	if (!p->rewrite)
 		host[k++] = "--no-rewrite";
 	host[k++] = "--internal-exec";

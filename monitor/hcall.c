@@ -51,6 +51,8 @@ static int reaper(void *arg)
 void proc_exit(struct proc *p, int status)
 {
 	static char stack[16384] __attribute__((aligned(16)));
+	if (p->stats)
+		tree_stats(p->log_fd);
 	tree_leave();
 	clone(reaper, stack + sizeof stack, CLONE_VM | CLONE_FILES, NULL);
 	_exit(status);

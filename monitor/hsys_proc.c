@@ -18,6 +18,7 @@
 static void child_start(struct proc *p, int slot, struct arch_state *st, int vfork_fd)
 {
 	tree_fill(slot);
+	tree_count(0, 1, 0);
 	if (p->vfork_fd >= 0)
 		close(p->vfork_fd); /* our parent's vfork is not ours to hold */
 	p->vfork_fd = vfork_fd;

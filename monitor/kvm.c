@@ -29,6 +29,7 @@ static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi);
 /* A VM and its vCPU, without memory. */
 static void vm_new(struct vm *vm)
 {
+	tree_count(1, 0, 0);
 	vm->vm_fd = hide_fd(ioctl(vm->kvm_fd, KVM_CREATE_VM, 0), "KVM_CREATE_VM");
 	vm->vcpu_fd = hide_fd(ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0), "KVM_CREATE_VCPU");
 	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);

@@ -21,13 +21,14 @@ extern char **environ;
 static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: uniproc run [--mem SIZE] [--root DIR] [--max-procs N] [--trace] [--no-rewrite] [--] PROG [ARGS...]\n"
+		"usage: uniproc run [--mem SIZE] [--root DIR] [--max-procs N] [--trace] [--stats] [--no-rewrite] [--] PROG [ARGS...]\n"
 		"  Run the static x86-64 Linux program PROG in its own KVM unikernel.\n"
 		"  --mem SIZE  guest memory, e.g. 512M or 4G (default 1G; lazily allocated)\n"
 		"  --root DIR  the guest sees the host tree beneath DIR as / (default /)\n"
 		"  --max-procs N  at most N processes in the tree (default 512); fork fails with EAGAIN\n"
 		"  --trace     print each syscall on stderr\n"
-		"  --no-rewrite  never patch syscall instructions (every syscall traps)\n");
+		"  --no-rewrite  never patch syscall instructions (every syscall traps)\n"
+		"  --stats     at exit, print how many processes and VMs the run made\n");
 	exit(status);
 }
 
@@ -161,6 +162,8 @@ static int cmd_run(int argc, char **argv)
 				errx(2, "bad --internal-exec");
 		} else if (!strcmp(argv[i], "--argv0") && i + 1 < argc) {
 			argv0 = argv[++i];
+		} else if (!strcmp(argv[i], "--stats")) {
+			p->stats = 1;
 		} else if (!strcmp(argv[i], "--no-rewrite")) {
 			p->rewrite = 0;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -191,6 +194,7 @@ static int cmd_run(int argc, char **argv)
 		tree_attach(exec_tree, exec_slot);
 	else
 		tree_init(max_procs);
+	tree_count(0, exec_tree < 0, exec_tree >= 0);
 	p->name = argv[i];
 	path_init(p, root);
 	vm_create(&p->vm, mem);

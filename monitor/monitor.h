@@ -44,6 +44,7 @@ struct proc {
 	uint64_t stub_used;  /* bytes of the library OS stub pool in use */
 	int vfork_fd;        /* held until exec or exit when created by vfork */
 	int fd_limit;        /* RLIMIT_NOFILE of the guest, at most UP_FD_MAX */
+	int stats;           /* --stats: print process and VM counts at exit */
 };
 
 /* gmem.c: the one way the monitor reaches guest memory. */
@@ -134,6 +135,10 @@ int tree_has(int pid);
 /* Send sig to the processes of the tree in process group pgid (0: all);
    returns how many got it. */
 int tree_signal_group(int sig, int pgid, int include_self);
+/* Count VMs created, processes (the first, forks) and execs. */
+void tree_count(int vm, int proc, int exec);
+/* In the main process: print the counts (--stats). */
+void tree_stats(int fd);
 /* At exit: leave the table; the main process kills what is left. */
 void tree_leave(void);
 

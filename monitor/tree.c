@@ -20,6 +20,9 @@
 struct tree {
 	int max;      /* slots in pids[] */
 	pid_t root;   /* the main process */
+	long vms;     /* KVM_CREATE_VM calls by the tree's monitors */
+	long procs;   /* processes: the first and every fork child */
+	long execs;   /* successful execs */
 	pid_t pids[]; /* 0: free, -1: reserved by a forking parent */
 };
 
@@ -140,4 +143,20 @@ void tree_leave(void)
 	if (getpid() == tree->root) /* the main process ends the tree */
 		tree_signal_group(SIGKILL, 0, 0);
 	tree_release(my_slot);
+}
+
+void tree_count(int vm, int proc, int exec)
+{
+	__atomic_add_fetch(&tree->vms, vm, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&tree->procs, proc, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&tree->execs, exec, __ATOMIC_SEQ_CST);
+}
+
+void tree_stats(int fd)
+{
+	if (getpid() == tree->root)
+		dprintf(fd, "uniproc: %ld processes, %ld execs, %ld VMs created\n",
+			__atomic_load_n(&tree->procs, __ATOMIC_SEQ_CST),
+			__atomic_load_n(&tree->execs, __ATOMIC_SEQ_CST),
+			__atomic_load_n(&tree->vms, __ATOMIC_SEQ_CST));
 }

@@ -172,6 +172,7 @@ if [ $KVM = 1 ]; then
 		fi
 	done
 	expect kill-scope "sleep 30 & s=\$!; '$U' run '$T/musl/kill0' | grep -q 'child killed by 15' && kill -0 \$s && kill \$s"
+	expect one-vm-per-process "'$U' run --stats /bin/busybox sh -c 'i=0; while [ \$i -lt 200 ]; do /bin/busybox true; i=\$((i+1)); done' 2>&1 | grep -x 'uniproc: 201 processes, 200 execs, 401 VMs created'"
 	expect max-procs "'$U' run --max-procs 10 '$T/musl/fork' bomb | grep -q 'forked 9, then Resource temporarily unavailable'"
 	expect fork-no-leak "sh '$ROOT/tests/leak.sh' '$U' '$T/musl/fork'"
 	expect ctrl-c "timeout --preserve-status -s INT 0.5 '$U' run '$T/musl/stdin' < /dev/zero; test \$? = 130"
