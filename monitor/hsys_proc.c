@@ -17,7 +17,7 @@
 
 static void child_start(struct proc *p, int slot, struct arch_state *st, int vfork_fd)
 {
-	tree_fill(slot);
+	tree_fill(slot, getpid());
 	tree_count(0, 1, 0);
 	if (p->vfork_fd >= 0)
 		close(p->vfork_fd); /* our parent's vfork is not ours to hold */
@@ -57,6 +57,8 @@ HSYS(fork)
 		return 0;
 	}
 	free(st);
+	if (pid > 0)
+		tree_fill(slot, pid);
 	if (vp[1] >= 0)
 		close(vp[1]);
 	if (pid < 0) {

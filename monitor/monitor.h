@@ -126,8 +126,9 @@ int tree_pass(int *slot);
 void tree_attach(int fd, int slot);
 /* Reserve a slot for a child about to be forked; slot or -EAGAIN. */
 int tree_reserve(void);
-/* In the new child: take the reserved slot. */
-void tree_fill(int slot);
+/* Put pid in the reserved slot: the parent does it as soon as fork returns
+   (so that no exit can miss the child), and the child too. */
+void tree_fill(int slot, int pid);
 /* Give back a reserved slot (the fork failed). */
 void tree_release(int slot);
 /* Is pid a live process of this tree? */

@@ -102,10 +102,11 @@ int tree_reserve(void)
 	return -EAGAIN;
 }
 
-void tree_fill(int slot)
+void tree_fill(int slot, int pid)
 {
-	my_slot = slot;
-	__atomic_store_n(&tree->pids[slot], getpid(), __ATOMIC_SEQ_CST);
+	if (pid == getpid())
+		my_slot = slot;
+	__atomic_store_n(&tree->pids[slot], pid, __ATOMIC_SEQ_CST);
 }
 
 void tree_release(int slot)

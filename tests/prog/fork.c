@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -314,7 +315,17 @@ int main(int argc, char **argv)
 			;
 	} else if (!strcmp(c, "vfork"))
 		do_vfork();
-	else if (!strcmp(c, "pgrp")) {
+	else if (!strcmp(c, "linger")) { /* a child outlives us */
+		if (fork() == 0)
+			for (;;)
+				sleep(1);
+		printf("main exits, child %s\n", "still sleeping");
+	} else if (!strcmp(c, "thread")) { /* thread flags: ENOSYS */
+		static char stack[16384];
+		long r = syscall(SYS_clone, 0x10f00 /* VM|FS|FILES|SIGHAND|THREAD */, stack + sizeof stack,
+				 0, 0, 0);
+		printf("clone with thread flags: %ld %s\n", r, strerror(errno));
+	} else if (!strcmp(c, "pgrp")) {
 		pid_t sid = getsid(0), pgrp = getpgrp();
 		pid_t pid = fork();
 		if (pid == 0) {
