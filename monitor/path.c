@@ -82,6 +82,8 @@ void path_init(struct proc *p, const char *root)
 static int absolute(struct proc *p, int dirfd, const char *path, char *out)
 {
 	char base[PATH_MAX];
+	if (!path[0])
+		return -ENOENT;
 	if (path[0] == '/') {
 		if (strlen(path) >= PATH_MAX)
 			return -ENAMETOOLONG;
@@ -138,8 +140,6 @@ static int is_self_exe(const char *abs)
 int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode)
 {
 	char abs[PATH_MAX];
-	if (!path[0])
-		return -ENOENT;
 	int r = absolute(p, dirfd, path, abs);
 	if (r < 0)
 		return r;
@@ -163,8 +163,6 @@ int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode)
 int path_parent(struct proc *p, int dirfd, const char *path, char *last)
 {
 	char abs[PATH_MAX];
-	if (!path[0])
-		return -ENOENT;
 	int r = absolute(p, dirfd, path, abs);
 	if (r < 0)
 		return r;
