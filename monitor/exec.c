@@ -59,8 +59,8 @@ static int open_exec(struct proc *p, int dirfd, const char *path)
 	if (fd < 0)
 		return fd;
 	struct stat st;
-	char self[64];
-	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	char self[FD_LINK_MAX];
+	path_fd_link(fd, self);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || access(self, X_OK) < 0) {
 		close(fd);
 		return -EACCES;
@@ -75,7 +75,7 @@ static int open_exec(struct proc *p, int dirfd, const char *path)
 static int resolve(struct proc *p, int dirfd, const char *path, char *exe, char **argv, int *argc)
 {
 	char cur[PATH_MAX + 2];
-	if (!strcmp(path, "/proc/self/exe")) /* what it names here, not in the new monitor */
+	if (path_names_exe(p, dirfd, path)) /* what it names here, not in the new monitor */
 		path = p->exe;
 	snprintf(cur, sizeof cur, "%s", path);
 	for (int depth = 0; depth < 4; depth++) {

@@ -66,8 +66,8 @@ static long access_at(struct proc *p, const uint64_t a[6], int flags)
 	int fd = lookup(p, (int)a[0], path, flags);
 	if (fd < 0)
 		return fd;
-	char self[64];
-	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	char self[FD_LINK_MAX];
+	path_fd_link(fd, self);
 	long r = hsys_ret(faccessat(AT_FDCWD, self, (int)a[2], flags & AT_EACCESS));
 	close(fd);
 	return r;
@@ -82,7 +82,7 @@ HSYS(readlinkat)
 	if ((int64_t)a[3] <= 0)
 		return -EINVAL;
 	BUF_ARG(buf, 2, a[3]);
-	if (strcmp(path, "/proc/self/exe") == 0) {
+	if (path_names_exe(p, (int)a[0], path)) {
 		size_t n = strlen(p->exe);
 		n = n < a[3] ? n : a[3];
 		memcpy(buf, p->exe, n);
@@ -207,8 +207,8 @@ HSYS(fchmodat)
 	int fd = lookup(p, (int)a[0], path, 0);
 	if (fd < 0)
 		return fd;
-	char self[64];
-	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	char self[FD_LINK_MAX];
+	path_fd_link(fd, self);
 	long r = hsys_ret(chmod(self, (mode_t)a[2]));
 	close(fd);
 	return r;
@@ -230,8 +230,8 @@ HSYS(linkat)
 		close(src);
 		return dir == -EBUSY ? -EEXIST : dir;
 	}
-	char self[64]; /* AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH */
-	snprintf(self, sizeof self, "/proc/self/fd/%d", src);
+	char self[FD_LINK_MAX]; /* AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH */
+	path_fd_link(src, self);
 	long r = hsys_ret(linkat(AT_FDCWD, self, dir, last, AT_SYMLINK_FOLLOW));
 	close(src);
 	close(dir);
@@ -253,8 +253,8 @@ HSYS(utimensat)
 	int fd = lookup(p, (int)a[0], path, flags);
 	if (fd < 0)
 		return fd;
-	char self[64];
-	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	char self[FD_LINK_MAX];
+	path_fd_link(fd, self);
 	long r = hsys_ret(utimensat(AT_FDCWD, self, ts, 0));
 	close(fd);
 	return r;

@@ -114,6 +114,12 @@ int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode);
  * last component into last[NAME_MAX + 1]. For creating and removing names.
  */
 int path_parent(struct proc *p, int dirfd, const char *path, char *last);
+/* Does path (relative to dirfd) name /proc/self/exe, that is p->exe? */
+int path_names_exe(struct proc *p, int dirfd, const char *path);
+/* The host's magic link for a host fd, "/proc/self/fd/N", into out[FD_LINK_MAX]:
+   how the unconfined monitor acts on a file it opened O_PATH beneath the root. */
+#define FD_LINK_MAX 32
+void path_fd_link(int fd, char *out);
 /* Guest path of a host fd into out[PATH_MAX]; -EACCES if outside root. */
 int path_of_fd(struct proc *p, int fd, char *out);
 

@@ -25,11 +25,16 @@ static int openat2_(int dirfd, const char *path, struct open_how *how)
 	return syscall(SYS_openat2, dirfd, path, how, sizeof *how);
 }
 
+void path_fd_link(int fd, char *out)
+{
+	snprintf(out, FD_LINK_MAX, "/proc/self/fd/%d", fd);
+}
+
 /* Host path of a host fd, into out[PATH_MAX]. */
 static int host_path_of_fd(int fd, char *out)
 {
-	char link[64];
-	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	char link[FD_LINK_MAX];
+	path_fd_link(fd, link);
 	ssize_t n = readlink(link, out, PATH_MAX - 1);
 	if (n < 0)
 		return -errno;
@@ -135,6 +140,12 @@ static uint64_t open_flags(int flags)
 static int is_self_exe(const char *abs)
 {
 	return strcmp(abs, "/proc/self/exe") == 0 || strcmp(abs, "/proc/thread-self/exe") == 0;
+}
+
+int path_names_exe(struct proc *p, int dirfd, const char *path)
+{
+	char abs[PATH_MAX];
+	return absolute(p, dirfd, path, abs) == 0 && is_self_exe(abs);
 }
 
 int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode)

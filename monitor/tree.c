@@ -62,8 +62,8 @@ int tree_pass(int *slot)
 void tree_attach(int fd, int slot)
 {
 	/* Only the table an exec'ing monitor passed on, never some other file. */
-	char link[64], target[64] = "";
-	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	char link[FD_LINK_MAX], target[64] = "";
+	path_fd_link(fd, link);
 	if (readlink(link, target, sizeof target - 1) < 0 ||
 	    strncmp(target, "/memfd:uniproc-tree", 19) != 0)
 		errx(1, "tree: fd %d is not a uniproc process table", fd);
