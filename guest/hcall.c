@@ -42,6 +42,12 @@ int hc_memory(uint64_t lo, uint64_t hi, uint64_t *low_top, uint64_t *high_bottom
 	return 0;
 }
 
+void hc_wake(int fd)
+{
+	struct up_hc_wake hc = {fd};
+	HC(UP_HC_WAKE, &hc);
+}
+
 uint64_t hc_patch(uint64_t site, uint64_t rax)
 {
 	struct up_hc_patch hc = {site, rax, 0, 0};

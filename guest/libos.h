@@ -27,6 +27,8 @@ void hc_log(const char *msg, size_t len);
 /* Ask the monitor to rewrite the syscall instruction at site; returns
    where the trapped syscall must now return, or 0 if not rewritten. */
 uint64_t hc_patch(uint64_t site, uint64_t rax);
+/* Wake the other side of the pipe ring fd names, asleep in its monitor. */
+void hc_wake(int fd);
 /* Back [lo, hi) with host memory; updates the watermarks. 0 or -1. */
 int hc_memory(uint64_t lo, uint64_t hi, uint64_t *low_top, uint64_t *high_bottom);
 

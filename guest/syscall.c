@@ -18,7 +18,7 @@ SYS(getgid); SYS(getegid); SYS(exit); SYS(exit_group); SYS(arch_prctl);
 SYS(set_tid_address); SYS(set_robust_list); SYS(rseq); SYS(sched_yield);
 SYS(sched_getaffinity); SYS(rt_sigaction); SYS(rt_sigprocmask);
 SYS(prlimit64); SYS(getrlimit); SYS(setrlimit); SYS(fork); SYS(vfork);
-SYS(clone); SYS(clone3); SYS(prctl);
+SYS(clone); SYS(clone3); SYS(prctl); SYS(read); SYS(write); SYS(readv); SYS(writev);
 
 struct sys_entry {
 	sys_fn fn;
@@ -33,11 +33,12 @@ struct sys_entry {
 #define H(fmt) {sys_host, fmt, 0}
 #define L(fn, fmt) {sys_##fn, fmt, 0}
 static const struct sys_entry table[] = {
+	/* Pipes: bytes through shared rings (sys_pipe.c); other fds go to the monitor. */
+	[__NR_read] = L(read, "fpd"),
+	[__NR_write] = L(write, "fpd"),
+	[__NR_readv] = L(readv, "fpd"),
+	[__NR_writev] = L(writev, "fpd"),
 	/* Files and descriptors: served by the monitor (monitor/hsys_*.c). */
-	[__NR_read] = H("fpd"),
-	[__NR_write] = H("fpd"),
-	[__NR_readv] = H("fpd"),
-	[__NR_writev] = H("fpd"),
 	[__NR_pread64] = H("fpdd"),
 	[__NR_pwrite64] = H("fpdd"),
 	[__NR_openat] = H("fsxx"),

@@ -160,6 +160,7 @@ static long do_execve(struct proc *p, int dirfd, uint64_t gpath, uint64_t gargv,
 	}
 
 	/* uniproc run [options] --internal-exec ... --argv0 A -- EXE ARGS... */
+	static char rings[24 * UP_FD_MAX];
 	char mem[32], state[64], *host[MAX_ARGS + 32];
 	int slot, tree_fd = tree_pass(&slot), k = 0;
 	fcntl(p->log_fd, F_SETFD, 0);
@@ -179,6 +180,12 @@ static long do_execve(struct proc *p, int dirfd, uint64_t gpath, uint64_t gargv,
 		host[k++] = "--no-rewrite";
 	host[k++] = "--internal-exec";
 	host[k++] = state;
+	pipe_exec(rings, sizeof rings, 0);
+	tree_exits(p->exits);
+	if (rings[0]) {
+		host[k++] = "--internal-rings";
+		host[k++] = rings;
+	}
 	host[k++] = "--argv0";
 	host[k++] = argv[0];
 	host[k++] = "--";
@@ -188,6 +195,8 @@ static long do_execve(struct proc *p, int dirfd, uint64_t gpath, uint64_t gargv,
 	host[k] = NULL;
 	execve("/proc/self/exe", host, envp);
 	r = -errno; /* the host refused: carry on as if nothing happened */
+	pipe_exec(rings, sizeof rings, 1);
+	tree_exits(-p->exits);
 	fcntl(tree_fd, F_SETFD, FD_CLOEXEC);
 	fcntl(p->log_fd, F_SETFD, FD_CLOEXEC);
 	free_strv(argv);

@@ -21,7 +21,13 @@ void proc_die(struct proc *p, int sig, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	dprintf(p->log_fd, "uniproc: %s: %s\n", p->name, msg);
+	proc_signal(p, sig);
+}
 
+void proc_signal(struct proc *p, int sig)
+{
+	pipe_exit();
+	tree_exits(p->exits);
 	tree_leave();
 	/* Die of the signal itself, without a core file, so our parent sees
 	   what it would see for a native process. */
@@ -51,8 +57,10 @@ static int reaper(void *arg)
 void proc_exit(struct proc *p, int status)
 {
 	static char stack[16384] __attribute__((aligned(16)));
+	tree_exits(p->exits);
 	if (p->stats)
 		tree_stats(p->log_fd);
+	pipe_exit(); /* the guest's fds close now, not when the VM is gone */
 	tree_leave();
 	clone(reaper, stack + sizeof stack, CLONE_VM | CLONE_FILES, NULL);
 	_exit(status);
@@ -139,6 +147,13 @@ void hcall(struct proc *p, unsigned nr, uint32_t gpa)
 			dprintf(p->log_fd, "[%d] uniproc: syscall at 0x%llx %s\n", getpid(),
 				(unsigned long long)hc->site,
 				hc->ret ? "keeps trapping" : "rewritten into a call");
+		return;
+	}
+	case UP_HC_WAKE: {
+		struct up_hc_wake *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
+		if (!hc)
+			break;
+		pipe_wake(p, hc->fd);
 		return;
 	}
 	case UP_HC_MEMORY: {

@@ -28,6 +28,8 @@ HSYS(read)
 {
 	FD_ARG(fd, 0);
 	BUF_ARG(buf, 1, io_len(a[2]));
+	if (pipe_is_ring(fd))
+		return pipe_read(p, fd, &(struct iovec){buf, io_len(a[2])}, 1);
 	return hsys_ret(read(fd, buf, io_len(a[2])));
 }
 
@@ -35,6 +37,8 @@ HSYS(write)
 {
 	FD_ARG(fd, 0);
 	BUF_ARG(buf, 1, io_len(a[2]));
+	if (pipe_is_ring(fd))
+		return pipe_write(p, fd, &(struct iovec){buf, io_len(a[2])}, 1);
 	return hsys_ret(write(fd, buf, io_len(a[2])));
 }
 
@@ -75,6 +79,8 @@ HSYS(readv)
 	FD_ARG(fd, 0);
 	struct iovec iov[IOV_MAX];
 	int n = iov_in(p, a[1], a[2], iov);
+	if (n >= 0 && pipe_is_ring(fd))
+		return pipe_read(p, fd, iov, n);
 	return n < 0 ? n : hsys_ret(readv(fd, iov, n));
 }
 
@@ -83,13 +89,17 @@ HSYS(writev)
 	FD_ARG(fd, 0);
 	struct iovec iov[IOV_MAX];
 	int n = iov_in(p, a[1], a[2], iov);
+	if (n >= 0 && pipe_is_ring(fd))
+		return pipe_write(p, fd, iov, n);
 	return n < 0 ? n : hsys_ret(writev(fd, iov, n));
 }
 
 HSYS(close)
 {
 	FD_ARG(fd, 0);
-	return hsys_ret(close(fd));
+	long r = hsys_ret(close(fd));
+	pipe_forget(p, fd); /* closed even if close() reports an error */
+	return r;
 }
 
 HSYS(lseek)
@@ -102,7 +112,11 @@ HSYS(fstat)
 {
 	FD_ARG(fd, 0);
 	BUF_ARG(st, 1, sizeof(struct stat));
-	return hsys_ret(fstat(fd, st));
+	if (fstat(fd, st) < 0)
+		return -errno;
+	if (pipe_is_ring(fd))
+		pipe_stat(fd, st);
+	return 0;
 }
 
 HSYS(getdents64)
@@ -116,12 +130,21 @@ HSYS(fcntl)
 {
 	FD_ARG(fd, 0);
 	int cmd = (int)a[1];
+	if (pipe_is_ring(fd)) {
+		long r = pipe_fcntl(p, fd, cmd, a[2]);
+		if (r != -ENOSYS)
+			return r;
+	}
 	switch (cmd) {
 	case F_DUPFD:
-	case F_DUPFD_CLOEXEC:
+	case F_DUPFD_CLOEXEC: {
 		if (a[2] >= (uint64_t)p->fd_limit)
 			return -EINVAL;
-		return hsys_newfd(p, fcntl(fd, cmd, (int)a[2]));
+		long r = hsys_newfd(p, fcntl(fd, cmd, (int)a[2]));
+		if (r >= 0)
+			pipe_copied(p, fd, (int)r);
+		return r;
+	}
 	case F_GETFD:
 	case F_GETFL:
 		return hsys_ret(fcntl(fd, cmd));
@@ -145,7 +168,10 @@ HSYS(fcntl)
 HSYS(dup)
 {
 	FD_ARG(fd, 0);
-	return hsys_newfd(p, dup(fd));
+	long r = hsys_newfd(p, dup(fd));
+	if (r >= 0)
+		pipe_copied(p, fd, (int)r);
+	return r;
 }
 
 HSYS(dup2)
@@ -154,7 +180,10 @@ HSYS(dup2)
 	FD_ARG(nfd, 1);
 	if (nfd >= p->fd_limit)
 		return -EBADF;
-	return hsys_ret(dup2(fd, nfd));
+	long r = hsys_ret(dup2(fd, nfd));
+	if (r >= 0)
+		pipe_copied(p, fd, nfd);
+	return r;
 }
 
 HSYS(dup3)
@@ -163,7 +192,10 @@ HSYS(dup3)
 	FD_ARG(nfd, 1);
 	if (nfd >= p->fd_limit)
 		return -EBADF;
-	return hsys_ret(dup3(fd, nfd, (int)a[2]));
+	long r = hsys_ret(dup3(fd, nfd, (int)a[2]));
+	if (r >= 0)
+		pipe_copied(p, fd, nfd);
+	return r;
 }
 
 HSYS(ioctl)
@@ -196,7 +228,12 @@ HSYS(ioctl)
 		return -ENOTTY;
 	}
 	BUF_ARG(arg, 2, size);
-	return hsys_ret(ioctl(fd, req, arg));
+	if (req == FIONREAD && pipe_is_ring(fd))
+		return pipe_fionread(fd, arg);
+	long r = hsys_ret(ioctl(fd, req, arg));
+	if (r == 0 && req == FIONBIO)
+		pipe_set_nonblock(p, fd, *(int *)arg);
+	return r;
 }
 
 HSYS(ftruncate)
@@ -217,20 +254,86 @@ HSYS(fchmod)
 	return hsys_ret(fchmod(fd, (mode_t)a[1]));
 }
 
-/* pipe2(2) on the host: a stand-in until pipes move to shared memory. */
+/* pipe2(2): a ring in shared memory (pipe.c); a host pipe for packet mode
+   (O_DIRECT) or when this process maps too many rings already. */
 HSYS(pipe2)
 {
 	BUF_ARG(fds, 0, 2 * sizeof(int));
-	int f[2];
-	if (pipe2(f, (int)a[1]) < 0)
-		return -errno;
-	if (f[0] >= p->fd_limit || f[1] >= p->fd_limit) {
-		close(f[0]);
-		close(f[1]);
-		return -EMFILE;
+	int flags = (int)a[1], f[2];
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+		return -EINVAL;
+	int r = flags & O_DIRECT ? -ENOSPC : pipe_new(p, flags, f);
+	if (r == -ENOSPC) {
+		if (pipe2(f, flags) < 0)
+			return -errno;
+		if (f[0] >= p->fd_limit || f[1] >= p->fd_limit) {
+			close(f[0]);
+			close(f[1]);
+			return -EMFILE;
+		}
+		r = 0;
 	}
-	memcpy(fds, f, sizeof f);
-	return 0;
+	if (r == 0)
+		memcpy(fds, f, sizeof f);
+	return r;
+}
+
+static long long now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/*
+ * The core of poll and select over a host copy of the array. Host fds are
+ * polled as they are; a ring fd's readiness comes from its ring, and to
+ * sleep we poll its socket for the other side's doorbell or hang-up.
+ * tmo_ns < 0: no timeout. Returns the number of entries with revents.
+ */
+static int poll_fds(struct pollfd *h, const short *events, int n, long long tmo_ns)
+{
+	long long deadline = tmo_ns < 0 ? 0 : now_ns() + tmo_ns;
+	for (;;) {
+		int ready = 0, rings = 0;
+		for (int i = 0; i < n; i++) {
+			h[i].events = events[i];
+			h[i].revents = 0;
+			if (h[i].fd >= 0 && pipe_is_ring(h[i].fd)) {
+				h[i].events = POLLIN; /* doorbell or hang-up */
+				rings++;
+				ready += pipe_revents(h[i].fd, events[i]) != 0;
+			}
+		}
+		long long left = tmo_ns < 0 ? -1 : deadline - now_ns();
+		if (ready || (tmo_ns >= 0 && left < 0))
+			left = 0;
+		for (int i = 0; left && i < n; i++)
+			if (h[i].fd >= 0 && pipe_is_ring(h[i].fd))
+				pipe_poll_sleep(h[i].fd, 1, 0);
+		ready = 0;
+		for (int i = 0; left && i < n; i++) /* the other side may have just moved */
+			if (h[i].fd >= 0 && pipe_is_ring(h[i].fd))
+				ready += pipe_revents(h[i].fd, events[i]) != 0;
+		struct timespec ts = {left / 1000000000LL, left % 1000000000LL};
+		int r = ppoll(h, n, ready ? &(struct timespec){0, 0} : left < 0 ? NULL : &ts, NULL);
+		int err = errno, count = 0;
+		for (int i = 0; i < n; i++) {
+			if (h[i].fd < 0 || !pipe_is_ring(h[i].fd)) {
+				count += h[i].revents != 0;
+				continue;
+			}
+			int rang = (h[i].revents & POLLIN) && !(h[i].revents & (POLLHUP | POLLERR));
+			if (left)
+				pipe_poll_sleep(h[i].fd, -1, rang);
+			h[i].revents = pipe_revents(h[i].fd, events[i]);
+			count += h[i].revents != 0;
+		}
+		if (r < 0)
+			return -err;
+		if (count || !left || !rings || (tmo_ns >= 0 && now_ns() >= deadline))
+			return count;
+	}
 }
 
 /* poll on a host copy of the array: fds outside the guest range are POLLNVAL. */
@@ -242,17 +345,20 @@ static long poll_common(struct proc *p, uint64_t gfds, uint64_t n, const struct 
 	if (!g && n)
 		return -EFAULT;
 	struct pollfd h[UP_FD_MAX];
+	short ev[UP_FD_MAX];
 	int bad = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		h[i] = g[i];
+		ev[i] = g[i].events;
 		if (h[i].fd >= UP_FD_MAX) {
 			h[i].fd = -1;
 			bad++;
 		}
 	}
-	int r = ppoll(h, n, tmo, NULL);
+	long long ns = tmo ? tmo->tv_sec * 1000000000LL + tmo->tv_nsec : -1;
+	int r = poll_fds(h, ev, (int)n, ns);
 	if (r < 0)
-		return -errno;
+		return r;
 	for (uint64_t i = 0; i < n; i++)
 		g[i].revents = g[i].fd >= UP_FD_MAX ? POLLNVAL : h[i].revents;
 	return r + bad;
@@ -273,21 +379,58 @@ HSYS(ppoll)
 	return poll_common(p, a[0], a[1], t); /* the signal mask is not applied */
 }
 
-/* fd_sets hold fds below FD_SETSIZE = UP_FD_MAX: all of them are guest fds. */
+/* select as poll, with Linux's mapping of events. fd_sets hold fds below
+   FD_SETSIZE = UP_FD_MAX: all of them are guest fds. */
+#define SEL_IN (POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP | POLLERR)
+#define SEL_OUT (POLLOUT | POLLWRNORM | POLLWRBAND | POLLERR)
+#define SEL_EX POLLPRI
 static long select_common(struct proc *p, const uint64_t a[6], struct timespec *t)
 {
-	int n = (int)a[0];
-	if (n < 0)
+	int nfds = (int)a[0];
+	if (nfds < 0)
 		return -EINVAL;
-	if (n > UP_FD_MAX)
-		n = UP_FD_MAX;
+	if (nfds > UP_FD_MAX)
+		nfds = UP_FD_MAX;
 	fd_set *set[3];
 	for (int i = 0; i < 3; i++) {
 		set[i] = a[1 + i] ? gmem_ptr(&p->vm, a[1 + i], sizeof(fd_set)) : NULL;
 		if (a[1 + i] && !set[i])
 			return -EFAULT;
 	}
-	return hsys_ret(pselect(n, set[0], set[1], set[2], t, NULL));
+	static const short want[3] = {POLLIN | POLLRDNORM | POLLRDBAND,
+				      POLLOUT | POLLWRNORM | POLLWRBAND, POLLPRI};
+	static const short got[3] = {SEL_IN, SEL_OUT, SEL_EX};
+	struct pollfd h[UP_FD_MAX];
+	short ev[UP_FD_MAX];
+	int n = 0;
+	for (int fd = 0; fd < nfds; fd++) {
+		short e = 0;
+		for (int i = 0; i < 3; i++)
+			if (set[i] && FD_ISSET(fd, set[i]))
+				e |= want[i];
+		if (e) {
+			h[n].fd = fd;
+			ev[n++] = e;
+		}
+	}
+	long long ns = t ? t->tv_sec * 1000000000LL + t->tv_nsec : -1;
+	int r = poll_fds(h, ev, n, ns);
+	if (r < 0)
+		return r;
+	for (int k = 0; k < n; k++)
+		if (h[k].revents & POLLNVAL)
+			return -EBADF;
+	int count = 0;
+	for (int i = 0; i < 3; i++)
+		if (set[i])
+			FD_ZERO(set[i]);
+	for (int k = 0; k < n; k++)
+		for (int i = 0; i < 3; i++)
+			if (set[i] && (ev[k] & want[i]) && (h[k].revents & got[i])) {
+				FD_SET(h[k].fd, set[i]);
+				count++;
+			}
+	return count;
 }
 
 HSYS(select)

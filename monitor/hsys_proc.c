@@ -19,10 +19,12 @@ static void child_start(struct proc *p, int slot, struct arch_state *st, int vfo
 {
 	tree_fill(slot, getpid());
 	tree_count(0, 1, 0);
+	p->exits = 0; /* the parent counts its own */
 	if (p->vfork_fd >= 0)
 		close(p->vfork_fd); /* our parent's vfork is not ours to hold */
 	p->vfork_fd = vfork_fd;
 	vm_recreate(&p->vm);
+	pipe_remap(p);
 	arch_restore(p, st);
 	struct up_boot_info *bi = gmem_ptr(&p->vm, p->libos.boot_info, sizeof *bi);
 	bi->pid = getpid();
@@ -49,6 +51,7 @@ HSYS(fork)
 		}
 	}
 	struct arch_state *st = arch_save(p);
+	pipe_fork(1); /* the child holds our pipe ends from the start */
 	pid_t pid = fork();
 	if (pid == 0) {
 		if (vp[0] >= 0)
@@ -62,6 +65,7 @@ HSYS(fork)
 	if (vp[1] >= 0)
 		close(vp[1]);
 	if (pid < 0) {
+		pipe_fork(-1);
 		tree_release(slot);
 		if (vp[0] >= 0)
 			close(vp[0]);

@@ -80,6 +80,17 @@ void vm_recreate(struct vm *vm)
 
 #define CHUNK (2ull << 20)
 
+int vm_map(struct vm *vm, int slot, uint64_t gpa, void *host, uint64_t size)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = (uint32_t)slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)host,
+	};
+	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+}
+
 static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi)
 {
 	if (vm->nslots == MAX_SLOTS)
@@ -146,6 +157,7 @@ void vm_run(struct proc *p)
 {
 	for (;;) {
 		struct kvm_run *run = p->vm.run; /* a fork makes a new one */
+		p->exits++;
 		if (ioctl(p->vm.vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

@@ -137,7 +137,7 @@ static int cmd_run(int argc, char **argv)
 	const char *root = "/";
 	int i = 0, max_procs = DEFAULT_MAX_PROCS;
 	int exec_tree = -1, exec_slot = -1, exec_log = -1;
-	const char *argv0 = NULL;
+	const char *argv0 = NULL, *rings = NULL;
 	p->rewrite = 1;
 	p->vfork_fd = -1;
 	p->fd_limit = UP_FD_MAX;
@@ -160,6 +160,8 @@ static int cmd_run(int argc, char **argv)
 			if (sscanf(argv[++i], "%d,%d,%d,%d", &exec_tree, &exec_slot,
 				   &p->fd_limit, &exec_log) != 4)
 				errx(2, "bad --internal-exec");
+		} else if (!strcmp(argv[i], "--internal-rings") && i + 1 < argc) {
+			rings = argv[++i]; /* pipe ends kept across execve (monitor/pipe.c) */
 		} else if (!strcmp(argv[i], "--argv0") && i + 1 < argc) {
 			argv0 = argv[++i];
 		} else if (!strcmp(argv[i], "--stats")) {
@@ -199,6 +201,8 @@ static int cmd_run(int argc, char **argv)
 	path_init(p, root);
 	vm_create(&p->vm, mem);
 	load_libos(p);
+	if (rings)
+		pipe_inherit(p, rings);
 
 	struct elf_info ei;
 	char used[PATH_MAX];

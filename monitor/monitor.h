@@ -45,6 +45,7 @@ struct proc {
 	int vfork_fd;        /* held until exec or exit when created by vfork */
 	int fd_limit;        /* RLIMIT_NOFILE of the guest, at most UP_FD_MAX */
 	int stats;           /* --stats: print process and VM counts at exit */
+	long exits;          /* VM exits not yet added to the tree's count */
 };
 
 /* gmem.c: the one way the monitor reaches guest memory. */
@@ -64,6 +65,9 @@ void vm_create(struct vm *vm, uint64_t mem_size);
  * backed ends geometrically. Returns 0, or -ENOMEM if out of range or slots.
  */
 int vm_back(struct vm *vm, uint64_t lo, uint64_t hi);
+/* Map host memory at guest-physical gpa as memory slot `slot` (size 0:
+   remove it); 0 or -errno. Slots from MAX_SLOTS on are free for this. */
+int vm_map(struct vm *vm, int slot, uint64_t gpa, void *host, uint64_t size);
 /* After fork: a new VM and vCPU over the same memory ranges. */
 void vm_recreate(struct vm *vm);
 /* Run the vCPU until the guest exits; never returns. */
@@ -144,6 +148,8 @@ int tree_has(int pid);
 int tree_signal_group(int sig, int pgid, int include_self);
 /* Count VMs created, processes (the first, forks) and execs. */
 void tree_count(int vm, int proc, int exec);
+/* Add n VM exits (each monitor as it exits or execs). */
+void tree_exits(long n);
 /* In the main process: print the counts (--stats). */
 void tree_stats(int fd);
 /* At exit: leave the table; the main process kills what is left. */
@@ -156,6 +162,36 @@ void proc_exit(struct proc *p, int status) __attribute__((noreturn));
 /* Report a fatal guest event and die as if killed by sig. */
 void proc_die(struct proc *p, int sig, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));
+
+/* Die of sig, as the kernel's default action would, with no message. */
+void proc_signal(struct proc *p, int sig) __attribute__((noreturn));
+
+/* pipe.c: pipes whose bytes move through rings in shared memory. */
+struct iovec;
+struct stat;
+/* A pipe with a ring; -ENOSPC if this process maps too many rings already. */
+int pipe_new(struct proc *p, int flags, int fds[2]);
+int pipe_is_ring(int fd);
+/* After the host closed fd (close, or dup2 over it). */
+void pipe_forget(struct proc *p, int fd);
+/* After the host duplicated from into to. */
+void pipe_copied(struct proc *p, int from, int to);
+void pipe_set_nonblock(struct proc *p, int fd, int on);
+long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov);
+long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov);
+void pipe_wake(struct proc *p, int64_t fd);
+/* F_GETFL, F_SETFL, F_GETPIPE_SZ, F_SETPIPE_SZ; -ENOSYS for the rest. */
+long pipe_fcntl(struct proc *p, int fd, int cmd, uint64_t arg);
+long pipe_fionread(int fd, int *out);
+/* What fstat of a pipe shows, over the socket's stat. */
+void pipe_stat(int fd, struct stat *st);
+short pipe_revents(int fd, short events);
+void pipe_poll_sleep(int fd, int delta, int rang);
+void pipe_fork(int delta);
+void pipe_remap(struct proc *p);
+void pipe_exit(void);
+void pipe_exec(char *buf, size_t size, int undo);
+void pipe_inherit(struct proc *p, const char *list);
 
 /*
  * rewrite.c: turn the syscall instruction at site into a call; 0 or -errno.

@@ -13,7 +13,9 @@
  *    `mov $imm32, %eax` counts only if imm32 is the number just seen in RAX;
  *  - no direct branch in the surrounding +-2 KiB targets its inside;
  *  - displaced instructions are not relative branches; RIP-relative
- *    operands are re-aimed from the stub.
+ *    operands are re-aimed from the stub;
+ *  - after a displaced `ret`, the jmp may cover nop/int3 alignment padding,
+ *    which never runs (musl's `syscall; ret` ends a function this way).
  * An indirect jump into the region (a jump table landing right after a
  * syscall) is not detected; --no-rewrite turns the rewriter off.
  */
@@ -164,6 +166,12 @@ static int rewrite(struct proc *p, uint64_t site, uint64_t rax, int with_mov, ui
 		n += insn->size;
 		hi += insn->size;
 		nmoved++;
+	}
+	/* Alignment padding after a `ret` never runs: the jmp may cover it. */
+	while (ends_in_ret && hi - lo < JMP_LEN) {
+		if (!decode(p, hi, insn) || (insn->id != X86_INS_NOP && insn->id != X86_INS_INT3))
+			goto out;
+		hi += insn->size;
 	}
 	if (hi - lo < JMP_LEN || branch_into(p, lo, hi, insn))
 		goto out;

@@ -23,6 +23,7 @@ struct tree {
 	long vms;     /* KVM_CREATE_VM calls by the tree's monitors */
 	long procs;   /* processes: the first and every fork child */
 	long execs;   /* successful execs */
+	long exits;   /* VM exits, added as each monitor exits or execs */
 	pid_t pids[]; /* 0: free, -1: reserved by a forking parent */
 };
 
@@ -159,11 +160,18 @@ void tree_count(int vm, int proc, int exec)
 	__atomic_add_fetch(&tree->execs, exec, __ATOMIC_SEQ_CST);
 }
 
+void tree_exits(long n)
+{
+	__atomic_add_fetch(&tree->exits, n, __ATOMIC_SEQ_CST);
+}
+
 void tree_stats(int fd)
 {
-	if (getpid() == tree->root)
-		dprintf(fd, "uniproc: %ld processes, %ld execs, %ld VMs created\n",
-			__atomic_load_n(&tree->procs, __ATOMIC_SEQ_CST),
-			__atomic_load_n(&tree->execs, __ATOMIC_SEQ_CST),
-			__atomic_load_n(&tree->vms, __ATOMIC_SEQ_CST));
+	if (getpid() != tree->root)
+		return;
+	dprintf(fd, "uniproc: %ld processes, %ld execs, %ld VMs created\n",
+		__atomic_load_n(&tree->procs, __ATOMIC_SEQ_CST),
+		__atomic_load_n(&tree->execs, __ATOMIC_SEQ_CST),
+		__atomic_load_n(&tree->vms, __ATOMIC_SEQ_CST));
+	dprintf(fd, "uniproc: %ld VM exits\n", __atomic_load_n(&tree->exits, __ATOMIC_SEQ_CST));
 }

@@ -24,6 +24,8 @@
 #define HC_PDPT 0x7000 /* the hypercall page, at UP_HC_MMIO_BASE */
 #define HC_PD 0x8000
 #define HC_PT 0x9000
+#define RING_PDPT 0xa000 /* the pipe ring window, at UP_RING_BASE */
+#define RING_PD 0xb000
 #define MAX_GIB 64
 
 #define PTE_P 0x1ull
@@ -62,6 +64,13 @@ static void page_tables(struct proc *p)
 	sys_u64(p, HC_PDPT)[0] = HC_PD | PTE_P | PTE_W | PTE_U;
 	sys_u64(p, HC_PD)[0] = HC_PT | PTE_P | PTE_W | PTE_U;
 	sys_u64(p, HC_PT)[0] = UP_HC_MMIO_BASE | PTE_P | PTE_W | PTE_U;
+	/* The pipe ring window: 2 MiB pages, backed only where a ring is. */
+	_Static_assert(UP_RING_MAX * UP_RING_STRIDE <= (1ull << 30), "one page directory");
+	sys_u64(p, PML4)[UP_RING_BASE >> 39] = RING_PDPT | PTE_P | PTE_W | PTE_U;
+	sys_u64(p, RING_PDPT)[(UP_RING_BASE >> 30) & 511] = RING_PD | PTE_P | PTE_W | PTE_U;
+	for (uint64_t i = 0; i < UP_RING_MAX; i++)
+		sys_u64(p, RING_PD)[i] = (UP_RING_BASE + i * UP_RING_STRIDE) | PTE_P | PTE_W |
+					 PTE_U | PTE_PS;
 	for (uint64_t i = 1; i < 512; i++) {
 		uint64_t a = i << 12;
 		sys_u64(p, PT0)[i] = a | PTE_P | PTE_W | (a >= UP_LIBOS_BASE ? PTE_U : 0);

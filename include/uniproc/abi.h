@@ -17,7 +17,7 @@
 #include <stdint.h>
 #endif
 
-#define UP_ABI_VERSION 1
+#define UP_ABI_VERSION 2
 #define UP_LIBOS_MAGIC 0x534f424c50494e55 /* "UNIPLBOS" */
 
 /* Guest-physical (= guest-virtual, identity mapped) memory layout. */
@@ -27,6 +27,21 @@
 #define UP_USER_BASE 0x400000   /* first address a program may use */
 #define UP_STACK_SIZE (8 << 20) /* main stack, at the top of memory */
 #define UP_FD_MAX 1024            /* guest fds are host fds below this */
+
+/*
+ * Pipe rings: each pipe whose ends this process holds is mapped at
+ * UP_RING_BASE + i * UP_RING_STRIDE (struct up_ring, then its data), for
+ * i < UP_RING_MAX. The window is mapped in the page tables; only the rings
+ * the process holds have memory behind them.
+ */
+#define UP_RING_BASE 0x10000000000ull /* 1 TiB */
+#define UP_RING_STRIDE (2ull << 20)
+#define UP_RING_MAX 512
+#define UP_RING_DATA 4096           /* offset of the data in a ring */
+#define UP_RING_CAP_MIN 4096        /* capacities are powers of two ... */
+#define UP_RING_CAP_MAX (1u << 20)  /* ... in this range */
+#define UP_RING_CAP_DEFAULT 65536   /* Linux's default pipe size */
+#define UP_PIPE_BUF 4096            /* writes up to this size are atomic */
 
 /* Selectors of the GDT the monitor builds. */
 #define UP_SEL_KCODE 0x08
@@ -47,6 +62,7 @@ enum up_hc_nr {
 	UP_HC_FAULT = UP_HC_FAULT_NR, /* from the CPL0 exception stubs; no struct, see below */
 	UP_HC_MEMORY = 4,  /* struct up_hc_memory: back guest memory with host memory */
 	UP_HC_PATCH = 5,   /* struct up_hc_patch: rewrite a hot syscall site */
+	UP_HC_WAKE = 6,    /* struct up_hc_wake: wake the other side of a pipe ring */
 	UP_HC_MAX
 };
 
@@ -90,6 +106,43 @@ struct up_hc_patch {
 	uint64_t rax;  /* IN: the syscall number it was just seen with */
 	int64_t ret;   /* OUT: 0 if patched, else -errno (left to trap) */
 	uint64_t resume; /* OUT: where the trapped syscall must return instead */
+};
+
+/*
+ * A pipe ring, shared by every VM that holds an end of the pipe and trusted
+ * by none: head and tail count bytes ever written and read, so the bytes
+ * [tail, head) sit at data[pos & (cap - 1)]. The writers' and the readers'
+ * fields are on separate cache lines.
+ */
+struct up_ring {
+	uint64_t head;     /* bytes written; stored by the holder of wlock */
+	uint32_t wlock;    /* pid of the process copying in, or 0 */
+	uint32_t rsleep;   /* readers asleep in their monitors */
+	uint32_t nwriters; /* processes holding a write end (a hint) */
+	uint32_t pad0[11];
+	uint64_t tail;     /* bytes read; stored by the holder of rlock */
+	uint32_t rlock;    /* pid of the process copying out, or 0 */
+	uint32_t wsleep;   /* writers asleep in their monitors */
+	uint32_t nreaders; /* processes holding a read end (a hint) */
+	uint32_t pad1[11];
+	uint32_t cap;      /* capacity; changed holding both locks */
+	uint32_t pad2;
+};
+
+/*
+ * The library OS's descriptor table (up_libos_header.fd_table), written by
+ * the monitor: for each guest fd, 0 or the ring it names.
+ */
+#define UP_FD_RING(e) (((e) & 0x3ff) - 1) /* index of the ring, if e != 0 */
+#define UP_FD_WRITE 0x8000                 /* the write end */
+#define UP_FD_NONBLOCK 0x4000              /* O_NONBLOCK was set (a hint) */
+
+/*
+ * UP_HC_WAKE: after moving bytes through the ring of fd, the guest saw the
+ * other side asleep (rsleep or wsleep not 0).
+ */
+struct up_hc_wake {
+	int64_t fd; /* IN */
 };
 
 /*
@@ -137,12 +190,14 @@ struct up_libos_header {
 	uint64_t stub_pool;    /* space for the rewriter's stubs ... */
 	uint64_t stub_pool_size; /* ... of this many bytes */
 	uint64_t saved_rsp;    /* where the program's RSP is kept during a syscall */
+	uint64_t fd_table;     /* uint16_t[UP_FD_MAX], see UP_FD_RING */
 };
 
 _Static_assert(sizeof(struct up_hc_syscall) == 64, "up_hc_syscall layout");
 _Static_assert(sizeof(struct up_fault_frame) == 56, "up_fault_frame layout");
 _Static_assert(sizeof(struct up_boot_info) == 21 * 8, "up_boot_info layout");
-_Static_assert(sizeof(struct up_libos_header) == 14 * 8, "libos header layout");
+_Static_assert(sizeof(struct up_libos_header) == 15 * 8, "libos header layout");
+_Static_assert(sizeof(struct up_ring) == 136, "up_ring layout");
 
 #endif /* __ASSEMBLY__ */
 #endif

@@ -223,12 +223,12 @@ static void order(void)
 {
 	printf("printed once, before fork\n");
 	fflush(stdout);
+	printf("buffered before fork, printed by both\n");
 	pid_t pid = fork();
 	printf("%s after fork\n", pid ? "parent" : "child");
 	if (pid == 0)
 		exit(0); /* flushes the child's copy of stdio */
-	fflush(stdout);
-	waitpid(pid, NULL, 0);
+	waitpid(pid, NULL, 0); /* the child's output first, every time */
 	printf("parent after wait\n");
 }
 

@@ -212,7 +212,7 @@ static void nonblock(void)
 	static char buf[1 << 20];
 	size_t n = 0;
 	ssize_t w;
-	while ((w = write(p[1], buf, 1000)) > 0)
+	while ((w = write(p[1], buf, 512)) > 0) /* Linux packs 512-byte writes into whole pages */
 		n += w;
 	printf("filled %zu bytes, then %s\n", n, strerror(errno));
 	int avail = 0;

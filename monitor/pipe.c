@@ -1,0 +1,659 @@
+/*
+ * Pipes between VMs. The bytes move through a ring (struct up_ring, abi.h)
+ * in a memfd mapped into every VM that holds an end; the guest copies them
+ * in and out at CPL3 without an exit (guest/sys_pipe.c). The monitor serves
+ * what needs waiting or the kernel's word: blocking, EOF, EPIPE, EAGAIN,
+ * poll, and any I/O the guest leaves to it.
+ *
+ * Each guest fd of a pipe is a host fd on one AF_UNIX socket pair: the
+ * readers hold one socket, the writers the other. So the host kernel tracks
+ * who holds which end across dup, fork, exec and crashes: when the last
+ * writer is gone, however it went, the readers' socket hangs up, and the
+ * other way round. The sockets also carry the doorbells: a side that must
+ * wait sleeps in poll() on its socket, and the other side sends it a byte.
+ *
+ * The ring is trusted by no one: indices are masked, lengths clamped and
+ * the capacity checked at every use, so a guest that scribbles on it only
+ * garbles that pipe's bytes.
+ */
+#define _GNU_SOURCE
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+#define MAP_BYTES (UP_RING_DATA + UP_RING_CAP_MAX)
+#define READ 0
+#define WRITE 1
+
+struct ring {
+	int memfd;           /* host fd, above UP_FD_MAX */
+	struct up_ring *hdr; /* our mapping: the header, then the data */
+	int nfd[2];          /* our guest fds naming the read end, the write end */
+};
+
+static struct ring *rings[UP_RING_MAX];
+static uint16_t fdtab[UP_FD_MAX]; /* ours; the guest's copy is a hint */
+
+static uint8_t *ring_data(struct ring *r)
+{
+	return (uint8_t *)r->hdr + UP_RING_DATA;
+}
+
+/* The capacity, or 0 if the guest has scribbled on it. */
+static uint32_t ring_cap(struct ring *r)
+{
+	uint32_t c = __atomic_load_n(&r->hdr->cap, __ATOMIC_RELAXED);
+	if (c < UP_RING_CAP_MIN || c > UP_RING_CAP_MAX || (c & (c - 1)))
+		return 0;
+	return c;
+}
+
+static void publish(struct proc *p, int fd)
+{
+	uint16_t *t = gmem_ptr(&p->vm, p->libos.fd_table + 2 * (uint64_t)fd, 2);
+	if (t)
+		*t = fdtab[fd];
+}
+
+/* The ring fd names and which end, or NULL if fd is no pipe ring. */
+static struct ring *ring_of(int fd, int *end)
+{
+	if (fd < 0 || fd >= UP_FD_MAX || !fdtab[fd])
+		return NULL;
+	*end = (fdtab[fd] & UP_FD_WRITE) ? WRITE : READ;
+	return rings[UP_FD_RING(fdtab[fd])];
+}
+
+int pipe_is_ring(int fd)
+{
+	int end = READ;
+	return ring_of(fd, &end) != NULL;
+}
+
+static void hint(struct ring *r, int end, int delta)
+{
+	uint32_t *h = end == WRITE ? &r->hdr->nwriters : &r->hdr->nreaders;
+	__atomic_fetch_add(h, (uint32_t)delta, __ATOMIC_SEQ_CST);
+}
+
+static int map_ring(struct proc *p, int idx, int memfd)
+{
+	void *m = mmap(NULL, MAP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (m == MAP_FAILED)
+		return -ENOMEM;
+	struct ring *r = calloc(1, sizeof *r);
+	if (!r || vm_map(&p->vm, MAX_SLOTS + idx, UP_RING_BASE + idx * UP_RING_STRIDE, m,
+			 MAP_BYTES) < 0) {
+		free(r);
+		munmap(m, MAP_BYTES);
+		return -ENOMEM;
+	}
+	r->memfd = memfd;
+	r->hdr = m;
+	rings[idx] = r;
+	return 0;
+}
+
+static void unmap_ring(struct proc *p, int idx)
+{
+	struct ring *r = rings[idx];
+	vm_map(&p->vm, MAX_SLOTS + idx, UP_RING_BASE + idx * UP_RING_STRIDE, NULL, 0);
+	munmap(r->hdr, MAP_BYTES);
+	close(r->memfd);
+	free(r);
+	rings[idx] = NULL;
+}
+
+static int free_index(void)
+{
+	for (int i = 0; i < UP_RING_MAX; i++)
+		if (!rings[i])
+			return i;
+	return -1;
+}
+
+static void name_fd(struct proc *p, int fd, int idx, int end, int nonblock)
+{
+	fdtab[fd] = (uint16_t)((idx + 1) | (end == WRITE ? UP_FD_WRITE : 0) |
+			       (nonblock ? UP_FD_NONBLOCK : 0));
+	rings[idx]->nfd[end]++;
+	publish(p, fd);
+}
+
+int pipe_new(struct proc *p, int flags, int fds[2])
+{
+	int idx = free_index();
+	if (idx < 0)
+		return -ENOSPC; /* the caller makes a host pipe instead */
+	int memfd = memfd_create("uniproc-pipe", MFD_CLOEXEC);
+	if (memfd < 0)
+		return -errno;
+	int hi = fcntl(memfd, F_DUPFD_CLOEXEC, UP_FD_MAX);
+	close(memfd);
+	if (hi < 0 || ftruncate(hi, MAP_BYTES) < 0) {
+		if (hi >= 0)
+			close(hi);
+		return -EMFILE;
+	}
+	int type = SOCK_STREAM | (flags & O_CLOEXEC ? SOCK_CLOEXEC : 0) |
+		   (flags & O_NONBLOCK ? SOCK_NONBLOCK : 0);
+	int sv[2];
+	if (socketpair(AF_UNIX, type, 0, sv) < 0) {
+		close(hi);
+		return -errno;
+	}
+	if (sv[0] >= p->fd_limit || sv[1] >= p->fd_limit) {
+		close(sv[0]);
+		close(sv[1]);
+		close(hi);
+		return -EMFILE;
+	}
+	int r = map_ring(p, idx, hi);
+	if (r < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		close(hi);
+		return r;
+	}
+	struct up_ring *h = rings[idx]->hdr;
+	h->cap = UP_RING_CAP_DEFAULT;
+	h->nreaders = h->nwriters = 1;
+	name_fd(p, sv[0], idx, READ, flags & O_NONBLOCK);
+	name_fd(p, sv[1], idx, WRITE, flags & O_NONBLOCK);
+	fds[0] = sv[0];
+	fds[1] = sv[1];
+	return 0;
+}
+
+void pipe_forget(struct proc *p, int fd)
+{
+	int end = READ;
+	struct ring *r = ring_of(fd, &end);
+	if (!r)
+		return;
+	int idx = UP_FD_RING(fdtab[fd]);
+	fdtab[fd] = 0;
+	publish(p, fd);
+	if (--r->nfd[end] == 0)
+		hint(r, end, -1);
+	if (!r->nfd[READ] && !r->nfd[WRITE])
+		unmap_ring(p, idx);
+}
+
+void pipe_copied(struct proc *p, int from, int to)
+{
+	if (to < 0 || to >= UP_FD_MAX || from == to)
+		return;
+	pipe_forget(p, to); /* the kernel closed what `to` was */
+	int end = READ;
+	if (!ring_of(from, &end))
+		return;
+	int idx = UP_FD_RING(fdtab[from]);
+	name_fd(p, to, idx, end, fdtab[from] & UP_FD_NONBLOCK);
+}
+
+void pipe_set_nonblock(struct proc *p, int fd, int on)
+{
+	int end = READ;
+	if (!ring_of(fd, &end))
+		return;
+	fdtab[fd] = (uint16_t)((fdtab[fd] & ~UP_FD_NONBLOCK) | (on ? UP_FD_NONBLOCK : 0));
+	publish(p, fd);
+}
+
+/* --- Locks and waiting ------------------------------------------------ */
+
+/* Is pid a process that can still release a lock (not gone, not a zombie)? */
+static int alive(uint32_t pid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%u/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	const char *s = strrchr(buf, ')');
+	return !(s && s[1] == ' ' && (s[2] == 'Z' || s[2] == 'X'));
+}
+
+/*
+ * Take a ring lock. Holders copy for microseconds and never sleep holding
+ * it; one that died holding it (SIGKILL) loses it.
+ */
+static void ring_lock(uint32_t *l)
+{
+	uint32_t me = (uint32_t)getpid();
+	for (int i = 0;; i++) {
+		uint32_t z = 0;
+		if (__atomic_compare_exchange_n(l, &z, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+		if (z == me) /* our guest's, left behind: it is not running now */
+			return;
+		if (i < 64) {
+			sched_yield();
+			continue;
+		}
+		if (!alive(z) && __atomic_compare_exchange_n(l, &z, me, 0, __ATOMIC_ACQUIRE,
+							     __ATOMIC_RELAXED))
+			return;
+		nanosleep(&(struct timespec){0, 200000}, NULL);
+	}
+}
+
+static void ring_unlock(uint32_t *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+/* Has the other side gone, every one of its holders? */
+static int hung_up(int sock)
+{
+	struct pollfd pf = {sock, POLLIN, 0};
+	return poll(&pf, 1, 0) == 1 && (pf.revents & (POLLHUP | POLLERR));
+}
+
+static int nonblocking(int sock)
+{
+	int fl = fcntl(sock, F_GETFL);
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+/* Ring the other side's doorbell if any of it sleeps. */
+static void wake(int sock, uint32_t *sleepers)
+{
+	uint32_t n = __atomic_load_n(sleepers, __ATOMIC_SEQ_CST);
+	if (!n)
+		return;
+	static const char bells[64];
+	send(sock, bells, n < sizeof bells ? n : sizeof bells, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* Take one doorbell byte, if there is one. */
+static void drain(int sock)
+{
+	char c;
+	recv(sock, &c, 1, MSG_DONTWAIT);
+}
+
+/* Bytes readable and free, clamped to the capacity. */
+static uint64_t ring_used(struct ring *r, uint32_t cap)
+{
+	uint64_t used = __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE) -
+			__atomic_load_n(&r->hdr->tail, __ATOMIC_ACQUIRE);
+	return used > cap ? cap : used;
+}
+
+/* Ready for this end: data (read), room for an atomic write (write)? */
+static int ring_ready(struct ring *r, int end, uint64_t need)
+{
+	uint32_t cap = ring_cap(r);
+	if (!cap)
+		return 1; /* broken: let the caller see it */
+	uint64_t used = ring_used(r, cap);
+	return end == READ ? used > 0 : cap - used >= need;
+}
+
+/*
+ * Sleep until the other side rings, or hangs up. The counter tells it we
+ * sleep; checking readiness after raising it closes the race with a side
+ * that moved bytes just before.
+ */
+static void ring_sleep(struct ring *r, int sock, int end, uint64_t need)
+{
+	uint32_t *sleepers = end == READ ? &r->hdr->rsleep : &r->hdr->wsleep;
+	__atomic_fetch_add(sleepers, 1, __ATOMIC_SEQ_CST);
+	if (!ring_ready(r, end, need)) {
+		struct pollfd pf = {sock, POLLIN, 0};
+		if (poll(&pf, 1, -1) == 1 && !(pf.revents & (POLLHUP | POLLERR)))
+			drain(sock);
+	}
+	__atomic_fetch_sub(sleepers, 1, __ATOMIC_SEQ_CST);
+}
+
+/* --- I/O ---------------------------------------------------------------- */
+
+/* Copy n bytes between the ring at position pos and the iovecs. */
+static void ring_copy(struct ring *r, uint32_t cap, uint64_t pos, struct iovec *iov, int niov,
+		      uint64_t n, int to_ring)
+{
+	uint8_t *data = ring_data(r);
+	for (int i = 0; n && i < niov; i++) {
+		uint8_t *b = iov[i].iov_base;
+		uint64_t len = iov[i].iov_len < n ? iov[i].iov_len : n;
+		n -= len;
+		while (len) {
+			uint64_t off = pos & (cap - 1), c = cap - off < len ? cap - off : len;
+			if (to_ring)
+				memcpy(data + off, b, c);
+			else
+				memcpy(b, data + off, c);
+			b += c;
+			pos += c;
+			len -= c;
+		}
+	}
+}
+
+/* Drop the first n bytes of the iovecs. */
+static int iov_skip(struct iovec *iov, int niov, uint64_t n, struct iovec **out)
+{
+	while (niov && n >= iov->iov_len) {
+		n -= iov->iov_len;
+		iov++;
+		niov--;
+	}
+	if (niov) {
+		iov->iov_base = (uint8_t *)iov->iov_base + n;
+		iov->iov_len -= n;
+	}
+	*out = iov;
+	return niov;
+}
+
+static uint64_t iov_total(const struct iovec *iov, int niov)
+{
+	uint64_t t = 0;
+	for (int i = 0; i < niov; i++)
+		t += iov[i].iov_len;
+	return t;
+}
+
+long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov)
+{
+	int end = READ;
+	struct ring *r = ring_of(fd, &end);
+	if (end != READ)
+		return -EBADF;
+	uint64_t want = iov_total(iov, niov);
+	if (!want)
+		return 0;
+	for (;;) {
+		ring_lock(&r->hdr->rlock);
+		uint32_t cap = ring_cap(r);
+		if (!cap) {
+			ring_unlock(&r->hdr->rlock);
+			return -EIO;
+		}
+		uint64_t tail = r->hdr->tail, n = ring_used(r, cap);
+		n = n < want ? n : want;
+		if (n) {
+			ring_copy(r, cap, tail, iov, niov, n, 0);
+			__atomic_store_n(&r->hdr->tail, tail + n, __ATOMIC_SEQ_CST);
+		}
+		ring_unlock(&r->hdr->rlock);
+		if (n) {
+			wake(fd, &r->hdr->wsleep);
+			return (long)n;
+		}
+		if (hung_up(fd)) { /* no writer is left: what they wrote is in */
+			if (ring_ready(r, READ, 1))
+				continue;
+			return 0;
+		}
+		if (nonblocking(fd))
+			return -EAGAIN;
+		ring_sleep(r, fd, READ, 1);
+	}
+}
+
+/* Write with no reader left: SIGPIPE, or EPIPE if it is ignored. */
+static long broken_pipe(struct proc *p)
+{
+	struct sigaction sa;
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+		return -EPIPE;
+	proc_signal(p, SIGPIPE);
+}
+
+long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
+{
+	int end = READ;
+	struct ring *r = ring_of(fd, &end);
+	if (end != WRITE)
+		return -EBADF;
+	uint64_t total = iov_total(iov, niov), done = 0;
+	if (!total)
+		return 0;
+	uint64_t need = total <= UP_PIPE_BUF ? total : 1; /* small writes are atomic */
+	for (;;) {
+		if (hung_up(fd))
+			return done ? (long)done : broken_pipe(p);
+		ring_lock(&r->hdr->wlock);
+		uint32_t cap = ring_cap(r);
+		if (!cap) {
+			ring_unlock(&r->hdr->wlock);
+			return done ? (long)done : -EIO;
+		}
+		uint64_t head = r->hdr->head, room = cap - ring_used(r, cap), n = 0;
+		if (room >= need) {
+			n = room < total - done ? room : total - done;
+			ring_copy(r, cap, head, iov, niov, n, 1);
+			__atomic_store_n(&r->hdr->head, head + n, __ATOMIC_SEQ_CST);
+		}
+		ring_unlock(&r->hdr->wlock);
+		if (n) {
+			wake(fd, &r->hdr->rsleep);
+			done += n;
+			if (done == total)
+				return (long)done;
+			niov = iov_skip(iov, niov, n, &iov);
+		}
+		if (nonblocking(fd))
+			return done ? (long)done : -EAGAIN;
+		if (!n)
+			ring_sleep(r, fd, WRITE, need);
+	}
+}
+
+/* UP_HC_WAKE: the guest moved bytes and saw the other side asleep. */
+void pipe_wake(struct proc *p, int64_t fd)
+{
+	int end = READ;
+	struct ring *r = fd >= 0 && fd < UP_FD_MAX ? ring_of((int)fd, &end) : NULL;
+	if (r)
+		wake((int)fd, end == READ ? &r->hdr->wsleep : &r->hdr->rsleep);
+}
+
+/* --- Descriptor calls on ring fds --------------------------------------- */
+
+long pipe_fcntl(struct proc *p, int fd, int cmd, uint64_t arg)
+{
+	int end = READ;
+	struct ring *r = ring_of(fd, &end);
+	switch (cmd) {
+	case F_GETFL: {
+		int fl = fcntl(fd, F_GETFL);
+		return fl < 0 ? -errno : (fl & ~O_ACCMODE) | (end == READ ? O_RDONLY : O_WRONLY);
+	}
+	case F_SETFL:
+		if (fcntl(fd, F_SETFL, (int)arg & O_NONBLOCK) < 0)
+			return -errno;
+		pipe_set_nonblock(p, fd, arg & O_NONBLOCK);
+		return 0;
+	case F_GETPIPE_SZ:
+		return ring_cap(r) ? (long)ring_cap(r) : -EIO;
+	case F_SETPIPE_SZ: {
+		uint64_t want = arg < UP_RING_CAP_MIN ? UP_RING_CAP_MIN : arg;
+		if (want > UP_RING_CAP_MAX)
+			return -EPERM; /* past /proc/sys/fs/pipe-max-size */
+		uint32_t cap = UP_RING_CAP_MIN;
+		while (cap < want)
+			cap <<= 1;
+		/* Holding both locks, move the bytes to where the new size puts them. */
+		ring_lock(&r->hdr->wlock);
+		ring_lock(&r->hdr->rlock);
+		uint32_t old = ring_cap(r);
+		long ret = cap;
+		uint64_t used = old ? ring_used(r, old) : 0;
+		if (!old)
+			ret = -EIO;
+		else if (used > cap)
+			ret = -EBUSY;
+		else if (cap != old) {
+			uint8_t *tmp = malloc(used ? used : 1);
+			struct iovec v = {tmp, used};
+			uint64_t tail = r->hdr->tail;
+			ring_copy(r, old, tail, &v, 1, used, 0);
+			ring_copy(r, cap, tail, &v, 1, used, 1);
+			free(tmp);
+			__atomic_store_n(&r->hdr->cap, cap, __ATOMIC_SEQ_CST);
+		}
+		ring_unlock(&r->hdr->rlock);
+		ring_unlock(&r->hdr->wlock);
+		return ret;
+	}
+	}
+	return -ENOSYS; /* the caller serves the rest on the socket */
+}
+
+long pipe_fionread(int fd, int *out)
+{
+	int end = READ;
+	struct ring *r = ring_of(fd, &end);
+	uint32_t cap = ring_cap(r);
+	*out = cap ? (int)ring_used(r, cap) : 0;
+	return 0;
+}
+
+void pipe_stat(int fd, struct stat *st)
+{
+	st->st_mode = S_IFIFO | 0600;
+	st->st_size = 0;
+	st->st_blksize = 4096;
+	st->st_blocks = 0;
+}
+
+/* poll(2) readiness of a ring fd for events; 0 if not ready. */
+short pipe_revents(int fd, short events)
+{
+	int end = READ;
+	struct ring *r = ring_of(fd, &end);
+	short rev = 0;
+	if (end == READ) {
+		if (ring_ready(r, READ, 1))
+			rev |= events & (POLLIN | POLLRDNORM);
+		if (hung_up(fd))
+			rev |= POLLHUP;
+	} else {
+		if (ring_ready(r, WRITE, UP_PIPE_BUF))
+			rev |= events & (POLLOUT | POLLWRNORM);
+		if (hung_up(fd))
+			rev |= POLLERR;
+	}
+	return rev;
+}
+
+/* poll(2) is about to sleep on fd's socket (delta 1), or woke (-1). */
+void pipe_poll_sleep(int fd, int delta, int rang)
+{
+	int end = READ;
+	struct ring *r = ring_of(fd, &end);
+	uint32_t *sleepers = end == READ ? &r->hdr->rsleep : &r->hdr->wsleep;
+	__atomic_fetch_add(sleepers, (uint32_t)delta, __ATOMIC_SEQ_CST);
+	if (rang)
+		drain(fd);
+}
+
+/* --- Fork, exec and exit ------------------------------------------------ */
+
+/* Before a fork: the child will hold what we hold (undo: -1 after a failure). */
+void pipe_fork(int delta)
+{
+	for (int i = 0; i < UP_RING_MAX; i++)
+		for (int end = 0; rings[i] && end < 2; end++)
+			if (rings[i]->nfd[end])
+				hint(rings[i], end, delta);
+}
+
+/* In the child: map the rings into the new VM. */
+void pipe_remap(struct proc *p)
+{
+	for (int i = 0; i < UP_RING_MAX; i++)
+		if (rings[i] && vm_map(&p->vm, MAX_SLOTS + i, UP_RING_BASE + i * UP_RING_STRIDE,
+				       rings[i]->hdr, MAP_BYTES) < 0)
+			proc_die(p, SIGKILL, "cannot map pipe ring %d after fork", i);
+}
+
+/* The process exits: close its fds, then stop counting it as a holder. */
+void pipe_exit(void)
+{
+	close_range(0, UP_FD_MAX - 1, 0);
+	for (int i = 0; i < UP_RING_MAX; i++)
+		for (int end = 0; rings[i] && end < 2; end++)
+			if (rings[i]->nfd[end])
+				hint(rings[i], end, -1);
+}
+
+/*
+ * Before an exec: the ring fds that survive it (no FD_CLOEXEC), as
+ * "fd:memfd:end,..." into buf for the new monitor, their memfds kept open.
+ * Holder counts drop for the ends that do not survive. undo: the exec failed.
+ */
+void pipe_exec(char *buf, size_t size, int undo)
+{
+	static char keep[UP_RING_MAX][2];
+	size_t len = 0;
+	buf[0] = 0;
+	memset(keep, 0, sizeof keep);
+	for (int fd = 0; fd < UP_FD_MAX; fd++) {
+		int end;
+		struct ring *r = ring_of(fd, &end);
+		if (!r || (fcntl(fd, F_GETFD) & FD_CLOEXEC))
+			continue;
+		keep[UP_FD_RING(fdtab[fd])][end] = 1;
+		if (!undo && len + 40 < size)
+			len += snprintf(buf + len, size - len, "%s%d:%d:%d", len ? "," : "", fd,
+					r->memfd, end);
+	}
+	for (int i = 0; i < UP_RING_MAX; i++) {
+		struct ring *r = rings[i];
+		for (int end = 0; r && end < 2; end++)
+			if (r->nfd[end] && !keep[i][end])
+				hint(r, end, undo ? 1 : -1);
+		if (r)
+			fcntl(r->memfd, F_SETFD, undo || !(keep[i][0] | keep[i][1]) ? FD_CLOEXEC : 0);
+	}
+}
+
+/* In an exec'd monitor: take over the rings pipe_exec() listed. */
+void pipe_inherit(struct proc *p, const char *list)
+{
+	int memfd_of[UP_RING_MAX];
+	int n = 0;
+	while (*list) {
+		int fd, memfd, end, used;
+		if (sscanf(list, "%d:%d:%d%n", &fd, &memfd, &end, &used) != 3 || fd < 0 ||
+		    fd >= UP_FD_MAX || memfd < UP_FD_MAX || end < 0 || end > 1)
+			errx(2, "bad --internal-rings");
+		list += used + (list[used] == ',');
+		int idx = -1;
+		for (int i = 0; i < n; i++)
+			if (memfd_of[i] == memfd)
+				idx = i;
+		if (idx < 0) {
+			idx = n;
+			memfd_of[n++] = memfd;
+			fcntl(memfd, F_SETFD, FD_CLOEXEC);
+			if (map_ring(p, idx, memfd) < 0)
+				errx(1, "cannot map an inherited pipe ring");
+		}
+		name_fd(p, fd, idx, end, nonblocking(fd));
+	}
+}
