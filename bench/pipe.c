@@ -1,5 +1,6 @@
 /* pipe tput CHUNK MIB: MiB/s parent -> child in writes of CHUNK bytes.
-   pipe pingpong N: mean us per 1-byte round trip over N. */
+   pipe pingpong N: mean us per 1-byte round trip over N.
+   pipe create N: mean us per pipe() + close() of both ends. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,17 @@ int main(int argc, char **argv)
 		printf("%.1f\n", (now() - t0) / n * 1e6);
 		close(p[1]);
 		wait(NULL);
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "create")) {
+		int n = atoi(argv[2]);
+		double t0 = now();
+		for (int i = 0; i < n; i++) {
+			pipe(q);
+			close(q[0]);
+			close(q[1]);
+		}
+		printf("%.1f\n", (now() - t0) / n * 1e6);
 		return 0;
 	}
 	return 2;

@@ -40,14 +40,21 @@ for libc in musl glibc; do
 		printf "%-30s %8s us %8s us  %s\n" "$label" "$n" "$u" "$(ratio $u $n)"
 	done
 done
+# Median of 3 runs of a command that prints one number.
+med3() { for i in 1 2 3; do "$@"; done | sort -n | sed -n 2p; }
 for chunk in 4096 65536 1048576; do
-	n=$($B/pipe-musl tput $chunk 1024)
-	u=$($U run $B/pipe-musl tput $chunk 1024)
-	printf "%-30s %6s MiB/s %6s MiB/s  %s\n" "pipe 1 GiB, $chunk B writes" "$n" "$u" "$(ratio $u $n)"
+	n=$(med3 $B/pipe-musl tput $chunk 1024)
+	u=$(med3 $U run $B/pipe-musl tput $chunk 1024)
+	x=$($U run --stats $B/pipe-musl tput $chunk 1024 2>&1 >/dev/null | sed -n 's/uniproc: \([0-9]*\) VM exits/\1/p')
+	printf "%-30s %6s MiB/s %6s MiB/s  %s  (%s VM exits/MiB)\n" "pipe 1 GiB, $chunk B writes" "$n" "$u" \
+		"$(ratio $u $n)" "$(awk "BEGIN { printf \"%.2f\", $x / 1024 }")"
 done
-n=$($B/pipe-musl pingpong 20000)
-u=$($U run $B/pipe-musl pingpong 2000)
+n=$(med3 $B/pipe-musl pingpong 20000)
+u=$(med3 $U run $B/pipe-musl pingpong 20000)
 printf "%-30s %8s us %8s us  %s\n" "pipe 1-byte ping-pong" "$n" "$u" "$(ratio $u $n)"
+n=$(med3 $B/pipe-musl create 2000)
+u=$(med3 $U run $B/pipe-musl create 500)
+printf "%-30s %8s us %8s us  %s\n" "pipe() + 2 x close()" "$n" "$u" "$(ratio $u $n)"
 # Shell workloads with Debian's static busybox (glibc), each process a VM.
 BB=/bin/busybox
 LOOP='i=0; while [ $i -lt 200 ]; do /bin/busybox true; i=$((i+1)); done'

@@ -115,7 +115,7 @@ HSYS(fstat)
 	if (fstat(fd, st) < 0)
 		return -errno;
 	if (pipe_is_ring(fd))
-		pipe_stat(fd, st);
+		pipe_stat(st, NULL);
 	return 0;
 }
 

@@ -41,6 +41,8 @@ HSYS(newfstatat)
 		return fd;
 	long r = hsys_ret(fstatat(fd, "", st, AT_EMPTY_PATH));
 	close(fd);
+	if (r == 0 && !path[0] && pipe_is_ring((int)a[0]))
+		pipe_stat(st, NULL);
 	return r;
 }
 
@@ -55,6 +57,8 @@ HSYS(statx)
 	flags = (flags & ~AT_SYMLINK_NOFOLLOW) | AT_EMPTY_PATH;
 	long r = hsys_ret(statx(fd, "", flags, (unsigned)a[3], stx));
 	close(fd);
+	if (r == 0 && !path[0] && pipe_is_ring((int)a[0]))
+		pipe_stat(NULL, stx);
 	return r;
 }
 

@@ -24,7 +24,6 @@ static void child_start(struct proc *p, int slot, struct arch_state *st, int vfo
 		close(p->vfork_fd); /* our parent's vfork is not ours to hold */
 	p->vfork_fd = vfork_fd;
 	vm_recreate(&p->vm);
-	pipe_remap(p);
 	arch_restore(p, st);
 	struct up_boot_info *bi = gmem_ptr(&p->vm, p->libos.boot_info, sizeof *bi);
 	bi->pid = getpid();

@@ -25,6 +25,7 @@ static int hide_fd(int fd, const char *what)
 }
 
 static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi);
+static void ring_slot(struct vm *vm);
 
 /* A VM and its vCPU, without memory. */
 static void vm_new(struct vm *vm)
@@ -61,6 +62,11 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 		err(1, "kvm: guest memory of %llu bytes", (unsigned long long)mem_size);
 	vm->low_top = 0;
 	vm->high_bottom = mem_size;
+	vm->rings = mmap(NULL, UP_RING_MAX * UP_RING_STRIDE, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->rings == MAP_FAILED)
+		err(1, "kvm: pipe ring window");
+	ring_slot(vm);
 }
 
 /*
@@ -76,19 +82,22 @@ void vm_recreate(struct vm *vm)
 	vm->nslots = 0;
 	for (int i = 0; i < n; i++)
 		add_slot(vm, vm->slots[i][0], vm->slots[i][1]);
+	ring_slot(vm);
 }
 
 #define CHUNK (2ull << 20)
 
-int vm_map(struct vm *vm, int slot, uint64_t gpa, void *host, uint64_t size)
+/* The pipe ring window: mapping a ring there changes no memory slot. */
+static void ring_slot(struct vm *vm)
 {
 	struct kvm_userspace_memory_region r = {
-		.slot = (uint32_t)slot,
-		.guest_phys_addr = gpa,
-		.memory_size = size,
-		.userspace_addr = (uint64_t)host,
+		.slot = MAX_SLOTS,
+		.guest_phys_addr = UP_RING_BASE,
+		.memory_size = UP_RING_MAX * UP_RING_STRIDE,
+		.userspace_addr = (uint64_t)vm->rings,
 	};
-	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		err(1, "kvm: pipe ring window");
 }
 
 static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi)
@@ -161,6 +170,9 @@ void vm_run(struct proc *p)
 		if (ioctl(p->vm.vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
+			if (errno == EFAULT) /* a pipe ring window page with no ring */
+				proc_die(p, SIGSEGV, "%s (unmapped pipe ring memory, RIP 0x%llx)",
+					 strsignal(SIGSEGV), (unsigned long long)guest_rip(p));
 			err(1, "kvm: KVM_RUN");
 		}
 		switch (run->exit_reason) {

@@ -26,6 +26,9 @@ struct vm {
 	uint64_t low_top, high_bottom;
 	int nslots;
 	uint64_t slots[MAX_SLOTS][2]; /* [lo, hi) of each memory slot */
+	/* Host mapping of the pipe ring window (UP_RING_BASE): one memory slot
+	   over PROT_NONE, where each ring's memfd is mapped in place (pipe.c). */
+	uint8_t *rings;
 };
 
 /* Everything the monitor knows about its process. */
@@ -65,9 +68,6 @@ void vm_create(struct vm *vm, uint64_t mem_size);
  * backed ends geometrically. Returns 0, or -ENOMEM if out of range or slots.
  */
 int vm_back(struct vm *vm, uint64_t lo, uint64_t hi);
-/* Map host memory at guest-physical gpa as memory slot `slot` (size 0:
-   remove it); 0 or -errno. Slots from MAX_SLOTS on are free for this. */
-int vm_map(struct vm *vm, int slot, uint64_t gpa, void *host, uint64_t size);
 /* After fork: a new VM and vCPU over the same memory ranges. */
 void vm_recreate(struct vm *vm);
 /* Run the vCPU until the guest exits; never returns. */
@@ -183,12 +183,12 @@ void pipe_wake(struct proc *p, int64_t fd);
 /* F_GETFL, F_SETFL, F_GETPIPE_SZ, F_SETPIPE_SZ; -ENOSYS for the rest. */
 long pipe_fcntl(struct proc *p, int fd, int cmd, uint64_t arg);
 long pipe_fionread(int fd, int *out);
-/* What fstat of a pipe shows, over the socket's stat. */
-void pipe_stat(int fd, struct stat *st);
+/* What fstat or statx of a pipe shows, over the socket's. */
+struct statx;
+void pipe_stat(struct stat *st, struct statx *stx);
 short pipe_revents(int fd, short events);
 void pipe_poll_sleep(int fd, int delta, int rang);
 void pipe_fork(int delta);
-void pipe_remap(struct proc *p);
 void pipe_exit(void);
 void pipe_exec(char *buf, size_t size, int undo);
 void pipe_inherit(struct proc *p, const char *list);

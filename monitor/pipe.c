@@ -89,16 +89,15 @@ static void hint(struct ring *r, int end, int delta)
 	__atomic_fetch_add(h, (uint32_t)delta, __ATOMIC_SEQ_CST);
 }
 
+/* Map the ring in place in the window, so the guest sees it at once. */
 static int map_ring(struct proc *p, int idx, int memfd)
 {
-	void *m = mmap(NULL, MAP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-	if (m == MAP_FAILED)
-		return -ENOMEM;
 	struct ring *r = calloc(1, sizeof *r);
-	if (!r || vm_map(&p->vm, MAX_SLOTS + idx, UP_RING_BASE + idx * UP_RING_STRIDE, m,
-			 MAP_BYTES) < 0) {
+	void *m = r ? mmap(p->vm.rings + idx * UP_RING_STRIDE, MAP_BYTES, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_FIXED, memfd, 0)
+		    : MAP_FAILED;
+	if (m == MAP_FAILED) {
 		free(r);
-		munmap(m, MAP_BYTES);
 		return -ENOMEM;
 	}
 	r->memfd = memfd;
@@ -110,8 +109,9 @@ static int map_ring(struct proc *p, int idx, int memfd)
 static void unmap_ring(struct proc *p, int idx)
 {
 	struct ring *r = rings[idx];
-	vm_map(&p->vm, MAX_SLOTS + idx, UP_RING_BASE + idx * UP_RING_STRIDE, NULL, 0);
-	munmap(r->hdr, MAP_BYTES);
+	if (mmap(r->hdr, MAP_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		 -1, 0) == MAP_FAILED)
+		proc_die(p, SIGKILL, "cannot unmap a pipe ring");
 	close(r->memfd);
 	free(r);
 	rings[idx] = NULL;
@@ -532,12 +532,20 @@ long pipe_fionread(int fd, int *out)
 	return 0;
 }
 
-void pipe_stat(int fd, struct stat *st)
+void pipe_stat(struct stat *st, struct statx *stx)
 {
-	st->st_mode = S_IFIFO | 0600;
-	st->st_size = 0;
-	st->st_blksize = 4096;
-	st->st_blocks = 0;
+	if (st) {
+		st->st_mode = S_IFIFO | 0600;
+		st->st_size = 0;
+		st->st_blksize = 4096;
+		st->st_blocks = 0;
+	}
+	if (stx) {
+		stx->stx_mode = S_IFIFO | 0600;
+		stx->stx_size = 0;
+		stx->stx_blksize = 4096;
+		stx->stx_blocks = 0;
+	}
 }
 
 /* poll(2) readiness of a ring fd for events; 0 if not ready. */
@@ -580,15 +588,6 @@ void pipe_fork(int delta)
 		for (int end = 0; rings[i] && end < 2; end++)
 			if (rings[i]->nfd[end])
 				hint(rings[i], end, delta);
-}
-
-/* In the child: map the rings into the new VM. */
-void pipe_remap(struct proc *p)
-{
-	for (int i = 0; i < UP_RING_MAX; i++)
-		if (rings[i] && vm_map(&p->vm, MAX_SLOTS + i, UP_RING_BASE + i * UP_RING_STRIDE,
-				       rings[i]->hdr, MAP_BYTES) < 0)
-			proc_die(p, SIGKILL, "cannot map pipe ring %d after fork", i);
 }
 
 /* The process exits: close its fds, then stop counting it as a holder. */

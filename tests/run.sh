@@ -108,9 +108,11 @@ for libc in musl glibc; do
 	diff_run $libc/getpid /dev/null -- "$P/getpid" 1000
 	diff_run $libc/sites /dev/null -- "$P/sites"
 	diff_run $libc/misc /dev/null -- "$P/misc"
-	for c in xfer atomic eof killed readerless nonblock poll chain emfile; do
+	for c in xfer atomic eof killed readerless nonblock poll chain fds emfile; do
 		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c
 	done
+	diff_run $libc/pipe-pollmix "$WORK/numbers.txt" -- "$P/pipe" pollmix
+	expect $libc/pipe-scribble "'$U' run '$P/scribble' > scr.txt 2>&1 && grep -Ec 'I/O error|Input/output error' scr.txt | grep -qx 3 && grep -q 'past a dead writer.s lock: 5' scr.txt && grep -q 'past a dead reader.s lock: 5' scr.txt && grep -q 'child: exited 7' scr.txt && grep -q '1048576 bytes, 1048576 intact, writer exited 0' scr.txt || { cat scr.txt; false; }"
 	expect $libc/pipe-host-stdio "head -c 3000000 /dev/urandom > rnd.bin; '$U' run '$P/stdin' < rnd.bin | cat > u.txt; '$P/stdin' < rnd.bin > n.txt; cmp n.txt u.txt"
 	# The same with every syscall trapping: the fallback stays correct.
 	UOPTS=--no-rewrite

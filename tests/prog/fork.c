@@ -225,9 +225,10 @@ static void order(void)
 	fflush(stdout);
 	printf("buffered before fork, printed by both\n");
 	pid_t pid = fork();
-	printf("%s after fork\n", pid ? "parent" : "child");
-	if (pid == 0)
+	if (pid == 0) {
+		printf("child after fork\n");
 		exit(0); /* flushes the child's copy of stdio */
+	}
 	waitpid(pid, NULL, 0); /* the child's output first, every time */
 	printf("parent after wait\n");
 }

@@ -11,6 +11,8 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -306,6 +308,91 @@ static void chain(void)
 	printf("4-process chain: %llu bytes, hash %016llx\n", (unsigned long long)n, (unsigned long long)h);
 }
 
+/* Print a call's result, and errno if it failed. */
+#define SHOW(label, call)                                                        \
+	do {                                                                     \
+		errno = 0;                                                       \
+		long r_ = (long)(call);                                          \
+		printf("%s: %ld %s\n", label, r_, r_ < 0 ? strerror(errno) : ""); \
+	} while (0)
+
+/* Descriptor calls on pipe ends: dup, dup2 over a pipe end, flags, stat. */
+static void fds(void)
+{
+	int p[2], q[2];
+	pipe(p);
+	pipe(q);
+	int d = dup(p[1]);
+	close(p[1]);
+	write(d, "dup'd ", 6);
+	int e = fcntl(d, F_DUPFD_CLOEXEC, 20);
+	printf("F_DUPFD_CLOEXEC: %d, FD_CLOEXEC %d\n", e, fcntl(e, F_GETFD));
+	write(e, "twice ", 6);
+	dup2(q[1], e); /* e now names q's write end: p's writer count drops */
+	write(e, "to q", 4);
+	dup3(p[0], q[0], 0); /* q's read end replaced by p's */
+	char buf[64] = {0};
+	printf("read via dup3: %zd [%s]\n", read(q[0], buf, sizeof buf - 1), buf);
+	struct stat st;
+	fstat(p[0], &st);
+	printf("fstat: FIFO %d, mode %o\n", S_ISFIFO(st.st_mode), st.st_mode & 0777);
+	printf("F_GETFL read end %o, write end %o\n", fcntl(p[0], F_GETFL), fcntl(d, F_GETFL));
+	SHOW("lseek", lseek(p[0], 0, SEEK_SET));
+	SHOW("read on a write end", read(d, buf, 1));
+	SHOW("write on a read end", write(p[0], "x", 1));
+	SHOW("zero-length read", read(p[0], buf, 0));
+	SHOW("zero-length write", write(d, buf, 0));
+	struct iovec iov[3] = {{"wri", 3}, {"", 0}, {"tev", 3}};
+	SHOW("writev", writev(d, iov, 3));
+	char a[2], b[8] = {0};
+	struct iovec riov[2] = {{a, 2}, {b, 7}};
+	SHOW("readv", readv(p[0], riov, 2));
+	printf("readv got [%.2s|%s]\n", a, b);
+	/* O_NONBLOCK belongs to the open pipe, shared with a forked child. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	printf("parent sees the child's O_NONBLOCK: %d\n", (fcntl(p[0], F_GETFL) & O_NONBLOCK) != 0);
+	SHOW("nonblocking read of an empty pipe", read(p[0], buf, 1));
+	int on = 0;
+	ioctl(p[0], FIONBIO, &on);
+	close(d);
+	SHOW("blocking again, writers closed: read", read(p[0], buf, 1));
+	SHOW("close of e", close(e));
+	SHOW("close of e again", close(e));
+}
+
+/* poll and select over a pipe and stdin (a file: always readable). */
+static void pollmix(void)
+{
+	int p[2];
+	pipe(p);
+	struct pollfd fds[3] = {{0, POLLIN, 0}, {p[0], POLLIN, 0}, {p[1], POLLOUT, 0}};
+	int r = poll(fds, 3, 1000);
+	printf("poll stdin+pipe: %d revents %x %x %x\n", r, fds[0].revents, fds[1].revents, fds[2].revents);
+	write(p[1], "x", 1);
+	r = poll(fds, 2, 0);
+	printf("poll after a write: %d revents %x %x\n", r, fds[0].revents, fds[1].revents);
+	fd_set rd, wr;
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	FD_SET(p[0], &rd);
+	FD_SET(0, &rd);
+	FD_SET(p[1], &wr);
+	struct timeval tv = {0, 0};
+	r = select(p[1] + 1, &rd, &wr, NULL, &tv);
+	printf("select: %d stdin %d read end %d write end %d\n", r, FD_ISSET(0, &rd), FD_ISSET(p[0], &rd), FD_ISSET(p[1], &wr));
+	close(p[0]);
+	r = poll(fds + 2, 1, 0);
+	printf("poll write end without readers: %d revents %x\n", r, fds[2].revents);
+	FD_ZERO(&rd);
+	FD_SET(p[0], &rd);
+	SHOW("select on a closed fd", select(p[0] + 1, &rd, NULL, NULL, &tv));
+}
+
 static void emfile(void)
 {
 	struct rlimit rl = {64, 64};
@@ -336,6 +423,10 @@ int main(int argc, char **argv)
 		polling();
 	else if (!strcmp(c, "chain"))
 		chain();
+	else if (!strcmp(c, "fds"))
+		fds();
+	else if (!strcmp(c, "pollmix"))
+		pollmix();
 	else if (!strcmp(c, "emfile"))
 		emfile();
 	else
