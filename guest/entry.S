@@ -15,7 +15,7 @@ libos_header:
 	.quad UP_LIBOS_MAGIC, UP_ABI_VERSION, _image_end, boot_entry
 	.quad libos_stack_top, boot_info, syscall_trap, exc_stubs, 16
 	.quad exc_stack_top, syscall_call, stub_pool, STUB_POOL_SIZE, saved_user_rsp
-	.quad fd_table
+	.quad fd_table, sigstate
 
 	.data
 	.align 16
@@ -78,9 +78,16 @@ syscall_entry:
 	pop %r9
 	pop %rcx
 	pop %r11
+	cmpq $0, sigstate(%rip)  /* up_sigstate.deliver */
+	jne 1f
 	push %r11
 	popfq
 	mov saved_user_rsp(%rip), %rsp
+	jmp *%rcx
+1:	push %r11
+	popfq
+	mov saved_user_rsp(%rip), %rsp
+	movabs %eax, UP_HC_MMIO_BASE + 8 * UP_HC_SIGNAL_NR  /* the program's registers, all of them */
 	jmp *%rcx
 
 /*
@@ -114,8 +121,14 @@ syscall_call:
 	pop %r9
 	pop %rcx
 	pop %r11
+	cmpq $0, sigstate(%rip)  /* up_sigstate.deliver */
+	jne 1f
 	popfq
 	mov saved_user_rsp(%rip), %rsp
+	ret
+1:	popfq
+	mov saved_user_rsp(%rip), %rsp
+	movabs %eax, UP_HC_MMIO_BASE + 8 * UP_HC_SIGNAL_NR
 	ret
 
 /* CPL3: first instruction. Set up, then enter the program. */

@@ -42,6 +42,11 @@ int hc_memory(uint64_t lo, uint64_t hi, uint64_t *low_top, uint64_t *high_bottom
 	return 0;
 }
 
+void hc_sigreturn(struct up_hc_sigreturn *hc)
+{
+	HC(UP_HC_SIGRETURN, hc);
+}
+
 void hc_wake(int fd)
 {
 	struct up_hc_wake hc = {fd};

@@ -27,6 +27,8 @@ void hc_log(const char *msg, size_t len);
 /* Ask the monitor to rewrite the syscall instruction at site; returns
    where the trapped syscall must now return, or 0 if not rewritten. */
 uint64_t hc_patch(uint64_t site, uint64_t rax);
+/* rt_sigreturn: the monitor restores the program's registers. */
+void hc_sigreturn(struct up_hc_sigreturn *hc);
 /* Wake the other side of the pipe ring fd names, asleep in its monitor. */
 void hc_wake(int fd);
 /* Back [lo, hi) with host memory; updates the watermarks. 0 or -1. */

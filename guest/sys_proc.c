@@ -60,44 +60,15 @@ SYSDEF(sched_getaffinity)
 	return 8;
 }
 
-struct ksigaction {
-	uint64_t handler, flags, restorer, mask;
-};
+struct up_sigstate sigstate; /* shared with the monitor, see abi.h */
 
-static struct ksigaction actions[65]; /* recorded dispositions */
-static uint64_t sigmask;              /* recorded blocked set */
+#define UNBLOCKABLE ((1ull << 8) | (1ull << 18)) /* SIGKILL, SIGSTOP */
 
-/*
- * Dispositions are recorded. SIG_IGN and SIG_DFL are mirrored onto the
- * monitor process, so an ignored SIGPIPE or SIGINT is ignored for real.
- * Handlers are not run yet: the signal keeps its default action.
- */
-SYSDEF(rt_sigaction)
+/* A signal the monitor holds may have just been unblocked. */
+static void unblocked(void)
 {
-	int sig = (int)a0;
-	if (a3 != 8 || sig < 1 || sig > 64 || ((sig == 9 || sig == 19) && a1))
-		return -EINVAL;
-	if ((a1 && !user_ok(a1, sizeof(struct ksigaction))) ||
-	    (a2 && !user_ok(a2, sizeof(struct ksigaction))))
-		return -EFAULT;
-	struct ksigaction old = actions[sig];
-	if (a1) {
-		actions[sig] = *(struct ksigaction *)a1;
-		uint64_t h = actions[sig].handler;
-		if (h > 1) {
-			static uint64_t warned;
-			if (!(warned & (1ull << (sig - 1))))
-				logf("uniproc: warning: signal handlers are not supported yet; "
-				     "signal %d keeps its default action", sig);
-			warned |= 1ull << (sig - 1);
-			h = 0;
-		}
-		struct ksigaction host = {h, 0, 0, 0};
-		hc_syscall(__NR_rt_sigaction, sig, (uint64_t)&host, 0, 8, 0, 0);
-	}
-	if (a2)
-		*(struct ksigaction *)a2 = old;
-	return 0;
+	if (sigstate.pending & ~sigstate.blocked)
+		sigstate.deliver = 1;
 }
 
 SYSDEF(rt_sigprocmask)
@@ -106,20 +77,60 @@ SYSDEF(rt_sigprocmask)
 		return -EINVAL;
 	if ((a1 && !user_ok(a1, 8)) || (a2 && !user_ok(a2, 8)))
 		return -EFAULT;
-	uint64_t old = sigmask;
+	uint64_t old = sigstate.blocked;
 	if (a1) {
-		uint64_t set = *(uint64_t *)a1;
+		uint64_t set = *(uint64_t *)a1, m = old;
 		switch (a0) {
-		case 0: sigmask |= set; break;  /* SIG_BLOCK */
-		case 1: sigmask &= ~set; break; /* SIG_UNBLOCK */
-		case 2: sigmask = set; break;   /* SIG_SETMASK */
+		case 0: m |= set; break;  /* SIG_BLOCK */
+		case 1: m &= ~set; break; /* SIG_UNBLOCK */
+		case 2: m = set; break;   /* SIG_SETMASK */
 		default: return -EINVAL;
 		}
-		sigmask &= ~((1ull << 8) | (1ull << 18)); /* SIGKILL, SIGSTOP */
+		sigstate.blocked = m & ~UNBLOCKABLE;
+		unblocked();
 	}
 	if (a2)
 		*(uint64_t *)a2 = old;
 	return 0;
+}
+
+/* Wait with mask for a signal; its handler runs as we return (EINTR). */
+static long suspend(uint64_t mask)
+{
+	sigstate.suspend_mask = sigstate.blocked;
+	sigstate.suspended = 1;
+	sigstate.blocked = mask & ~UNBLOCKABLE;
+	long r = hc_syscall(__NR_rt_sigsuspend, 0, 0, 0, 0, 0, 0);
+	if (!sigstate.deliver) { /* nothing to run a handler for after all */
+		sigstate.blocked = sigstate.suspend_mask;
+		sigstate.suspended = 0;
+	}
+	return r;
+}
+
+SYSDEF(rt_sigsuspend)
+{
+	if (a1 != 8)
+		return -EINVAL;
+	if (!user_ok(a0, 8))
+		return -EFAULT;
+	return suspend(*(uint64_t *)a0);
+}
+
+SYSDEF(pause)
+{
+	return suspend(sigstate.blocked);
+}
+
+extern uint64_t saved_user_rsp, via_call;
+
+/* The handler returned through its restorer: the frame's ucontext sits at
+   the program's RSP. The monitor resumes what the signal interrupted. */
+SYSDEF(rt_sigreturn)
+{
+	struct up_hc_sigreturn hc = {via_call ? saved_user_rsp + 8 + 128 : saved_user_rsp};
+	hc_sigreturn(&hc);
+	return -EFAULT; /* the frame was unusable: the monitor has ended us */
 }
 
 #define RLIMIT_DATA 2
@@ -185,8 +196,6 @@ SYSDEF(setrlimit) { return sys_prlimit64(0, a0, a1, 0, 0, 0); }
 #define CLONE_PARENT_SETTID 0x100000
 #define CLONE_CHILD_CLEARTID 0x200000
 #define CLONE_CHILD_SETTID 0x1000000
-
-extern uint64_t saved_user_rsp, via_call;
 
 /* In a child given its own stack: return to the program on that stack. */
 static void switch_user_stack(uint64_t sp)

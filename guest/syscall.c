@@ -16,9 +16,9 @@ SYS(clock_gettime); SYS(clock_getres); SYS(gettimeofday); SYS(time);
 SYS(getpid); SYS(getppid); SYS(gettid); SYS(getuid); SYS(geteuid);
 SYS(getgid); SYS(getegid); SYS(exit); SYS(exit_group); SYS(arch_prctl);
 SYS(set_tid_address); SYS(set_robust_list); SYS(rseq); SYS(sched_yield);
-SYS(sched_getaffinity); SYS(rt_sigaction); SYS(rt_sigprocmask);
+SYS(sched_getaffinity); SYS(rt_sigprocmask);
 SYS(prlimit64); SYS(getrlimit); SYS(setrlimit); SYS(fork); SYS(vfork);
-SYS(clone); SYS(clone3); SYS(prctl); SYS(read); SYS(write); SYS(readv); SYS(writev);
+SYS(clone); SYS(clone3); SYS(prctl); SYS(rt_sigsuspend); SYS(pause); SYS(rt_sigreturn); SYS(read); SYS(write); SYS(readv); SYS(writev);
 
 struct sys_entry {
 	sys_fn fn;
@@ -80,6 +80,7 @@ static const struct sys_entry table[] = {
 	[__NR_ppoll] = H("pdppd"),
 	[__NR_select] = H("dpppp"),
 	[__NR_pselect6] = H("dppppp"),
+	[__NR_sendfile] = H("ffpd"),
 	/* Path syscalls without a dirfd, rewritten to their *at form. */
 	[__NR_open] = L(open, "sxx"),
 	[__NR_creat] = L(creat, "sx"),
@@ -123,8 +124,11 @@ static const struct sys_entry table[] = {
 	[__NR_rseq] = L(rseq, "pdxx"),
 	[__NR_sched_yield] = L(sched_yield, ""),
 	[__NR_sched_getaffinity] = L(sched_getaffinity, "ddp"),
-	[__NR_rt_sigaction] = L(rt_sigaction, "dppd"),
+	[__NR_rt_sigaction] = H("dppd"), /* monitor/signal.c */
 	[__NR_rt_sigprocmask] = L(rt_sigprocmask, "dppd"),
+	[__NR_rt_sigsuspend] = L(rt_sigsuspend, "pd"),
+	[__NR_pause] = L(pause, ""),
+	[__NR_rt_sigreturn] = {sys_rt_sigreturn, "", 1},
 	[__NR_prlimit64] = L(prlimit64, "ddpp"),
 	[__NR_getrlimit] = L(getrlimit, "dp"),
 	[__NR_fork] = L(fork, ""),

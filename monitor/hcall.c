@@ -74,6 +74,7 @@ static void hc_syscall(struct proc *p, uint32_t gpa)
 	uint64_t a[6];
 	memcpy(a, hc->args, sizeof a); /* read the guest's struct once */
 	hc->ret = hsys(p, hc->nr, a);
+	signal_check(p);
 }
 
 static void hc_log(struct proc *p, uint32_t gpa)
@@ -147,6 +148,16 @@ void hcall(struct proc *p, unsigned nr, uint32_t gpa)
 			dprintf(p->log_fd, "[%d] uniproc: syscall at 0x%llx %s\n", getpid(),
 				(unsigned long long)hc->site,
 				hc->ret ? "keeps trapping" : "rewritten into a call");
+		return;
+	}
+	case UP_HC_SIGNAL:
+		signal_deliver(p);
+		return;
+	case UP_HC_SIGRETURN: {
+		struct up_hc_sigreturn *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
+		if (!hc)
+			break;
+		signal_return(p, hc->rsp);
 		return;
 	}
 	case UP_HC_WAKE: {

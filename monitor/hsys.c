@@ -36,6 +36,7 @@ static const hsys_fn table[] = {
 	[SYS_ppoll] = hsys_ppoll,
 	[SYS_select] = hsys_select,
 	[SYS_pselect6] = hsys_pselect6,
+	[SYS_sendfile] = hsys_sendfile,
 	/* hsys_path.c: names, confined beneath --root */
 	[SYS_openat] = hsys_openat,
 	[SYS_newfstatat] = hsys_newfstatat,
@@ -66,6 +67,7 @@ static const hsys_fn table[] = {
 	[SYS_getrandom] = hsys_getrandom,
 	[SYS_uname] = hsys_uname,
 	[SYS_rt_sigaction] = hsys_rt_sigaction,
+	[SYS_rt_sigsuspend] = hsys_rt_sigsuspend,
 	[SYS_madvise] = hsys_madvise,
 	[SYS_prlimit64] = hsys_prlimit64,
 	/* hsys_proc.c: processes */

@@ -30,7 +30,7 @@ HSYS(read); HSYS(write); HSYS(readv); HSYS(writev); HSYS(pread64);
 HSYS(pwrite64); HSYS(close); HSYS(lseek); HSYS(fstat); HSYS(getdents64);
 HSYS(fcntl); HSYS(dup); HSYS(dup2); HSYS(dup3); HSYS(ioctl);
 HSYS(ftruncate); HSYS(fsync); HSYS(fchmod); HSYS(pipe2); HSYS(poll); HSYS(ppoll);
-HSYS(select); HSYS(pselect6);
+HSYS(select); HSYS(pselect6); HSYS(sendfile);
 /* hsys_path.c */
 HSYS(openat); HSYS(newfstatat); HSYS(statx); HSYS(faccessat); HSYS(faccessat2);
 HSYS(readlinkat); HSYS(getcwd); HSYS(chdir); HSYS(fchdir); HSYS(mkdirat);
@@ -38,11 +38,13 @@ HSYS(unlinkat); HSYS(renameat); HSYS(renameat2); HSYS(linkat); HSYS(utimensat); 
 /* hsys_misc.c */
 HSYS(umask); HSYS(nanosleep); HSYS(clock_nanosleep); HSYS(clock_gettime);
 HSYS(clock_getres); HSYS(gettimeofday); HSYS(time); HSYS(sysinfo);
-HSYS(getrandom); HSYS(uname); HSYS(rt_sigaction); HSYS(madvise);
+HSYS(getrandom); HSYS(uname); HSYS(madvise);
 HSYS(prlimit64);
 /* hsys_proc.c */
 HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill);
 HSYS(getppid); HSYS(setpgid); HSYS(getpgid); HSYS(getpgrp); HSYS(setsid); HSYS(getsid);
+/* signal.c */
+HSYS(rt_sigaction); HSYS(rt_sigsuspend);
 /* exec.c */
 HSYS(execve); HSYS(execveat);
 

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <termios.h>
@@ -54,6 +55,35 @@ HSYS(pwrite64)
 	FD_ARG(fd, 0);
 	BUF_ARG(buf, 1, io_len(a[2]));
 	return hsys_ret(pwrite(fd, buf, io_len(a[2]), (off_t)a[3]));
+}
+
+/*
+ * sendfile(2). Into a pipe ring the bytes pass through a buffer here; a
+ * ring is no input (EINVAL, as for a pipe on Linux).
+ */
+HSYS(sendfile)
+{
+	FD_ARG(out, 0);
+	FD_ARG(in, 1);
+	off_t *off = NULL;
+	if (a[2] && !(off = gmem_ptr(&p->vm, a[2], sizeof *off)))
+		return -EFAULT;
+	size_t n = io_len(a[3]);
+	if (pipe_is_ring(in))
+		return -EINVAL;
+	if (!pipe_is_ring(out))
+		return hsys_ret(sendfile(out, in, off, n));
+	static char buf[1 << 16];
+	n = n < sizeof buf ? n : sizeof buf;
+	ssize_t got = off ? pread(in, buf, n, *off) : read(in, buf, n);
+	if (got <= 0)
+		return got < 0 ? -errno : 0;
+	long r = pipe_write(p, out, &(struct iovec){buf, (size_t)got}, 1);
+	if (r > 0 && off)
+		*off += r;
+	else if (r > 0 && r < got)
+		lseek(in, r - got, SEEK_CUR); /* give back what the pipe did not take */
+	return r;
 }
 
 /* Translate a guest iovec array; returns the count or -errno. */

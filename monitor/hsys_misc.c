@@ -87,24 +87,6 @@ HSYS(uname)
 	return hsys_ret(uname(u));
 }
 
-/*
- * Mirror SIG_DFL / SIG_IGN of terminating signals onto the monitor, so the
- * host kernel does for the process what it would do natively (an ignored
- * SIGPIPE gives EPIPE, an ignored SIGINT survives Ctrl-C).
- */
-HSYS(rt_sigaction)
-{
-	static const int mirrored[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGPIPE, SIGALRM,
-				       SIGTERM, SIGUSR1, SIGUSR2, SIGXFSZ};
-	const uint64_t *act = gmem_ptr(&p->vm, a[1], 32);
-	if (!act || act[0] > 1)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof mirrored / sizeof mirrored[0]; i++)
-		if ((int)a[0] == mirrored[i])
-			signal(mirrored[i], act[0] ? SIG_IGN : SIG_DFL);
-	return 0;
-}
-
 /* Give pages back to the host; the guest sees them as zero again. */
 HSYS(madvise)
 {

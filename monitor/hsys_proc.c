@@ -20,6 +20,7 @@ static void child_start(struct proc *p, int slot, struct arch_state *st, int vfo
 	tree_fill(slot, getpid());
 	tree_count(0, 1, 0);
 	p->exits = 0; /* the parent counts its own */
+	signal_fork_child();
 	if (p->vfork_fd >= 0)
 		close(p->vfork_fd); /* our parent's vfork is not ours to hold */
 	p->vfork_fd = vfork_fd;

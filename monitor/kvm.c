@@ -168,8 +168,10 @@ void vm_run(struct proc *p)
 		struct kvm_run *run = p->vm.run; /* a fork makes a new one */
 		p->exits++;
 		if (ioctl(p->vm.vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				signal_interrupted(p);
 				continue;
+			}
 			if (errno == EFAULT) /* a pipe ring window page with no ring */
 				proc_die(p, SIGSEGV, "%s (unmapped pipe ring memory, RIP 0x%llx)",
 					 strsignal(SIGSEGV), (unsigned long long)guest_rip(p));

@@ -166,6 +166,19 @@ void proc_die(struct proc *p, int sig, const char *fmt, ...)
 /* Die of sig, as the kernel's default action would, with no message. */
 void proc_signal(struct proc *p, int sig) __attribute__((noreturn));
 
+/* signal.c: signals with handlers, delivered into the guest. */
+/* After a hypercall: mark the library OS to deliver at its next return. */
+void signal_check(struct proc *p);
+/* Is a signal pending that the guest does not block (EINTR for a wait)? */
+int signal_interrupts(struct proc *p);
+/* Enter the handler of a pending signal (UP_HC_SIGNAL). */
+void signal_deliver(struct proc *p);
+/* KVM_RUN was interrupted by a host signal. */
+void signal_interrupted(struct proc *p);
+/* rt_sigreturn: restore what the frame at rsp holds (UP_HC_SIGRETURN). */
+void signal_return(struct proc *p, uint64_t rsp);
+void signal_fork_child(void);
+
 /* pipe.c: pipes whose bytes move through rings in shared memory. */
 struct iovec;
 struct stat;

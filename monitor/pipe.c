@@ -409,6 +409,8 @@ long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov)
 		}
 		if (nonblocking(fd))
 			return -EAGAIN;
+		if (signal_interrupts(p))
+			return -EINTR;
 		ring_sleep(r, fd, READ, 1);
 	}
 }
@@ -457,6 +459,8 @@ long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
 		}
 		if (nonblocking(fd))
 			return done ? (long)done : -EAGAIN;
+		if (!n && signal_interrupts(p))
+			return done ? (long)done : -EINTR;
 		if (!n)
 			ring_sleep(r, fd, WRITE, need);
 	}

@@ -108,6 +108,9 @@ for libc in musl glibc; do
 	diff_run $libc/getpid /dev/null -- "$P/getpid" 1000
 	diff_run $libc/sites /dev/null -- "$P/sites"
 	diff_run $libc/misc /dev/null -- "$P/misc"
+	for c in self chld async eintr pause; do
+		diff_run $libc/signal-$c /dev/null -- "$P/signal" $c
+	done
 	for c in xfer atomic eof killed readerless nonblock poll chain fds emfile; do
 		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c
 	done
@@ -137,6 +140,11 @@ for libc in musl glibc; do
 		diff_run $libc/exec-$c /dev/null -- "$P/exec" $c "$WORK/exec-$libc"
 	done
 	expect $libc/busybox-pipeline "cd '$WORK' && seq 1 2000 > nums && /bin/busybox sh -c 'cat nums | grep 1 | sort -r | uniq -c | wc -l; yes | head -c 200000 | md5sum' > bb.n && '$U' run /bin/busybox sh -c 'cat nums | grep 1 | sort -r | uniq -c | wc -l; yes | head -c 200000 | md5sum' > bb.u 2>/dev/null && cmp bb.n bb.u"
+	# popen and system run /bin/sh: a root whose /bin/sh is static busybox.
+	SR=$WORK/sroot-$libc
+	mkdir -p "$SR/usr/bin" && cp /bin/busybox "$SR/usr/bin/" && ln -sfn usr/bin "$SR/bin" &&
+		/bin/busybox --install -s "$SR/usr/bin" && cp "$P/spawn" "$SR/spawn"
+	expect $libc/spawn-popen-system "'$P/spawn' > sp.n && PATH=/bin '$U' run --root '$SR' /spawn > sp.u 2>&1 && cmp sp.n sp.u || diff sp.n sp.u"
 	expect $libc/exec-busybox "'$U' run /bin/busybox sh -c 'x=\$(busybox echo nested); busybox echo \"\$x\" | busybox tr a-z A-Z' 2>/dev/null | grep -qx NESTED"
 	CMP_STDERR=0
 	diff_run $libc/exec-errors /dev/null -- "$P/exec" errors "$WORK/exec-$libc"
@@ -172,6 +180,18 @@ if [ $KVM = 1 ]; then
 		else
 			fail "bad-input/$f" "rc=$rc output: $(head -3 "$WORK/bad.out")"
 		fi
+	done
+	# Debian's busybox-static shell, each script natively and under uniproc
+	# in a fresh directory, with PATH finding applets through busybox.
+	BBIN=$WORK/bbin
+	mkdir -p "$BBIN" && /bin/busybox --install -s "$BBIN"
+	for f in tests/busybox/*.sh; do
+		n=$(basename "$f" .sh)
+		rm -rf "$WORK/bbn" "$WORK/bbu" && mkdir -p "$WORK/bbn" "$WORK/bbu"
+		(cd "$WORK/bbn" && PATH=$BBIN timeout 120 /bin/busybox sh "$ROOT/$f" >../bb.on 2>../bb.en; echo "rc=$?" >>../bb.on)
+		(cd "$WORK/bbu" && PATH=$BBIN timeout 120 "$U" run /bin/busybox sh "$ROOT/$f" >../bb.ou 2>../bb.eu; echo "rc=$?" >>../bb.ou)
+		if cmp -s "$WORK/bb.on" "$WORK/bb.ou" && cmp -s "$WORK/bb.en" "$WORK/bb.eu"; then pass "busybox/$n"
+		else fail "busybox/$n" "$(diff "$WORK/bb.on" "$WORK/bb.ou" | head -6 | tr '\n' '|') stderr: $(diff "$WORK/bb.en" "$WORK/bb.eu" | head -4 | tr '\n' '|')"; fi
 	done
 	expect kill-scope "sleep 30 & s=\$!; '$U' run '$T/musl/kill0' | grep -q 'child killed by 15' && kill -0 \$s && kill \$s"
 	expect one-vm-per-process "'$U' run --stats /bin/busybox sh -c 'i=0; while [ \$i -lt 200 ]; do /bin/busybox true; i=\$((i+1)); done' 2>&1 | grep -x 'uniproc: 201 processes, 200 execs, 401 VMs created'"

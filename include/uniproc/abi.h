@@ -53,6 +53,7 @@
 #define UP_HC_PORT_BASE 0x7700
 #define UP_HC_MMIO_BASE 0x8000000000 /* 512 GiB, past any guest memory */
 #define UP_HC_FAULT_NR 3
+#define UP_HC_SIGNAL_NR 7
 
 #ifndef __ASSEMBLY__
 enum up_hc_nr {
@@ -63,6 +64,8 @@ enum up_hc_nr {
 	UP_HC_MEMORY = 4,  /* struct up_hc_memory: back guest memory with host memory */
 	UP_HC_PATCH = 5,   /* struct up_hc_patch: rewrite a hot syscall site */
 	UP_HC_WAKE = 6,    /* struct up_hc_wake: wake the other side of a pipe ring */
+	UP_HC_SIGNAL = UP_HC_SIGNAL_NR, /* no struct: deliver pending signals, see up_sigstate */
+	UP_HC_SIGRETURN = 8, /* struct up_hc_sigreturn: a signal handler returned */
 	UP_HC_MAX
 };
 
@@ -146,6 +149,27 @@ struct up_hc_wake {
 };
 
 /*
+ * Signals. The library OS keeps the program's signal mask here; the monitor
+ * marks signals pending and sets `deliver` when one is not blocked. At each
+ * return to the program, with the program's registers restored, the library
+ * OS checks `deliver` and issues UP_HC_SIGNAL (a store of EAX, which it does
+ * not change); the monitor then builds Linux's signal frame on the program's
+ * stack from the vCPU registers and enters the handler.
+ */
+struct up_sigstate {
+	uint64_t deliver;  /* monitor or library OS: trap at the next return */
+	uint64_t blocked;  /* the program's mask, bit sig - 1 */
+	uint64_t pending;  /* monitor: signals waiting, bit sig - 1 */
+	uint64_t suspend_mask; /* rt_sigsuspend: the mask to restore after the handler */
+	uint64_t suspended;    /* 1 while suspend_mask is set */
+};
+
+/* UP_HC_SIGRETURN: rt_sigreturn; the frame's ucontext is at rsp. */
+struct up_hc_sigreturn {
+	uint64_t rsp; /* IN: the program's RSP at the syscall */
+};
+
+/*
  * UP_HC_FAULT: a CPL0 exception stub reports an exception taken at CPL3.
  * At the exit, RSP points at struct up_fault_frame.
  */
@@ -191,12 +215,13 @@ struct up_libos_header {
 	uint64_t stub_pool_size; /* ... of this many bytes */
 	uint64_t saved_rsp;    /* where the program's RSP is kept during a syscall */
 	uint64_t fd_table;     /* uint16_t[UP_FD_MAX], see UP_FD_RING */
+	uint64_t sigstate;     /* struct up_sigstate */
 };
 
 _Static_assert(sizeof(struct up_hc_syscall) == 64, "up_hc_syscall layout");
 _Static_assert(sizeof(struct up_fault_frame) == 56, "up_fault_frame layout");
 _Static_assert(sizeof(struct up_boot_info) == 21 * 8, "up_boot_info layout");
-_Static_assert(sizeof(struct up_libos_header) == 15 * 8, "libos header layout");
+_Static_assert(sizeof(struct up_libos_header) == 16 * 8, "libos header layout");
 _Static_assert(sizeof(struct up_ring) == 136, "up_ring layout");
 
 #endif /* __ASSEMBLY__ */

@@ -1,0 +1,283 @@
+/*
+ * Signals with handlers. A signal for the process is a host signal to its
+ * monitor; for each signal the guest handles, the monitor catches it and
+ * marks it pending. It is delivered when the guest runs program code (the
+ * vCPU was interrupted there) or at the library OS's next return to the
+ * program (UP_HC_SIGNAL, see struct up_sigstate): the monitor writes
+ * Linux's rt_sigframe on the program's stack from the vCPU registers and
+ * enters the handler, whose rt_sigreturn (UP_HC_SIGRETURN) restores them.
+ * The frame is the program's own memory: what it says is checked as for
+ * any guest pointer and can only change the program's own registers.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "hsys.h"
+
+#define BIT(sig) (1ull << ((sig) - 1))
+#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+#define SA_RESTORER_ 0x04000000
+
+struct ksigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+static struct ksigaction actions[65];
+static volatile uint64_t pending;   /* host signals caught, not yet delivered */
+static siginfo_t infos[65];
+static int wake_fd[2] = {-1, -1}; /* the handler's self-pipe, for rt_sigsuspend */
+
+/* FPU state saved at each delivery, restored at rt_sigreturn. */
+#define FPU_DEPTH 8
+static struct kvm_xsave *fpu[FPU_DEPTH];
+static int nfpu;
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	int e = errno;
+	infos[sig] = *si;
+	__atomic_fetch_or(&pending, BIT(sig), __ATOMIC_SEQ_CST);
+	if (wake_fd[1] >= 0)
+		write(wake_fd[1], "", 1);
+	errno = e;
+}
+
+static struct up_sigstate *sigstate(struct proc *p)
+{
+	struct up_sigstate *s = gmem_ptr(&p->vm, p->libos.sigstate, sizeof *s);
+	if (!s)
+		proc_die(p, SIGSEGV, "library OS signal state out of range");
+	return s;
+}
+
+/* Pending and not blocked: signals to deliver now. */
+static uint64_t deliverable(struct proc *p)
+{
+	return pending & ~(sigstate(p)->blocked & ~UNBLOCKABLE);
+}
+
+/* After a hypercall or an interrupted run: tell the library OS. */
+void signal_check(struct proc *p)
+{
+	if (!pending)
+		return;
+	struct up_sigstate *s = sigstate(p);
+	s->pending = pending;
+	if (deliverable(p))
+		s->deliver = 1;
+}
+
+int signal_interrupts(struct proc *p)
+{
+	return pending && deliverable(p);
+}
+
+/* Synchronous faults of the monitor itself must stay fatal. */
+static int catchable(int sig)
+{
+	return sig != SIGKILL && sig != SIGSTOP && sig != SIGSEGV && sig != SIGBUS &&
+	       sig != SIGILL && sig != SIGFPE && sig != SIGTRAP && sig != SIGSYS;
+}
+
+/*
+ * rt_sigaction: the guest's disposition. A handler is caught on the host;
+ * SIG_DFL and SIG_IGN of terminating signals are mirrored, so the host
+ * kernel does what it would natively (an ignored SIGPIPE gives EPIPE).
+ */
+HSYS(rt_sigaction)
+{
+	static const int mirrored[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGPIPE, SIGALRM,
+				       SIGTERM, SIGUSR1, SIGUSR2, SIGXFSZ};
+	int sig = (int)a[0];
+	if (a[3] != 8 || sig < 1 || sig > 64 || (a[1] && (sig == SIGKILL || sig == SIGSTOP)))
+		return -EINVAL;
+	const struct ksigaction *act = a[1] ? gmem_ptr(&p->vm, a[1], sizeof *act) : NULL;
+	struct ksigaction *oldp = a[2] ? gmem_ptr(&p->vm, a[2], sizeof *oldp) : NULL;
+	if ((a[1] && !act) || (a[2] && !oldp))
+		return -EFAULT;
+	struct ksigaction old = actions[sig];
+	if (oldp)
+		*oldp = old;
+	if (!act)
+		return 0;
+	actions[sig] = *act;
+	if (wake_fd[0] < 0 && pipe2(wake_fd, O_CLOEXEC | O_NONBLOCK) == 0)
+		for (int i = 0; i < 2; i++) {
+			int hi = fcntl(wake_fd[i], F_DUPFD_CLOEXEC, UP_FD_MAX);
+			close(wake_fd[i]);
+			wake_fd[i] = hi;
+		}
+	struct sigaction sa = {.sa_handler = SIG_DFL};
+	if (act->handler > 1 && catchable(sig)) {
+		sa.sa_sigaction = on_signal;
+		sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls end with EINTR */
+		sigfillset(&sa.sa_mask);
+		return sigaction(sig, &sa, NULL) < 0 ? -errno : 0;
+	}
+	for (size_t i = 0; i < sizeof mirrored / sizeof mirrored[0]; i++)
+		if (sig == mirrored[i] && act->handler == 1)
+			sa.sa_handler = SIG_IGN;
+	if (catchable(sig))
+		sigaction(sig, &sa, NULL);
+	__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* rt_sigsuspend: the library OS has set the mask to wait with. */
+HSYS(rt_sigsuspend)
+{
+	for (;;) {
+		if (signal_interrupts(p)) {
+			signal_check(p);
+			return -EINTR;
+		}
+		struct pollfd pf = {wake_fd[0], POLLIN, 0};
+		poll(&pf, wake_fd[0] >= 0, -1);
+		char buf[64];
+		while (wake_fd[0] >= 0 && read(wake_fd[0], buf, sizeof buf) > 0)
+			;
+	}
+}
+
+/* The kernel's struct ucontext and rt_sigframe on x86-64. */
+struct kucontext {
+	uint64_t flags, link;
+	uint64_t ss_sp;
+	int32_t ss_flags, pad;
+	uint64_t ss_size;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2, fpstate, reserved[8];
+	uint64_t sigmask;
+};
+struct kframe {
+	uint64_t pretcode;
+	struct kucontext uc;
+	siginfo_t info;
+};
+_Static_assert(sizeof(struct kucontext) == 304, "kernel ucontext layout");
+
+#define FLAGS_USER 0xcd5ull /* CF PF AF ZF SF DF OF */
+
+/* UP_HC_SIGNAL, or an interrupted run in program code: enter a handler. */
+void signal_deliver(struct proc *p)
+{
+	struct up_sigstate *s = sigstate(p);
+	uint64_t ready = deliverable(p);
+	if (!ready) {
+		s->deliver = 0;
+		return;
+	}
+	int sig = __builtin_ctzll(ready) + 1;
+	__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+	s->pending = pending;
+	struct ksigaction *act = &actions[sig];
+	if (act->handler <= 1) { /* changed since it was caught */
+		s->deliver = deliverable(p) != 0;
+		if (act->handler == 0 && sig != SIGCHLD && sig != SIGURG && sig != SIGWINCH &&
+		    sig != SIGCONT)
+			proc_signal(p, sig);
+		return;
+	}
+	struct kvm_regs r;
+	if (ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &r) < 0)
+		proc_die(p, SIGSEGV, "signal delivery: registers unavailable");
+	uint64_t sp = ((r.rsp - 128 - sizeof(struct kframe)) & ~15ull) - 8;
+	struct kframe *f = gmem_ptr(&p->vm, sp, sizeof *f);
+	if (!f || !(act->flags & SA_RESTORER_) || sp < UP_USER_BASE)
+		proc_die(p, SIGSEGV, "%s: no room for a signal %d frame below RSP 0x%llx",
+			 strsignal(SIGSEGV), sig, (unsigned long long)r.rsp);
+	memset(f, 0, sizeof *f);
+	f->pretcode = act->restorer;
+	f->uc.ss_flags = SS_DISABLE;
+	f->uc.r8 = r.r8, f->uc.r9 = r.r9, f->uc.r10 = r.r10, f->uc.r11 = r.r11;
+	f->uc.r12 = r.r12, f->uc.r13 = r.r13, f->uc.r14 = r.r14, f->uc.r15 = r.r15;
+	f->uc.rdi = r.rdi, f->uc.rsi = r.rsi, f->uc.rbp = r.rbp, f->uc.rbx = r.rbx;
+	f->uc.rdx = r.rdx, f->uc.rax = r.rax, f->uc.rcx = r.rcx, f->uc.rsp = r.rsp;
+	f->uc.rip = r.rip, f->uc.eflags = r.rflags;
+	f->uc.cs = UP_SEL_UCODE, f->uc.ss = UP_SEL_UDATA;
+	f->uc.sigmask = s->suspended ? s->suspend_mask : s->blocked;
+	s->suspended = 0;
+	f->info = infos[sig];
+	f->info.si_signo = sig;
+
+	if (nfpu == FPU_DEPTH) { /* handlers that never returned (longjmp) */
+		free(fpu[0]);
+		memmove(fpu, fpu + 1, sizeof fpu[0] * (FPU_DEPTH - 1));
+		nfpu--;
+	}
+	struct kvm_xsave *x = malloc(sizeof *x);
+	if (x && ioctl(p->vm.vcpu_fd, KVM_GET_XSAVE, x) == 0)
+		fpu[nfpu++] = x;
+	else
+		free(x);
+
+	s->blocked |= (act->mask | (act->flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
+	r.rip = act->handler;
+	if (act->flags & SA_RESETHAND) {
+		act->handler = 0;
+		signal(sig, SIG_DFL);
+	}
+	r.rsp = sp;
+	r.rdi = (uint64_t)sig;
+	r.rsi = sp + offsetof(struct kframe, info);
+	r.rdx = sp + offsetof(struct kframe, uc);
+	r.rax = 0;
+	r.rflags &= ~(0x400ull | 0x100ull); /* DF, TF */
+	if (ioctl(p->vm.vcpu_fd, KVM_SET_REGS, &r) < 0)
+		proc_die(p, SIGSEGV, "signal delivery: cannot set registers");
+	s->deliver = deliverable(p) != 0;
+}
+
+/* A run interrupted by a host signal: deliver now if in program code. */
+void signal_interrupted(struct proc *p)
+{
+	if (!signal_interrupts(p))
+		return;
+	struct kvm_regs r;
+	if (ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &r) == 0 && r.rip >= UP_USER_BASE)
+		signal_deliver(p);
+	else
+		signal_check(p); /* at the library OS's next return */
+}
+
+/* UP_HC_SIGRETURN: back to where the handler interrupted. */
+void signal_return(struct proc *p, uint64_t rsp)
+{
+	const struct kucontext *uc = gmem_ptr(&p->vm, rsp, sizeof *uc);
+	struct kvm_regs r;
+	if (!uc || ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &r) < 0)
+		proc_die(p, SIGSEGV, "%s (rt_sigreturn with a bad frame at 0x%llx)",
+			 strsignal(SIGSEGV), (unsigned long long)rsp);
+	r.r8 = uc->r8, r.r9 = uc->r9, r.r10 = uc->r10, r.r11 = uc->r11;
+	r.r12 = uc->r12, r.r13 = uc->r13, r.r14 = uc->r14, r.r15 = uc->r15;
+	r.rdi = uc->rdi, r.rsi = uc->rsi, r.rbp = uc->rbp, r.rbx = uc->rbx;
+	r.rdx = uc->rdx, r.rax = uc->rax, r.rcx = uc->rcx, r.rsp = uc->rsp;
+	r.rip = uc->rip;
+	r.rflags = (r.rflags & ~FLAGS_USER) | (uc->eflags & FLAGS_USER);
+	struct up_sigstate *s = sigstate(p);
+	s->blocked = uc->sigmask & ~UNBLOCKABLE;
+	if (ioctl(p->vm.vcpu_fd, KVM_SET_REGS, &r) < 0)
+		proc_die(p, SIGSEGV, "rt_sigreturn: cannot set registers");
+	if (nfpu) {
+		struct kvm_xsave *x = fpu[--nfpu];
+		ioctl(p->vm.vcpu_fd, KVM_SET_XSAVE, x);
+		free(x);
+	}
+	s->deliver = deliverable(p) != 0;
+}
+
+/* In a forked child: signals pending for the parent are not ours. */
+void signal_fork_child(void)
+{
+	pending = 0;
+}

@@ -1,0 +1,135 @@
+#define _GNU_SOURCE
+/* Signal handlers, checked against Linux: signal CASE. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got, got_chld, info_ok;
+static volatile double fpu_junk;
+
+static void on_usr1(int sig)
+{
+	got++;
+	fpu_junk = fpu_junk * 1.5 + 2.25; /* the handler's FPU use must not leak */
+}
+
+static void on_chld(int sig, siginfo_t *si, void *uc)
+{
+	got_chld++;
+	info_ok = si->si_signo == SIGCHLD && si->si_pid > 0;
+}
+
+static void handle(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction sa = {0};
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	const char *c = argc > 1 ? argv[1] : "";
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (!strcmp(c, "self")) {
+		handle(SIGUSR1, on_usr1, 0);
+		double x = 1.0 / 3.0;
+		raise(SIGUSR1);
+		kill(getpid(), SIGUSR1);
+		printf("handled %d, x still %.15f\n", got, x * 3);
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		raise(SIGUSR1);
+		printf("blocked: handled %d\n", got);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		printf("unblocked: handled %d\n", got);
+		handle(SIGUSR2, on_usr1, SA_RESETHAND);
+		raise(SIGUSR2);
+		struct sigaction old;
+		sigaction(SIGUSR2, NULL, &old);
+		printf("SA_RESETHAND: handled %d, now default %d\n", got, old.sa_handler == SIG_DFL);
+		handle(SIGUSR1, SIG_IGN, 0);
+		raise(SIGUSR1);
+		printf("ignored: handled %d\n", got);
+	} else if (!strcmp(c, "chld")) {
+		/* The shell's way to wait: block, poll with WNOHANG, sigsuspend. */
+		struct sigaction sa = {0};
+		sa.sa_sigaction = on_chld;
+		sa.sa_flags = SA_SIGINFO;
+		sigaction(SIGCHLD, &sa, NULL);
+		sigset_t all, old;
+		sigfillset(&all);
+		sigprocmask(SIG_SETMASK, &all, &old);
+		for (int i = 0; i < 3; i++)
+			if (fork() == 0) {
+				usleep(20000 * (i + 1));
+				_exit(i);
+			}
+		int reaped = 0, sum = 0, st;
+		while (reaped < 3) {
+			pid_t pid = waitpid(-1, &st, WNOHANG);
+			if (pid > 0) {
+				reaped++;
+				sum += WEXITSTATUS(st);
+				continue;
+			}
+			while (!got_chld)
+				sigsuspend(&old);
+			got_chld = 0;
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		printf("reaped %d, statuses sum %d, siginfo ok %d\n", reaped, sum, info_ok);
+	} else if (!strcmp(c, "async")) {
+		/* A signal from another process while we compute in a loop. */
+		handle(SIGUSR1, on_usr1, 0);
+		pid_t parent = getpid();
+		if (fork() == 0) {
+			usleep(30000);
+			kill(parent, SIGUSR1);
+			_exit(0);
+		}
+		unsigned long spins = 0;
+		while (!got)
+			spins++;
+		wait(NULL);
+		printf("interrupted a busy loop: %d\n", got);
+	} else if (!strcmp(c, "eintr")) {
+		/* A handler without SA_RESTART ends a blocking read with EINTR. */
+		handle(SIGUSR1, on_usr1, 0);
+		int p[2];
+		pipe(p);
+		pid_t parent = getpid();
+		pid_t pid = fork();
+		if (pid == 0) {
+			usleep(30000);
+			kill(parent, SIGUSR1);
+			_exit(0);
+		}
+		char ch;
+		errno = 0;
+		ssize_t r = read(p[0], &ch, 1);
+		printf("read: %zd %s, handled %d\n", r, strerror(errno), got);
+		waitpid(pid, NULL, 0);
+	} else if (!strcmp(c, "pause")) {
+		handle(SIGUSR1, on_usr1, 0);
+		pid_t parent = getpid();
+		if (fork() == 0) {
+			usleep(20000);
+			kill(parent, SIGUSR1);
+			_exit(0);
+		}
+		int r = pause();
+		printf("pause: %d %s, handled %d\n", r, strerror(errno), got);
+		wait(NULL);
+	} else {
+		return 2;
+	}
+	return 0;
+}
