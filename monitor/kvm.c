@@ -25,7 +25,7 @@ static int hide_fd(int fd, const char *what)
 }
 
 static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi);
-static void ring_slot(struct vm *vm);
+static void ring_slot(struct vm *vm, int g);
 
 /* A VM and its vCPU, without memory. */
 static void vm_new(struct vm *vm)
@@ -66,7 +66,6 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->rings == MAP_FAILED)
 		err(1, "kvm: pipe ring window");
-	ring_slot(vm);
 }
 
 /*
@@ -82,22 +81,36 @@ void vm_recreate(struct vm *vm)
 	vm->nslots = 0;
 	for (int i = 0; i < n; i++)
 		add_slot(vm, vm->slots[i][0], vm->slots[i][1]);
-	ring_slot(vm);
+	for (int g = 0; g < 32; g++)
+		if (vm->ring_groups & (1u << g))
+			ring_slot(vm, g);
 }
 
 #define CHUNK (2ull << 20)
 
-/* The pipe ring window: mapping a ring there changes no memory slot. */
-static void ring_slot(struct vm *vm)
+#define RING_GROUP 16 /* rings per memory slot of the window */
+_Static_assert(UP_RING_MAX / RING_GROUP <= 32, "ring_groups bits");
+
+static void ring_slot(struct vm *vm, int g)
 {
+	uint64_t off = (uint64_t)g * RING_GROUP * UP_RING_STRIDE;
 	struct kvm_userspace_memory_region r = {
-		.slot = MAX_SLOTS,
-		.guest_phys_addr = UP_RING_BASE,
-		.memory_size = UP_RING_MAX * UP_RING_STRIDE,
-		.userspace_addr = (uint64_t)vm->rings,
+		.slot = MAX_SLOTS + g,
+		.guest_phys_addr = UP_RING_BASE + off,
+		.memory_size = RING_GROUP * UP_RING_STRIDE,
+		.userspace_addr = (uint64_t)vm->rings + off,
 	};
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
 		err(1, "kvm: pipe ring window");
+}
+
+void vm_ring(struct vm *vm, int idx)
+{
+	int g = idx / RING_GROUP;
+	if (!(vm->ring_groups & (1u << g))) {
+		ring_slot(vm, g);
+		vm->ring_groups |= 1u << g;
+	}
 }
 
 static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi)

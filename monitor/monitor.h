@@ -26,9 +26,12 @@ struct vm {
 	uint64_t low_top, high_bottom;
 	int nslots;
 	uint64_t slots[MAX_SLOTS][2]; /* [lo, hi) of each memory slot */
-	/* Host mapping of the pipe ring window (UP_RING_BASE): one memory slot
-	   over PROT_NONE, where each ring's memfd is mapped in place (pipe.c). */
+	/* Host mapping of the pipe ring window (UP_RING_BASE): PROT_NONE, where
+	   each ring's memfd is mapped in place (pipe.c). Memory slots cover it
+	   in groups of rings, made as rings are first used there: a slot costs
+	   ~1 us per MiB to make. */
 	uint8_t *rings;
+	uint32_t ring_groups; /* bit g: slot MAX_SLOTS + g covers group g */
 };
 
 /* Everything the monitor knows about its process. */
@@ -68,6 +71,8 @@ void vm_create(struct vm *vm, uint64_t mem_size);
  * backed ends geometrically. Returns 0, or -ENOMEM if out of range or slots.
  */
 int vm_back(struct vm *vm, uint64_t lo, uint64_t hi);
+/* Make sure a memory slot covers ring idx of the window. */
+void vm_ring(struct vm *vm, int idx);
 /* After fork: a new VM and vCPU over the same memory ranges. */
 void vm_recreate(struct vm *vm);
 /* Run the vCPU until the guest exits; never returns. */

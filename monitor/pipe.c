@@ -92,6 +92,7 @@ static void hint(struct ring *r, int end, int delta)
 /* Map the ring in place in the window, so the guest sees it at once. */
 static int map_ring(struct proc *p, int idx, int memfd)
 {
+	vm_ring(&p->vm, idx);
 	struct ring *r = calloc(1, sizeof *r);
 	void *m = r ? mmap(p->vm.rings + idx * UP_RING_STRIDE, MAP_BYTES, PROT_READ | PROT_WRITE,
 			   MAP_SHARED | MAP_FIXED, memfd, 0)
