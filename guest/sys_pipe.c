@@ -119,9 +119,10 @@ static void copy(struct up_ring *r, uint32_t cap, uint64_t pos, const struct iov
 	}
 }
 
-static void hc_wake_if(uint64_t fd, uint32_t *sleepers)
+/* Ring the bell if nobody rang it yet. */
+static void hc_ring(uint64_t fd, uint32_t *bell)
 {
-	if (__atomic_load_n(sleepers, __ATOMIC_SEQ_CST))
+	if (!__atomic_exchange_n(bell, 1, __ATOMIC_SEQ_CST))
 		hc_wake((int)fd);
 }
 
@@ -146,7 +147,9 @@ static long ring_read(uint64_t fd, struct up_ring *r, int nonblock, const struct
 	copy(r, cap, tail, v, nv, 0, n, 0);
 	__atomic_store_n(&r->tail, tail + n, __ATOMIC_SEQ_CST);
 	unlock(&r->rlock);
-	hc_wake_if(fd, &r->wsleep);
+	uint64_t w = __atomic_load_n(&r->wsleep, __ATOMIC_SEQ_CST);
+	if (UP_WSLEEP_COUNT(w) && cap - (__atomic_load_n(&r->head, __ATOMIC_RELAXED) - tail - n) >= UP_WSLEEP_WANT(w))
+		hc_ring(fd, &r->wbell);
 	return (long)n;
 }
 
@@ -179,7 +182,8 @@ static long ring_write(uint64_t fd, struct up_ring *r, int nonblock, const struc
 		head += n;
 		done += n;
 		__atomic_store_n(&r->head, head, __ATOMIC_SEQ_CST);
-		hc_wake_if(fd, &r->rsleep);
+		if (__atomic_load_n(&r->rsleep, __ATOMIC_SEQ_CST))
+			hc_ring(fd, &r->rbell);
 		spin = 0;
 	}
 	unlock(&r->wlock);

@@ -276,12 +276,47 @@ static int nonblocking(int sock)
 	return fl >= 0 && (fl & O_NONBLOCK);
 }
 
-/* Ring the other side's doorbell if any of it sleeps. */
-static void wake(int sock, uint32_t *sleepers)
+/* How many of side `end` sleep. */
+static uint32_t sleepers(struct ring *r, int end)
 {
-	uint32_t n = __atomic_load_n(sleepers, __ATOMIC_SEQ_CST);
-	if (!n)
+	if (end == READ)
+		return __atomic_load_n(&r->hdr->rsleep, __ATOMIC_SEQ_CST);
+	return UP_WSLEEP_COUNT(__atomic_load_n(&r->hdr->wsleep, __ATOMIC_SEQ_CST));
+}
+
+static uint32_t *bell_of(struct ring *r, int end)
+{
+	return end == READ ? &r->hdr->rbell : &r->hdr->wbell;
+}
+
+/* Count a sleeper in (delta 1, waiting for `want` bytes of room if a
+   writer) or out (-1; the last one out clears the want). */
+static void sleeper(struct ring *r, int end, int delta, uint32_t want)
+{
+	if (end == READ) {
+		__atomic_fetch_add(&r->hdr->rsleep, (uint32_t)delta, __ATOMIC_SEQ_CST);
 		return;
+	}
+	uint64_t old = __atomic_load_n(&r->hdr->wsleep, __ATOMIC_SEQ_CST), new;
+	do {
+		uint32_t n = UP_WSLEEP_COUNT(old) + (uint32_t)delta, w = UP_WSLEEP_WANT(old);
+		if (delta > 0)
+			w = UP_WSLEEP_COUNT(old) && w < want ? w : want;
+		else if (n == 0)
+			w = 0;
+		new = (uint64_t)w << 32 | n;
+	} while (!__atomic_compare_exchange_n(&r->hdr->wsleep, &old, new, 0, __ATOMIC_SEQ_CST,
+					      __ATOMIC_SEQ_CST));
+}
+
+/* Wake side `end` (asleep in poll on its socket) by a byte per sleeper
+   through sock, our own socket on the other side. */
+static void ring_bell(struct ring *r, int end, int sock)
+{
+	/* At least one byte, even if the sleeper has just woken: the bell is
+	   set, and only a sleeper that takes a byte sets it back. */
+	uint32_t n = sleepers(r, end);
+	n = n ? n : 1;
 	static const char bells[64];
 	send(sock, bells, n < sizeof bells ? n : sizeof bells, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
@@ -314,18 +349,36 @@ static int ring_ready(struct ring *r, int end, uint64_t need)
 /*
  * Sleep until the other side rings, or hangs up. The counter tells it we
  * sleep; checking readiness after raising it closes the race with a side
- * that moved bytes just before.
+ * that moved bytes just before. A writer asks for `want` bytes of room
+ * (at least the `need` it must have).
  */
-static void ring_sleep(struct ring *r, int sock, int end, uint64_t need)
+static void ring_sleep(struct ring *r, int sock, int end, uint64_t need, uint64_t want)
 {
-	uint32_t *sleepers = end == READ ? &r->hdr->rsleep : &r->hdr->wsleep;
-	__atomic_fetch_add(sleepers, 1, __ATOMIC_SEQ_CST);
-	if (!ring_ready(r, end, need)) {
+	sleeper(r, end, 1, (uint32_t)want);
+	if (!ring_ready(r, end, want)) {
 		struct pollfd pf = {sock, POLLIN, 0};
-		if (poll(&pf, 1, -1) == 1 && !(pf.revents & (POLLHUP | POLLERR)))
+		int n = poll(&pf, 1, -1);
+		__atomic_store_n(bell_of(r, end), 0, __ATOMIC_SEQ_CST);
+		if (n == 1 && !(pf.revents & (POLLHUP | POLLERR)))
 			drain(sock);
 	}
-	__atomic_fetch_sub(sleepers, 1, __ATOMIC_SEQ_CST);
+	sleeper(r, end, -1, 0);
+}
+
+/* We moved bytes: wake the other side if it sleeps, wants what there is
+   now, and is not rung yet. */
+static void wake(struct ring *r, int end, int sock)
+{
+	if (end == WRITE) {
+		uint64_t w = __atomic_load_n(&r->hdr->wsleep, __ATOMIC_SEQ_CST);
+		uint32_t cap = ring_cap(r);
+		if (!UP_WSLEEP_COUNT(w) || (cap && cap - ring_used(r, cap) < UP_WSLEEP_WANT(w)))
+			return;
+	} else if (!sleepers(r, end)) {
+		return;
+	}
+	if (!__atomic_exchange_n(bell_of(r, end), 1, __ATOMIC_SEQ_CST))
+		ring_bell(r, end, sock);
 }
 
 /* --- I/O ---------------------------------------------------------------- */
@@ -400,7 +453,7 @@ long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov)
 		}
 		ring_unlock(&r->hdr->rlock);
 		if (n) {
-			wake(fd, &r->hdr->wsleep);
+			wake(r, WRITE, fd);
 			return (long)n;
 		}
 		if (hung_up(fd)) { /* no writer is left: what they wrote is in */
@@ -412,7 +465,7 @@ long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov)
 			return -EAGAIN;
 		if (signal_interrupts(p))
 			return -EINTR;
-		ring_sleep(r, fd, READ, 1);
+		ring_sleep(r, fd, READ, 1, 1);
 	}
 }
 
@@ -452,7 +505,7 @@ long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
 		}
 		ring_unlock(&r->hdr->wlock);
 		if (n) {
-			wake(fd, &r->hdr->rsleep);
+			wake(r, READ, fd);
 			done += n;
 			if (done == total)
 				return (long)done;
@@ -462,8 +515,10 @@ long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
 			return done ? (long)done : -EAGAIN;
 		if (!n && signal_interrupts(p))
 			return done ? (long)done : -EINTR;
-		if (!n)
-			ring_sleep(r, fd, WRITE, need);
+		if (!n) { /* a big write waits for room for much of the rest */
+			uint64_t want = total - done < cap / 2 ? total - done : cap / 2;
+			ring_sleep(r, fd, WRITE, need, want > need ? want : need);
+		}
 	}
 }
 
@@ -472,8 +527,8 @@ void pipe_wake(struct proc *p, int64_t fd)
 {
 	int end = READ;
 	struct ring *r = fd >= 0 && fd < UP_FD_MAX ? ring_of((int)fd, &end) : NULL;
-	if (r)
-		wake((int)fd, end == READ ? &r->hdr->wsleep : &r->hdr->rsleep);
+	if (r) /* the guest has set the bell */
+		ring_bell(r, end == READ ? WRITE : READ, (int)fd);
 }
 
 /* --- Descriptor calls on ring fds --------------------------------------- */
@@ -578,8 +633,9 @@ void pipe_poll_sleep(int fd, int delta, int rang)
 {
 	int end = READ;
 	struct ring *r = ring_of(fd, &end);
-	uint32_t *sleepers = end == READ ? &r->hdr->rsleep : &r->hdr->wsleep;
-	__atomic_fetch_add(sleepers, (uint32_t)delta, __ATOMIC_SEQ_CST);
+	if (delta < 0)
+		__atomic_store_n(bell_of(r, end), 0, __ATOMIC_SEQ_CST);
+	sleeper(r, end, delta, UP_PIPE_BUF); /* POLLOUT: room for an atomic write */
 	if (rang)
 		drain(fd);
 }

@@ -111,7 +111,7 @@ for libc in musl glibc; do
 	for c in self chld async eintr pause; do
 		diff_run $libc/signal-$c /dev/null -- "$P/signal" $c
 	done
-	for c in xfer atomic eof killed readerless nonblock poll chain fds emfile; do
+	for c in xfer atomic eof killed readerless nonblock poll chain fds sendfile emfile; do
 		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c
 	done
 	diff_run $libc/pipe-pollmix "$WORK/numbers.txt" -- "$P/pipe" pollmix

@@ -122,12 +122,17 @@ struct up_ring {
 	uint32_t wlock;    /* pid of the process copying in, or 0 */
 	uint32_t rsleep;   /* readers asleep in their monitors */
 	uint32_t nwriters; /* processes holding a write end (a hint) */
-	uint32_t pad0[11];
+	uint32_t rbell;    /* 1: readers' doorbell rung, not yet answered */
+	uint32_t pad0[10];
 	uint64_t tail;     /* bytes read; stored by the holder of rlock */
 	uint32_t rlock;    /* pid of the process copying out, or 0 */
-	uint32_t wsleep;   /* writers asleep in their monitors */
 	uint32_t nreaders; /* processes holding a read end (a hint) */
-	uint32_t pad1[11];
+	/* Writers asleep in their monitors (low 32 bits), and the least free
+	   room one of them waits for (high 32 bits): readers wake them only
+	   then, so a big write is not woken for every few bytes read. */
+	uint64_t wsleep;
+	uint32_t wbell;    /* 1: writers' doorbell rung, not yet answered */
+	uint32_t pad1[9];
 	uint32_t cap;      /* capacity; changed holding both locks */
 	uint32_t pad2;
 };
@@ -142,7 +147,9 @@ struct up_ring {
 
 /*
  * UP_HC_WAKE: after moving bytes through the ring of fd, the guest saw the
- * other side asleep (rsleep or wsleep not 0).
+ * other side asleep (rsleep or wsleep not 0) and its bell not yet rung: it
+ * set the bell (rbell or wbell) to 1. A woken side sets its bell back to 0
+ * before it looks at the ring again, so each sleep costs one wake.
  */
 struct up_hc_wake {
 	int64_t fd; /* IN */
@@ -223,6 +230,8 @@ _Static_assert(sizeof(struct up_fault_frame) == 56, "up_fault_frame layout");
 _Static_assert(sizeof(struct up_boot_info) == 21 * 8, "up_boot_info layout");
 _Static_assert(sizeof(struct up_libos_header) == 16 * 8, "libos header layout");
 _Static_assert(sizeof(struct up_ring) == 136, "up_ring layout");
+#define UP_WSLEEP_COUNT(w) ((uint32_t)(w))
+#define UP_WSLEEP_WANT(w) ((uint32_t)((w) >> 32))
 
 #endif /* __ASSEMBLY__ */
 #endif

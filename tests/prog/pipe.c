@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -363,6 +364,35 @@ static void fds(void)
 	SHOW("blocking again, writers closed: read", read(p[0], buf, 1));
 	SHOW("close of e", close(e));
 	SHOW("close of e again", close(e));
+	SHOW("pipe2 with a flag it does not take", pipe2(q, O_APPEND));
+}
+
+/* sendfile from a file into a pipe and into a file; a pipe is no source. */
+static void sendfile_case(void)
+{
+	char path[] = "/tmp/uniproc-sendfile-XXXXXX";
+	int fd = mkstemp(path);
+	write(fd, "0123456789abcdef", 16);
+	int p[2];
+	pipe(p);
+	off_t off = 4;
+	SHOW("sendfile file -> pipe, offset 4", sendfile(p[1], fd, &off, 6));
+	printf("offset now %ld\n", (long)off);
+	char buf[32] = {0};
+	SHOW("read it", read(p[0], buf, sizeof buf - 1));
+	printf("[%s]\n", buf);
+	lseek(fd, 10, SEEK_SET);
+	SHOW("sendfile file -> pipe, file offset", sendfile(p[1], fd, NULL, 100));
+	SHOW("file offset now", lseek(fd, 0, SEEK_CUR));
+	SHOW("sendfile pipe -> file", sendfile(fd, p[0], NULL, 3));
+	int out = open(path, O_WRONLY);
+	lseek(out, 0, SEEK_END);
+	lseek(fd, 0, SEEK_SET);
+	SHOW("sendfile file -> file", sendfile(out, fd, NULL, 5));
+	SHOW("file size now", lseek(out, 0, SEEK_END));
+	close(out);
+	close(fd);
+	unlink(path);
 }
 
 /* poll and select over a pipe and stdin (a file: always readable). */
@@ -425,6 +455,8 @@ int main(int argc, char **argv)
 		chain();
 	else if (!strcmp(c, "fds"))
 		fds();
+	else if (!strcmp(c, "sendfile"))
+		sendfile_case();
 	else if (!strcmp(c, "pollmix"))
 		pollmix();
 	else if (!strcmp(c, "emfile"))
