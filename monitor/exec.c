@@ -1,10 +1,9 @@
 /*
  * execve(2). Checks everything that can fail while the caller can still
- * carry on (path, permissions, format, size); then the monitor execs a fresh
- * uniproc for the new program. The host exec keeps what Linux keeps: the pid,
- * the parent, the cwd, the umask, ignored signals and every fd without
- * FD_CLOEXEC, and closes the others (a vfork parent waiting on its pipe
- * wakes up). The process table and the log fd are handed over by number.
+ * carry on (path, permissions, format, size); then the same process and VM
+ * take the new program (proc_exec in main.c): fresh guest memory, and what
+ * Linux keeps is kept: the pid, the parent, the cwd, the umask, ignored
+ * signals, the signal mask and every fd without FD_CLOEXEC.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -159,49 +158,11 @@ static long do_execve(struct proc *p, int dirfd, uint64_t gpath, uint64_t gargv,
 		return r;
 	}
 
-	/* uniproc run [options] --internal-exec ... --argv0 A -- EXE ARGS... */
-	static char rings[24 * UP_FD_MAX];
-	char mem[32], state[64], *host[MAX_ARGS + 32];
-	int slot, tree_fd = tree_pass(&slot), k = 0;
-	fcntl(p->log_fd, F_SETFD, 0);
-	snprintf(mem, sizeof mem, "%llu", (unsigned long long)p->vm.mem_size);
-	snprintf(state, sizeof state, "%d,%d,%d,%d", tree_fd, slot, p->fd_limit, p->log_fd);
-	host[k++] = "uniproc";
-	host[k++] = "run";
-	host[k++] = "--mem";
-	host[k++] = mem;
-	host[k++] = "--root";
-	host[k++] = p->root;
-	if (p->trace)
-		host[k++] = "--trace";
-	if (p->stats)
-		host[k++] = "--stats";
-	if (!p->rewrite)
-		host[k++] = "--no-rewrite";
-	host[k++] = "--internal-exec";
-	host[k++] = state;
-	pipe_exec(rings, sizeof rings, 0);
-	tree_exits(p->exits);
-	if (rings[0]) {
-		host[k++] = "--internal-rings";
-		host[k++] = rings;
-	}
-	host[k++] = "--argv0";
-	host[k++] = argv[0];
-	host[k++] = "--";
-	host[k++] = exe;
-	for (int i = 1; i < n; i++)
-		host[k++] = argv[i];
-	host[k] = NULL;
-	execve("/proc/self/exe", host, envp);
-	r = -errno; /* the host refused: carry on as if nothing happened */
-	pipe_exec(rings, sizeof rings, 1);
-	tree_exits(-p->exits);
-	fcntl(tree_fd, F_SETFD, FD_CLOEXEC);
-	fcntl(p->log_fd, F_SETFD, FD_CLOEXEC);
+	proc_exec(p, exe, argv, envp);
+	p->execed = 1; /* no return value: the old program is gone */
 	free_strv(argv);
 	free_strv(envp);
-	return r;
+	return 0;
 }
 
 HSYS(execve)

@@ -73,7 +73,11 @@ static void hc_syscall(struct proc *p, uint32_t gpa)
 		proc_die(p, SIGSYS, "syscall hypercall with bad address 0x%x", gpa);
 	uint64_t a[6];
 	memcpy(a, hc->args, sizeof a); /* read the guest's struct once */
-	hc->ret = hsys(p, hc->nr, a);
+	long r = hsys(p, hc->nr, a);
+	if (p->execed) /* hc was the old program's */
+		p->execed = 0;
+	else
+		hc->ret = r;
 	signal_check(p);
 }
 

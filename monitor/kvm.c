@@ -33,6 +33,7 @@ static void vm_new(struct vm *vm)
 	tree_count(1, 0, 0);
 	vm->vm_fd = hide_fd(ioctl(vm->kvm_fd, KVM_CREATE_VM, 0), "KVM_CREATE_VM");
 	vm->vcpu_fd = hide_fd(ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0), "KVM_CREATE_VCPU");
+	vm->vcpu_has_cpuid = 0;
 	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
 	if (vm->run == MAP_FAILED)
 		err(1, "kvm: mmap kvm_run");
@@ -66,6 +67,13 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->rings == MAP_FAILED)
 		err(1, "kvm: pipe ring window");
+}
+
+void vm_reset(struct vm *vm)
+{
+	if (mmap(vm->mem, vm->mem_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+		err(1, "kvm: fresh guest memory for execve");
 }
 
 /*

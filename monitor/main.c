@@ -129,89 +129,20 @@ static void raise_fd_limit(void)
 	}
 }
 
-static int cmd_run(int argc, char **argv)
+/*
+ * Load PROG into the (fresh) guest memory and set the vCPU up to start it
+ * with argv and envp: the start of a run, and the second half of execve.
+ */
+static void boot(struct proc *p, const char *prog, char **argv, char **envp)
 {
-	static struct proc proc;
-	struct proc *p = &proc;
-	uint64_t mem = DEFAULT_MEM;
-	const char *root = "/";
-	int i = 0, max_procs = DEFAULT_MAX_PROCS;
-	int exec_tree = -1, exec_slot = -1, exec_log = -1;
-	const char *argv0 = NULL, *rings = NULL;
-	p->rewrite = 1;
-	p->vfork_fd = -1;
-	p->fd_limit = UP_FD_MAX;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
-		} else if (!strcmp(argv[i], "--mem") && i + 1 < argc) {
-			mem = parse_size(argv[++i]);
-		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
-			root = argv[++i];
-		} else if (!strcmp(argv[i], "--trace")) {
-			p->trace = 1;
-		} else if (!strcmp(argv[i], "--max-procs") && i + 1 < argc) {
-			max_procs = atoi(argv[++i]);
-			if (max_procs < 1 || max_procs > 1 << 20)
-				errx(2, "--max-procs %s: want 1 to %d", argv[i], 1 << 20);
-		} else if (!strcmp(argv[i], "--internal-exec") && i + 1 < argc) {
-			/* from execve (monitor/exec.c): tree fd, slot, fd limit, log fd */
-			if (sscanf(argv[++i], "%d,%d,%d,%d", &exec_tree, &exec_slot,
-				   &p->fd_limit, &exec_log) != 4)
-				errx(2, "bad --internal-exec");
-		} else if (!strcmp(argv[i], "--internal-rings") && i + 1 < argc) {
-			rings = argv[++i]; /* pipe ends kept across execve (monitor/pipe.c) */
-		} else if (!strcmp(argv[i], "--argv0") && i + 1 < argc) {
-			argv0 = argv[++i];
-		} else if (!strcmp(argv[i], "--stats")) {
-			p->stats = 1;
-		} else if (!strcmp(argv[i], "--no-rewrite")) {
-			p->rewrite = 0;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(0);
-		} else {
-			fprintf(stderr, "uniproc: unknown option %s\n", argv[i]);
-			usage(2);
-		}
-	}
-	if (i >= argc)
-		usage(2);
-
-	raise_fd_limit();
-	if (exec_log >= 0) {
-		p->log_fd = exec_log;
-		fcntl(exec_log, F_SETFD, FD_CLOEXEC);
-	} else {
-		p->log_fd = fcntl(2, F_DUPFD_CLOEXEC, UP_FD_MAX);
-		if (p->log_fd < 0)
-			p->log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	}
-	/* A monitor never dumps core: it would hold guest memory. */
-	struct rlimit no_core = {0, 0};
-	getrlimit(RLIMIT_CORE, &no_core);
-	no_core.rlim_cur = 0;
-	setrlimit(RLIMIT_CORE, &no_core);
-	if (exec_tree >= 0)
-		tree_attach(exec_tree, exec_slot);
-	else
-		tree_init(max_procs);
-	tree_count(0, exec_tree < 0, exec_tree >= 0);
-	p->name = argv[i];
-	path_init(p, root);
-	vm_create(&p->vm, mem);
 	load_libos(p);
-	if (rings)
-		pipe_inherit(p, rings);
-
 	struct elf_info ei;
 	char used[PATH_MAX];
-	load_prog(p, argv[i], &ei, used);
-	if (argv0)
-		argv[i] = (char *)argv0; /* execve's argv[0], not the path */
-	uint64_t rsp = stack_build(p, &ei, used, argv + i, environ);
+	load_prog(p, prog, &ei, used);
+	p->name = p->exe;
+	uint64_t rsp = stack_build(p, &ei, used, argv, envp);
 	if (!rsp)
-		errx(1, "%s: arguments and environment too large (E2BIG)", argv[i]);
+		errx(1, "%s: arguments and environment too large (E2BIG)", prog);
 
 	struct up_boot_info *bi = gmem_ptr(&p->vm, p->libos.boot_info, sizeof *bi);
 	if (!bi)
@@ -233,6 +164,87 @@ static int cmd_run(int argc, char **argv)
 	bi->high_bottom = p->vm.high_bottom;
 	arch_setup(p, p->libos.boot_entry, p->libos.boot_stack);
 	arch_clock(p, bi);
+}
+
+/*
+ * execve, past the point of no return (exec.c has checked everything): the
+ * same process and VM take the new program. Guest memory is replaced by
+ * fresh memory; what Linux keeps across exec stays in the monitor.
+ */
+void proc_exec(struct proc *p, const char *prog, char **argv, char **envp)
+{
+	for (int fd = 0; fd < UP_FD_MAX; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && (fl & FD_CLOEXEC)) {
+			close(fd);
+			pipe_forget(p, fd);
+		}
+	}
+	uint64_t blocked = signal_exec(p);
+	vm_reset(&p->vm);
+	p->stub_used = 0;
+	boot(p, prog, argv, envp);
+	signal_exec_done(p, blocked);
+	pipe_republish(p);
+	tree_count(0, 0, 1);
+	if (p->vfork_fd >= 0) { /* our vfork parent goes on */
+		close(p->vfork_fd);
+		p->vfork_fd = -1;
+	}
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static struct proc proc;
+	struct proc *p = &proc;
+	uint64_t mem = DEFAULT_MEM;
+	const char *root = "/";
+	int i = 0, max_procs = DEFAULT_MAX_PROCS;
+	p->rewrite = 1;
+	p->vfork_fd = -1;
+	p->fd_limit = UP_FD_MAX;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (!strcmp(argv[i], "--mem") && i + 1 < argc) {
+			mem = parse_size(argv[++i]);
+		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
+			root = argv[++i];
+		} else if (!strcmp(argv[i], "--trace")) {
+			p->trace = 1;
+		} else if (!strcmp(argv[i], "--max-procs") && i + 1 < argc) {
+			max_procs = atoi(argv[++i]);
+			if (max_procs < 1 || max_procs > 1 << 20)
+				errx(2, "--max-procs %s: want 1 to %d", argv[i], 1 << 20);
+		} else if (!strcmp(argv[i], "--stats")) {
+			p->stats = 1;
+		} else if (!strcmp(argv[i], "--no-rewrite")) {
+			p->rewrite = 0;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(0);
+		} else {
+			fprintf(stderr, "uniproc: unknown option %s\n", argv[i]);
+			usage(2);
+		}
+	}
+	if (i >= argc)
+		usage(2);
+
+	raise_fd_limit();
+	p->log_fd = fcntl(2, F_DUPFD_CLOEXEC, UP_FD_MAX);
+	if (p->log_fd < 0)
+		p->log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	/* A monitor never dumps core: it would hold guest memory. */
+	struct rlimit no_core = {0, 0};
+	getrlimit(RLIMIT_CORE, &no_core);
+	no_core.rlim_cur = 0;
+	setrlimit(RLIMIT_CORE, &no_core);
+	tree_init(max_procs);
+	tree_count(0, 1, 0);
+	path_init(p, root);
+	vm_create(&p->vm, mem);
+	boot(p, argv[i], argv + i, environ);
 	vm_run(p);
 }
 

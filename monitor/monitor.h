@@ -32,6 +32,7 @@ struct vm {
 	   ~1 us per MiB to make. */
 	uint8_t *rings;
 	uint32_t ring_groups; /* bit g: slot MAX_SLOTS + g covers group g */
+	int vcpu_has_cpuid;   /* KVM_SET_CPUID2 done (it may not be redone) */
 };
 
 /* Everything the monitor knows about its process. */
@@ -52,6 +53,7 @@ struct proc {
 	int fd_limit;        /* RLIMIT_NOFILE of the guest, at most UP_FD_MAX */
 	int stats;           /* --stats: print process and VM counts at exit */
 	long exits;          /* VM exits not yet added to the tree's count */
+	int execed;          /* set by a successful execve: no syscall result */
 };
 
 /* gmem.c: the one way the monitor reaches guest memory. */
@@ -73,6 +75,8 @@ void vm_create(struct vm *vm, uint64_t mem_size);
 int vm_back(struct vm *vm, uint64_t lo, uint64_t hi);
 /* Make sure a memory slot covers ring idx of the window. */
 void vm_ring(struct vm *vm, int idx);
+/* execve: fresh guest memory in place of the old (same slots). */
+void vm_reset(struct vm *vm);
 /* After fork: a new VM and vCPU over the same memory ranges. */
 void vm_recreate(struct vm *vm);
 /* Run the vCPU until the guest exits; never returns. */
@@ -135,10 +139,6 @@ int path_of_fd(struct proc *p, int fd, char *out);
 /* tree.c: the monitors of one `uniproc run`. */
 /* In the main process: a table of at most max processes. */
 void tree_init(int max);
-/* Before an exec: the table's fd, kept open across it, and our slot. */
-int tree_pass(int *slot);
-/* In an exec'd monitor: map the table passed on and take our slot back. */
-void tree_attach(int fd, int slot);
 /* Reserve a slot for a child about to be forked; slot or -EAGAIN. */
 int tree_reserve(void);
 /* Put pid in the reserved slot: the parent does it as soon as fork returns
@@ -159,6 +159,9 @@ void tree_exits(long n);
 void tree_stats(int fd);
 /* At exit: leave the table; the main process kills what is left. */
 void tree_leave(void);
+
+/* main.c: execve past its checks: the process runs prog from now on. */
+void proc_exec(struct proc *p, const char *prog, char **argv, char **envp);
 
 /* hcall.c: hypercall entry from the run loop. */
 void hcall(struct proc *p, unsigned nr, uint32_t gpa);
@@ -183,6 +186,10 @@ void signal_interrupted(struct proc *p);
 /* rt_sigreturn: restore what the frame at rsp holds (UP_HC_SIGRETURN). */
 void signal_return(struct proc *p, uint64_t rsp);
 void signal_fork_child(void);
+/* execve: handlers go back to SIG_DFL; returns the mask to keep. */
+uint64_t signal_exec(struct proc *p);
+/* After the new program is loaded: its mask is the old one. */
+void signal_exec_done(struct proc *p, uint64_t blocked);
 
 /* pipe.c: pipes whose bytes move through rings in shared memory. */
 struct iovec;
@@ -208,8 +215,8 @@ short pipe_revents(int fd, short events);
 void pipe_poll_sleep(int fd, int delta, int rang);
 void pipe_fork(int delta);
 void pipe_exit(void);
-void pipe_exec(char *buf, size_t size, int undo);
-void pipe_inherit(struct proc *p, const char *list);
+/* execve: tell the new library OS which fds are rings. */
+void pipe_republish(struct proc *p);
 
 /*
  * rewrite.c: turn the syscall instruction at site into a call; 0 or -errno.

@@ -661,59 +661,9 @@ void pipe_exit(void)
 				hint(rings[i], end, -1);
 }
 
-/*
- * Before an exec: the ring fds that survive it (no FD_CLOEXEC), as
- * "fd:memfd:end,..." into buf for the new monitor, their memfds kept open.
- * Holder counts drop for the ends that do not survive. undo: the exec failed.
- */
-void pipe_exec(char *buf, size_t size, int undo)
+void pipe_republish(struct proc *p)
 {
-	static char keep[UP_RING_MAX][2];
-	size_t len = 0;
-	buf[0] = 0;
-	memset(keep, 0, sizeof keep);
-	for (int fd = 0; fd < UP_FD_MAX; fd++) {
-		int end;
-		struct ring *r = ring_of(fd, &end);
-		if (!r || (fcntl(fd, F_GETFD) & FD_CLOEXEC))
-			continue;
-		keep[UP_FD_RING(fdtab[fd])][end] = 1;
-		if (!undo && len + 40 < size)
-			len += snprintf(buf + len, size - len, "%s%d:%d:%d", len ? "," : "", fd,
-					r->memfd, end);
-	}
-	for (int i = 0; i < UP_RING_MAX; i++) {
-		struct ring *r = rings[i];
-		for (int end = 0; r && end < 2; end++)
-			if (r->nfd[end] && !keep[i][end])
-				hint(r, end, undo ? 1 : -1);
-		if (r)
-			fcntl(r->memfd, F_SETFD, undo || !(keep[i][0] | keep[i][1]) ? FD_CLOEXEC : 0);
-	}
-}
-
-/* In an exec'd monitor: take over the rings pipe_exec() listed. */
-void pipe_inherit(struct proc *p, const char *list)
-{
-	int memfd_of[UP_RING_MAX];
-	int n = 0;
-	while (*list) {
-		int fd, memfd, end, used;
-		if (sscanf(list, "%d:%d:%d%n", &fd, &memfd, &end, &used) != 3 || fd < 0 ||
-		    fd >= UP_FD_MAX || memfd < UP_FD_MAX || end < 0 || end > 1)
-			errx(2, "bad --internal-rings");
-		list += used + (list[used] == ',');
-		int idx = -1;
-		for (int i = 0; i < n; i++)
-			if (memfd_of[i] == memfd)
-				idx = i;
-		if (idx < 0) {
-			idx = n;
-			memfd_of[n++] = memfd;
-			fcntl(memfd, F_SETFD, FD_CLOEXEC);
-			if (map_ring(p, idx, memfd) < 0)
-				errx(1, "cannot map an inherited pipe ring");
-		}
-		name_fd(p, fd, idx, end, nonblocking(fd));
-	}
+	for (int fd = 0; fd < UP_FD_MAX; fd++)
+		if (fdtab[fd])
+			publish(p, fd);
 }

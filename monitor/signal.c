@@ -276,6 +276,25 @@ void signal_return(struct proc *p, uint64_t rsp)
 	s->deliver = deliverable(p) != 0;
 }
 
+uint64_t signal_exec(struct proc *p)
+{
+	for (int sig = 1; sig <= 64; sig++)
+		if (actions[sig].handler > 1) {
+			actions[sig] = (struct ksigaction){0};
+			if (catchable(sig))
+				signal(sig, SIG_DFL);
+		}
+	while (nfpu)
+		free(fpu[--nfpu]);
+	return sigstate(p)->blocked;
+}
+
+void signal_exec_done(struct proc *p, uint64_t blocked)
+{
+	sigstate(p)->blocked = blocked;
+	signal_check(p);
+}
+
 /* In a forked child: signals pending for the parent are not ours. */
 void signal_fork_child(void)
 {

@@ -28,7 +28,7 @@ struct tree {
 };
 
 static struct tree *tree;
-static int tree_fd = -1; /* a memfd, so that exec can pass the table on */
+static int tree_fd = -1; /* a memfd: every monitor of the run maps it */
 static int my_slot = -1;
 
 static void map_tree(size_t size)
@@ -51,32 +51,6 @@ void tree_init(int max)
 	tree->root = getpid();
 	tree->pids[0] = getpid();
 	my_slot = 0;
-}
-
-int tree_pass(int *slot)
-{
-	*slot = my_slot;
-	fcntl(tree_fd, F_SETFD, 0); /* inherited by the exec'd monitor */
-	return tree_fd;
-}
-
-void tree_attach(int fd, int slot)
-{
-	/* Only the table an exec'ing monitor passed on, never some other file. */
-	char link[FD_LINK_MAX], target[64] = "";
-	path_fd_link(fd, link);
-	if (readlink(link, target, sizeof target - 1) < 0 ||
-	    strncmp(target, "/memfd:uniproc-tree", 19) != 0)
-		errx(1, "tree: fd %d is not a uniproc process table", fd);
-	struct stat st;
-	tree_fd = fd;
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof *tree)
-		errx(1, "tree: bad process table fd %d", fd);
-	map_tree(st.st_size);
-	if (slot < 0 || slot >= tree->max)
-		errx(1, "tree: bad slot %d", slot);
-	my_slot = slot;
 }
 
 /* Is pid a live uniproc monitor (not a recycled pid of something else)? */

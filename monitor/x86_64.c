@@ -132,10 +132,14 @@ static void set_msrs(struct proc *p)
 		err(1, "x86_64: KVM_SET_MSRS");
 }
 
-/* The host's CPUID as KVM supports it; asked once, inherited by forks. */
+/* The host's CPUID as KVM supports it; asked once, inherited by forks.
+   A vCPU keeps its CPUID across execve (KVM refuses to change it once run). */
 static void set_cpuid(struct proc *p)
 {
 	static struct kvm_cpuid2 *c;
+	if (p->vm.vcpu_has_cpuid)
+		return;
+	p->vm.vcpu_has_cpuid = 1;
 	if (!c) {
 		int n = 128;
 		c = calloc(1, sizeof *c + n * sizeof c->entries[0]);
