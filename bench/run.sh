@@ -61,9 +61,9 @@ LOOP='i=0; while [ $i -lt 200 ]; do /bin/busybox true; i=$((i+1)); done'
 head -c $((48 << 20)) /dev/urandom | base64 > $B/text.txt
 PIPE="cat $B/text.txt | tr a-z A-Z | grep -v XYZ | wc -l"
 tsec() { s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) / 1000000)); }
-n=$(tsec $BB sh -c "$LOOP"); u=$(tsec $U run $BB sh -c "$LOOP")
+n=$(med3 tsec $BB sh -c "$LOOP"); u=$(med3 tsec $U run $BB sh -c "$LOOP")
 printf "%-30s %8s ms %8s ms  %s\n" "sh loop: 200 x busybox true" "$n" "$u" "$(ratio $u $n)"
-n=$(tsec $BB sh -c "$PIPE"); u=$(tsec $U run $BB sh -c "$PIPE")
+n=$(med3 tsec $BB sh -c "$PIPE"); u=$(med3 tsec $U run $BB sh -c "$PIPE")
 printf "%-30s %8s ms %8s ms  %s\n" "4-stage pipeline, 64 MiB" "$n" "$u" "$(ratio $u $n)"
 echo
 echo "memory a forked child adds (KiB)     native PSS/USS   uniproc PSS/USS"
