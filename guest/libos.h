@@ -18,6 +18,7 @@ typedef long (*sys_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 		       uint64_t);
 
 extern struct up_boot_info boot_info;
+extern struct up_sigstate sigstate;
 
 /* hcall.c: hypercalls */
 long hc_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,

@@ -236,6 +236,7 @@ static void trace(uint64_t nr, const struct sc_frame *f, const char *spec,
 long libos_syscall(struct sc_frame *f)
 {
 	uint64_t nr = f->nr;
+	sigstate.nr = nr;
 	const struct sys_entry *e = nr < NTABLE && table[nr].fn ? &table[nr] : 0;
 	long r;
 	if (!e) {

@@ -1,5 +1,6 @@
 /* Hypercalls: the guest's requests to its monitor. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <linux/kvm.h>
 #include <sched.h>
 #include <signal.h>
@@ -74,6 +75,7 @@ static void hc_syscall(struct proc *p, uint32_t gpa)
 	uint64_t a[6];
 	memcpy(a, hc->args, sizeof a); /* read the guest's struct once */
 	long r = hsys(p, hc->nr, a);
+	p->interrupted = r == -EINTR && signal_interrupts(p);
 	if (p->execed) /* hc was the old program's */
 		p->execed = 0;
 	else

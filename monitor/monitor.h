@@ -54,6 +54,7 @@ struct proc {
 	int stats;           /* --stats: print process and VM counts at exit */
 	long exits;          /* VM exits not yet added to the tree's count */
 	int execed;          /* set by a successful execve: no syscall result */
+	int interrupted;     /* the last hypercall ended with EINTR for a signal */
 };
 
 /* gmem.c: the one way the monitor reaches guest memory. */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hsys.h"
@@ -168,6 +169,45 @@ _Static_assert(sizeof(struct kucontext) == 304, "kernel ucontext layout");
 
 #define FLAGS_USER 0xcd5ull /* CF PF AF ZF SF DF OF */
 
+/* Syscalls Linux restarts after a handler with SA_RESTART. */
+static int restartable(uint64_t nr)
+{
+	switch (nr) {
+	case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
+	case SYS_pread64: case SYS_pwrite64: case SYS_sendfile:
+	case SYS_wait4: case SYS_waitid:
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The handler interrupted a syscall that returned EINTR at the library OS's
+ * return to the program: make the saved context make the syscall again.
+ * That return is `jmp *%rcx` (trap path: back to the `syscall`, 2 bytes
+ * before RCX) or `ret` (rewritten site: back to its `call`, 5 bytes before
+ * the return address).
+ */
+static void restart(struct proc *p, const struct kvm_regs *r, struct kucontext *uc, uint64_t nr)
+{
+	const uint8_t *at = gmem_ptr(&p->vm, r->rip, 2);
+	if (at && at[0] == 0xff && at[1] == 0xe1) {
+		const uint8_t *sc = gmem_ptr(&p->vm, r->rcx - 2, 2);
+		if (!sc || sc[0] != 0x0f || sc[1] != 0x05)
+			return;
+		uc->rcx = r->rcx - 2;
+	} else if (at && at[0] == 0xc3) {
+		uint64_t *ret = gmem_ptr(&p->vm, r->rsp, 8);
+		const uint8_t *call = ret ? gmem_ptr(&p->vm, *ret - 5, 1) : NULL;
+		if (!call || *call != 0xe8)
+			return;
+		*ret -= 5;
+	} else {
+		return;
+	}
+	uc->rax = nr;
+}
+
 /* UP_HC_SIGNAL, or an interrupted run in program code: enter a handler. */
 void signal_deliver(struct proc *p)
 {
@@ -209,6 +249,10 @@ void signal_deliver(struct proc *p)
 	s->suspended = 0;
 	f->info = infos[sig];
 	f->info.si_signo = sig;
+	if (p->interrupted && (int64_t)r.rax == -EINTR && (act->flags & SA_RESTART) &&
+	    restartable(s->nr))
+		restart(p, &r, &f->uc, s->nr);
+	p->interrupted = 0;
 
 	if (nfpu == FPU_DEPTH) { /* handlers that never returned (longjmp) */
 		free(fpu[0]);

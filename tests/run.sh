@@ -108,8 +108,8 @@ for libc in musl glibc; do
 	diff_run $libc/getpid /dev/null -- "$P/getpid" 1000
 	diff_run $libc/sites /dev/null -- "$P/sites"
 	diff_run $libc/misc /dev/null -- "$P/misc"
-	for c in self chld async eintr pause; do
-		diff_run $libc/signal-$c /dev/null -- "$P/signal" $c
+	for c in self chld async eintr pause restart "restart warm"; do
+		diff_run "$libc/signal-$(echo $c | tr ' ' -)" /dev/null -- "$P/signal" $c
 	done
 	for c in xfer atomic eof killed readerless nonblock poll chain fds sendfile emfile; do
 		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c

@@ -169,6 +169,7 @@ struct up_sigstate {
 	uint64_t pending;  /* monitor: signals waiting, bit sig - 1 */
 	uint64_t suspend_mask; /* rt_sigsuspend: the mask to restore after the handler */
 	uint64_t suspended;    /* 1 while suspend_mask is set */
+	uint64_t nr;           /* library OS: the syscall it serves (SA_RESTART) */
 };
 
 /* UP_HC_SIGRETURN: rt_sigreturn; the frame's ucontext is at rsp. */

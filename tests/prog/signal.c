@@ -117,6 +117,35 @@ int main(int argc, char **argv)
 		ssize_t r = read(p[0], &ch, 1);
 		printf("read: %zd %s, handled %d\n", r, strerror(errno), got);
 		waitpid(pid, NULL, 0);
+	} else if (!strcmp(c, "restart")) {
+		/* With SA_RESTART, blocking read and wait go on after the handler. */
+		handle(SIGUSR1, on_usr1, SA_RESTART);
+		int p[2];
+		pipe(p);
+		pid_t parent = getpid();
+		pid_t pid = fork();
+		if (pid == 0) {
+			usleep(20000);
+			kill(parent, SIGUSR1);
+			usleep(20000);
+			write(p[1], "late", 4);
+			usleep(20000);
+			kill(parent, SIGUSR1);
+			usleep(20000);
+			_exit(6);
+		}
+		char buf[8] = {0};
+		int st;
+		if (argc > 2) /* warm the call sites up: uniproc rewrites them into calls */
+			for (int i = 0; i < 100; i++) {
+				read(p[0], buf, 0);
+				waitpid(pid, &st, WNOHANG);
+			}
+		ssize_t r = read(p[0], buf, sizeof buf - 1);
+		printf("read: %zd [%s], handled %d\n", r, buf, got);
+		pid_t w = waitpid(pid, &st, 0);
+		printf("waitpid: %s, status %d, handled %d\n", w == pid ? "the child" : strerror(errno),
+		       WEXITSTATUS(st), got);
 	} else if (!strcmp(c, "pause")) {
 		handle(SIGUSR1, on_usr1, 0);
 		pid_t parent = getpid();
