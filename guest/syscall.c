@@ -127,6 +127,7 @@ static const struct sys_entry table[] = {
 	[__NR_rt_sigaction] = H("dppd"), /* monitor/signal.c */
 	[__NR_rt_sigprocmask] = L(rt_sigprocmask, "dppd"),
 	[__NR_rt_sigsuspend] = L(rt_sigsuspend, "pd"),
+	[__NR_rt_sigpending] = H("pd"),
 	[__NR_pause] = L(pause, ""),
 	[__NR_rt_sigreturn] = {sys_rt_sigreturn, "", 1},
 	[__NR_prlimit64] = L(prlimit64, "ddpp"),

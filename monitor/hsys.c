@@ -68,6 +68,7 @@ static const hsys_fn table[] = {
 	[SYS_uname] = hsys_uname,
 	[SYS_rt_sigaction] = hsys_rt_sigaction,
 	[SYS_rt_sigsuspend] = hsys_rt_sigsuspend,
+	[SYS_rt_sigpending] = hsys_rt_sigpending,
 	[SYS_madvise] = hsys_madvise,
 	[SYS_prlimit64] = hsys_prlimit64,
 	/* hsys_proc.c: processes */

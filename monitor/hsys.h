@@ -44,7 +44,7 @@ HSYS(prlimit64);
 HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill);
 HSYS(getppid); HSYS(setpgid); HSYS(getpgid); HSYS(getpgrp); HSYS(setsid); HSYS(getsid);
 /* signal.c */
-HSYS(rt_sigaction); HSYS(rt_sigsuspend);
+HSYS(rt_sigaction); HSYS(rt_sigsuspend); HSYS(rt_sigpending);
 /* exec.c */
 HSYS(execve); HSYS(execveat);
 

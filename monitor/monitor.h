@@ -154,7 +154,7 @@ int tree_has(int pid);
 int tree_signal_group(int sig, int pgid, int include_self);
 /* Count VMs created, processes (the first, forks) and execs. */
 void tree_count(int vm, int proc, int exec);
-/* Add n VM exits (each monitor as it exits or execs). */
+/* Add n VM exits (each monitor as it exits). */
 void tree_exits(long n);
 /* In the main process: print the counts (--stats). */
 void tree_stats(int fd);
@@ -187,6 +187,8 @@ void signal_interrupted(struct proc *p);
 /* rt_sigreturn: restore what the frame at rsp holds (UP_HC_SIGRETURN). */
 void signal_return(struct proc *p, uint64_t rsp);
 void signal_fork_child(void);
+/* A write found no reader left: SIGPIPE (which may end us), or -EPIPE. */
+long signal_sigpipe(struct proc *p);
 /* execve: handlers go back to SIG_DFL; returns the mask to keep. */
 uint64_t signal_exec(struct proc *p);
 /* After the new program is loaded: its mask is the old one. */

@@ -350,9 +350,9 @@ static int ring_ready(struct ring *r, int end, uint64_t need)
  * Sleep until the other side rings, or hangs up. The counter tells it we
  * sleep; checking readiness after raising it closes the race with a side
  * that moved bytes just before. A writer asks for `want` bytes of room
- * (at least the `need` it must have).
+ * (at least what it needs to go on).
  */
-static void ring_sleep(struct ring *r, int sock, int end, uint64_t need, uint64_t want)
+static void ring_sleep(struct ring *r, int sock, int end, uint64_t want)
 {
 	sleeper(r, end, 1, (uint32_t)want);
 	if (!ring_ready(r, end, want)) {
@@ -465,18 +465,10 @@ long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov)
 			return -EAGAIN;
 		if (signal_interrupts(p))
 			return -EINTR;
-		ring_sleep(r, fd, READ, 1, 1);
+		ring_sleep(r, fd, READ, 1);
 	}
 }
 
-/* Write with no reader left: SIGPIPE, or EPIPE if it is ignored. */
-static long broken_pipe(struct proc *p)
-{
-	struct sigaction sa;
-	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
-		return -EPIPE;
-	proc_signal(p, SIGPIPE);
-}
 
 long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
 {
@@ -490,7 +482,7 @@ long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
 	uint64_t need = total <= UP_PIPE_BUF ? total : 1; /* small writes are atomic */
 	for (;;) {
 		if (hung_up(fd))
-			return done ? (long)done : broken_pipe(p);
+			return done ? (long)done : signal_sigpipe(p);
 		ring_lock(&r->hdr->wlock);
 		uint32_t cap = ring_cap(r);
 		if (!cap) {
@@ -517,7 +509,7 @@ long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
 			return done ? (long)done : -EINTR;
 		if (!n) { /* a big write waits for room for much of the rest */
 			uint64_t want = total - done < cap / 2 ? total - done : cap / 2;
-			ring_sleep(r, fd, WRITE, need, want > need ? want : need);
+			ring_sleep(r, fd, WRITE, want > need ? want : need);
 		}
 	}
 }

@@ -132,6 +132,17 @@ HSYS(rt_sigaction)
 	return 0;
 }
 
+/* rt_sigpending: what is pending and blocked. */
+HSYS(rt_sigpending)
+{
+	if (a[1] != 8)
+		return -EINVAL;
+	BUF_ARG(set, 0, 8);
+	uint64_t v = pending & sigstate(p)->blocked;
+	memcpy(set, &v, 8);
+	return 0;
+}
+
 /* rt_sigsuspend: the library OS has set the mask to wait with. */
 HSYS(rt_sigsuspend)
 {
@@ -337,6 +348,21 @@ void signal_exec_done(struct proc *p, uint64_t blocked)
 {
 	sigstate(p)->blocked = blocked;
 	signal_check(p);
+}
+
+long signal_sigpipe(struct proc *p)
+{
+	const struct ksigaction *a = &actions[SIGPIPE];
+	if (a->handler == 1) /* SIG_IGN */
+		return -EPIPE;
+	if (a->handler == 0 && !(sigstate(p)->blocked & BIT(SIGPIPE)))
+		proc_signal(p, SIGPIPE); /* the default action: the writer dies */
+	memset(&infos[SIGPIPE], 0, sizeof infos[SIGPIPE]);
+	infos[SIGPIPE].si_signo = SIGPIPE;
+	infos[SIGPIPE].si_code = SI_KERNEL;
+	__atomic_fetch_or(&pending, BIT(SIGPIPE), __ATOMIC_SEQ_CST);
+	signal_check(p);
+	return -EPIPE;
 }
 
 /* In a forked child: signals pending for the parent are not ours. */

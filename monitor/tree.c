@@ -23,7 +23,7 @@ struct tree {
 	long vms;     /* KVM_CREATE_VM calls by the tree's monitors */
 	long procs;   /* processes: the first and every fork child */
 	long execs;   /* successful execs */
-	long exits;   /* VM exits, added as each monitor exits or execs */
+	long exits;   /* VM exits, added as each monitor exits */
 	pid_t pids[]; /* 0: free, -1: reserved by a forking parent */
 };
 

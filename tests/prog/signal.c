@@ -146,6 +146,24 @@ int main(int argc, char **argv)
 		pid_t w = waitpid(pid, &st, 0);
 		printf("waitpid: %s, status %d, handled %d\n", w == pid ? "the child" : strerror(errno),
 		       WEXITSTATUS(st), got);
+	} else if (!strcmp(c, "sigpipe")) {
+		/* A handled SIGPIPE: the handler runs and write fails with EPIPE. */
+		handle(SIGPIPE, on_usr1, 0);
+		int p[2];
+		pipe(p);
+		close(p[0]);
+		errno = 0;
+		ssize_t r = write(p[1], "x", 1);
+		printf("write: %zd %s, handled %d\n", r, strerror(errno), got);
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGPIPE);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		handle(SIGPIPE, SIG_DFL, 0);
+		r = write(p[1], "x", 1);
+		printf("blocked: write %zd %s, still alive\n", r, strerror(errno));
+		sigpending(&set);
+		printf("SIGPIPE pending: %d\n", sigismember(&set, SIGPIPE));
 	} else if (!strcmp(c, "pause")) {
 		handle(SIGUSR1, on_usr1, 0);
 		pid_t parent = getpid();
