@@ -32,3 +32,7 @@ echo "== a NULL-pointer write in the guest"
 printf 'int main(void){*(volatile int*)0=1;return 0;}' >"$D/crash.c"
 musl-gcc -static -O2 "$D/crash.c" -o "$D/crash"
 build/uniproc run "$D/crash" || echo "   exit status $?"
+echo "== a busybox shell pipeline, natively and with every process its own VM"
+BB='seq 1 100000 | grep 7 | wc -l; yes | head -c 1000000 | md5sum; trap "echo trapped INT" INT; kill -INT $$'
+/bin/busybox sh -c "$BB"
+build/uniproc run --stats /bin/busybox sh -c "$BB"
