@@ -51,6 +51,18 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	errno = e;
 }
 
+/* The self-pipe, out of the guest's fd range; each process has its own. */
+static void make_wake_pipe(void)
+{
+	int fd[2];
+	if (pipe2(fd, O_CLOEXEC | O_NONBLOCK) < 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		wake_fd[i] = fcntl(fd[i], F_DUPFD_CLOEXEC, UP_FD_MAX);
+		close(fd[i]);
+	}
+}
+
 static struct up_sigstate *sigstate(struct proc *p)
 {
 	struct up_sigstate *s = gmem_ptr(&p->vm, p->libos.sigstate, sizeof *s);
@@ -110,12 +122,8 @@ HSYS(rt_sigaction)
 	if (!act)
 		return 0;
 	actions[sig] = *act;
-	if (wake_fd[0] < 0 && pipe2(wake_fd, O_CLOEXEC | O_NONBLOCK) == 0)
-		for (int i = 0; i < 2; i++) {
-			int hi = fcntl(wake_fd[i], F_DUPFD_CLOEXEC, UP_FD_MAX);
-			close(wake_fd[i]);
-			wake_fd[i] = hi;
-		}
+	if (wake_fd[0] < 0)
+		make_wake_pipe();
 	struct sigaction sa = {.sa_handler = SIG_DFL};
 	if (act->handler > 1 && catchable(sig)) {
 		sa.sa_sigaction = on_signal;
@@ -369,4 +377,9 @@ long signal_sigpipe(struct proc *p)
 void signal_fork_child(void)
 {
 	pending = 0;
+	if (wake_fd[0] >= 0) { /* a shared one would let one process take the other's byte */
+		close(wake_fd[0]);
+		close(wake_fd[1]);
+		make_wake_pipe();
+	}
 }
