@@ -20,35 +20,47 @@
 #define ARG_MAX_BYTES (2 << 20)
 #define MAX_ARGS 65536
 
-/* Copy a guest NULL-terminated array of strings; count or -errno. */
+/* Copy a guest NULL-terminated array of strings; count or -errno. out is
+   NULL-terminated either way, for free_strv. */
 static long copy_strv(struct proc *p, uint64_t gpa, char **out, int max, size_t *bytes)
 {
 	int n = 0;
+	long r = 0;
 	for (;; n++) {
+		out[n] = NULL;
 		const uint64_t *slot = gmem_ptr(&p->vm, gpa + 8 * (uint64_t)n, 8);
-		if (!slot)
-			return gpa ? -EFAULT : 0;
+		if (!slot) {
+			r = gpa ? -EFAULT : 0;
+			break;
+		}
 		if (!*slot)
 			break;
-		if (n + 1 >= max)
-			return -E2BIG;
+		if (n + 1 >= max) {
+			r = -E2BIG;
+			break;
+		}
 		char buf[PATH_MAX * 8];
-		int r = gmem_str(&p->vm, *slot, buf, sizeof buf);
-		if (r < 0)
-			return r == -ENAMETOOLONG ? -E2BIG : r;
+		int e = gmem_str(&p->vm, *slot, buf, sizeof buf);
+		if (e < 0) {
+			r = e == -ENAMETOOLONG ? -E2BIG : e;
+			break;
+		}
 		*bytes += strlen(buf) + 1 + sizeof(char *);
-		if (*bytes > ARG_MAX_BYTES)
-			return -E2BIG;
+		if (*bytes > ARG_MAX_BYTES) {
+			r = -E2BIG;
+			break;
+		}
 		out[n] = strdup(buf);
 	}
-	out[n] = NULL;
-	return n;
+	return r < 0 ? r : n;
 }
 
 static void free_strv(char **v)
 {
-	for (int i = 0; v && v[i]; i++)
+	for (int i = 0; v && v[i]; i++) {
 		free(v[i]);
+		v[i] = NULL;
+	}
 }
 
 /* Open path for exec: a regular file we may execute. fd or -errno. */
@@ -143,6 +155,7 @@ static long do_execve(struct proc *p, int dirfd, uint64_t gpath, uint64_t gargv,
 	long envc = argc < 0 ? 0 : copy_strv(p, genvp, envp, MAX_ARGS, &bytes);
 	if (argc < 0 || envc < 0) {
 		free_strv(argv);
+		free_strv(envp);
 		return argc < 0 ? argc : envc;
 	}
 	if (argc == 0) { /* Linux passes an empty argv[0] */

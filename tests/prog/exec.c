@@ -84,6 +84,13 @@ int main(int argc, char **argv)
 		printf("bad format: %d %s\n", r, strerror(errno));
 		r = execve(dir, av, environ);
 		printf("a directory: %d %s\n", r, strerror(errno));
+		char *bad[] = {"x", (char *)8, NULL};
+		for (int i = 0; i < 2; i++) {
+			r = execve(self, bad, environ);
+			printf("bad argv pointer: %d %s\n", r, strerror(errno));
+			r = execve(self, av, bad);
+			printf("bad envp pointer: %d %s\n", r, strerror(errno));
+		}
 		printf("still running after failed execs: 1\n");
 	} else if (!strcmp(c, "script")) {
 		char path[4200];
