@@ -32,6 +32,18 @@ static void handle(int sig, void (*fn)(int), int flags)
 	sigaction(sig, &sa, NULL);
 }
 
+/* A child that sends SIGUSR1 to pid every 10 ms until it is killed. */
+static pid_t nagger(pid_t pid)
+{
+	pid_t child = fork();
+	if (child == 0)
+		for (;;) {
+			usleep(10000);
+			kill(pid, SIGUSR1);
+		}
+	return child;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -101,22 +113,20 @@ int main(int argc, char **argv)
 		wait(NULL);
 		printf("interrupted a busy loop: %d\n", got);
 	} else if (!strcmp(c, "eintr")) {
-		/* A handler without SA_RESTART ends a blocking read with EINTR. */
+		/* A handler without SA_RESTART ends a blocking read with EINTR.
+		   The child signals until we say we are done, so a signal that
+		   lands before the read starts changes nothing. */
 		handle(SIGUSR1, on_usr1, 0);
 		int p[2];
 		pipe(p);
-		pid_t parent = getpid();
-		pid_t pid = fork();
-		if (pid == 0) {
-			usleep(30000);
-			kill(parent, SIGUSR1);
-			_exit(0);
-		}
+		pid_t pid = nagger(getpid());
 		char ch;
 		errno = 0;
 		ssize_t r = read(p[0], &ch, 1);
-		printf("read: %zd %s, handled %d\n", r, strerror(errno), got);
+		int e = errno;
+		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		printf("read: %zd %s, handled %d\n", r, strerror(e), got > 0);
 	} else if (!strcmp(c, "restart")) {
 		/* With SA_RESTART, blocking read and wait go on after the handler. */
 		handle(SIGUSR1, on_usr1, SA_RESTART);
@@ -142,7 +152,7 @@ int main(int argc, char **argv)
 				waitpid(pid, &st, WNOHANG);
 			}
 		ssize_t r = read(p[0], buf, sizeof buf - 1);
-		printf("read: %zd [%s], handled %d\n", r, buf, got);
+		printf("read: %zd [%s], handled %d\n", r, buf, got > 0);
 		pid_t w = waitpid(pid, &st, 0);
 		printf("waitpid: %s, status %d, handled %d\n", w == pid ? "the child" : strerror(errno),
 		       WEXITSTATUS(st), got);
@@ -166,15 +176,13 @@ int main(int argc, char **argv)
 		printf("SIGPIPE pending: %d\n", sigismember(&set, SIGPIPE));
 	} else if (!strcmp(c, "pause")) {
 		handle(SIGUSR1, on_usr1, 0);
-		pid_t parent = getpid();
-		if (fork() == 0) {
-			usleep(20000);
-			kill(parent, SIGUSR1);
-			_exit(0);
-		}
+		pid_t pid = nagger(getpid());
+		errno = 0;
 		int r = pause();
-		printf("pause: %d %s, handled %d\n", r, strerror(errno), got);
-		wait(NULL);
+		int e = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		printf("pause: %d %s, handled %d\n", r, strerror(e), got > 0);
 	} else {
 		return 2;
 	}
