@@ -139,6 +139,7 @@ for libc in musl glibc; do
 	for c in keep script spawn; do
 		diff_run $libc/exec-$c /dev/null -- "$P/exec" $c "$WORK/exec-$libc"
 	done
+	expect $libc/exec-chain "sh -c 'UP_CHAIN_PID=\$\$ exec \"$U\" run \"$P/exec\" chain 300' | grep -qx 'chain done in pid same: 1'"
 	expect $libc/busybox-pipeline "cd '$WORK' && seq 1 2000 > nums && /bin/busybox sh -c 'cat nums | grep 1 | sort -r | uniq -c | wc -l; yes | head -c 200000 | md5sum' > bb.n && '$U' run /bin/busybox sh -c 'cat nums | grep 1 | sort -r | uniq -c | wc -l; yes | head -c 200000 | md5sum' > bb.u 2>/dev/null && cmp bb.n bb.u"
 	# popen and system run /bin/sh: a root whose /bin/sh is static busybox.
 	SR=$WORK/sroot-$libc

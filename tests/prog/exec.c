@@ -67,6 +67,17 @@ int main(int argc, char **argv)
 		int st;
 		waitpid(pid, &st, 0);
 		status("exec'd child", st);
+	} else if (!strcmp(c, "chain")) {
+		/* exec ourselves N times: same pid, fds kept, nothing piles up */
+		int n = atoi(dir);
+		if (n > 0) {
+			char next[16];
+			snprintf(next, sizeof next, "%d", n - 1);
+			execl(self, "chain", "chain", next, (char *)NULL);
+			return 99;
+		}
+		printf("chain done in pid %s: %d\n", getenv("UP_CHAIN_PID") ? "same" : "?",
+		       getenv("UP_CHAIN_PID") && atoi(getenv("UP_CHAIN_PID")) == getpid());
 	} else if (!strcmp(c, "errors")) {
 		char *av[] = {"x", NULL};
 		char path[4200];
