@@ -173,6 +173,7 @@ exc_stubs:
 	exc 16,0; exc 17,1; exc 18,0; exc 19,0; exc 20,0; exc 21,1; exc 22,0; exc 23,0
 	exc 24,0; exc 25,0; exc 26,0; exc 27,0; exc 28,0; exc 29,1; exc 30,1; exc 31,0
 exc_common:
+	push %rdx
 	mov $(UP_HC_PORT_BASE + UP_HC_FAULT_NR), %dx
 	out %eax, %dx
 1:	hlt

@@ -117,12 +117,55 @@ SYSDEF(rt_sigsuspend)
 	return suspend(*(uint64_t *)a0);
 }
 
+extern uint64_t saved_user_rsp, via_call;
+
+struct kstack {
+	uint64_t sp;
+	int32_t flags, pad;
+	uint64_t size;
+};
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define SS_AUTODISARM (1u << 31)
+#define MINSIGSTKSZ 2048
+
+/* The alternate signal stack: kept here, used by the monitor (SA_ONSTACK). */
+SYSDEF(sigaltstack)
+{
+	if ((a0 && !user_ok(a0, sizeof(struct kstack))) || (a1 && !user_ok(a1, sizeof(struct kstack))))
+		return -EFAULT;
+	int on = sigstate.ss_size && saved_user_rsp - sigstate.ss_sp <= sigstate.ss_size;
+	struct kstack old = {sigstate.ss_sp, sigstate.ss_size ? (int32_t)sigstate.ss_flags : SS_DISABLE,
+			     0, sigstate.ss_size};
+	if (on)
+		old.flags = SS_ONSTACK;
+	if (a0) {
+		struct kstack ss = *(struct kstack *)a0;
+		uint32_t mode = (uint32_t)ss.flags & ~SS_AUTODISARM;
+		if (on)
+			return -EPERM;
+		if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK)
+			return -EINVAL;
+		if (mode == SS_DISABLE) {
+			sigstate.ss_sp = sigstate.ss_size = 0;
+			sigstate.ss_flags = SS_DISABLE;
+		} else {
+			if (ss.size < MINSIGSTKSZ)
+				return -ENOMEM;
+			sigstate.ss_sp = ss.sp;
+			sigstate.ss_size = ss.size;
+			sigstate.ss_flags = (uint32_t)ss.flags & SS_AUTODISARM;
+		}
+	}
+	if (a1)
+		*(struct kstack *)a1 = old;
+	return 0;
+}
+
 SYSDEF(pause)
 {
 	return suspend(sigstate.blocked);
 }
-
-extern uint64_t saved_user_rsp, via_call;
 
 /* The handler returned through its restorer: the frame's ucontext sits at
    the program's RSP. The monitor resumes what the signal interrupted. */

@@ -18,7 +18,7 @@ SYS(getgid); SYS(getegid); SYS(exit); SYS(exit_group); SYS(arch_prctl);
 SYS(set_tid_address); SYS(set_robust_list); SYS(rseq); SYS(sched_yield);
 SYS(sched_getaffinity); SYS(rt_sigprocmask);
 SYS(prlimit64); SYS(getrlimit); SYS(setrlimit); SYS(fork); SYS(vfork);
-SYS(clone); SYS(clone3); SYS(prctl); SYS(rt_sigsuspend); SYS(pause); SYS(rt_sigreturn); SYS(read); SYS(write); SYS(readv); SYS(writev);
+SYS(clone); SYS(clone3); SYS(prctl); SYS(rt_sigsuspend); SYS(pause); SYS(rt_sigreturn); SYS(sigaltstack); SYS(read); SYS(write); SYS(readv); SYS(writev);
 
 struct sys_entry {
 	sys_fn fn;
@@ -129,6 +129,7 @@ static const struct sys_entry table[] = {
 	[__NR_rt_sigsuspend] = L(rt_sigsuspend, "pd"),
 	[__NR_rt_sigpending] = H("pd"),
 	[__NR_pause] = L(pause, ""),
+	[__NR_sigaltstack] = L(sigaltstack, "pp"),
 	[__NR_rt_sigreturn] = {sys_rt_sigreturn, "", 1},
 	[__NR_prlimit64] = L(prlimit64, "ddpp"),
 	[__NR_getrlimit] = L(getrlimit, "dp"),

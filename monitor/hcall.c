@@ -93,8 +93,8 @@ static void hc_log(struct proc *p, uint32_t gpa)
 	dprintf(p->log_fd, "%.*s\n", (int)len, msg);
 }
 
-/* Exceptions at CPL3, reported by the library OS's CPL0 stubs. */
-static void hc_fault(struct proc *p) __attribute__((noreturn));
+/* Exceptions at CPL3, reported by the library OS's CPL0 stubs: the
+   program's handler runs, or the process dies of the signal. */
 static void hc_fault(struct proc *p)
 {
 	static const struct {
@@ -122,6 +122,14 @@ static void hc_fault(struct proc *p)
 			 (unsigned long long)r.rsp);
 	int sig = vec[f->vector].sig ? vec[f->vector].sig : SIGSEGV;
 	const char *what = vec[f->vector].what ? vec[f->vector].what : "exception";
+	static const int codes[32] = {[0] = 1 /* FPE_INTDIV */, [6] = 2 /* ILL_ILLOPN */,
+				      [14] = 1 /* SEGV_MAPERR */};
+	int code = f->vector == 14 && (f->error & 1) ? 2 /* SEGV_ACCERR */ : codes[f->vector];
+	if (!code && sig == SIGSEGV)
+		code = 0x80; /* SI_KERNEL */
+	uint64_t addr = f->vector == 14 ? s.cr2 : f->vector == 13 ? 0 : f->rip;
+	if (signal_fault(p, sig, code, addr, f))
+		return;
 	if (f->vector == 14)
 		proc_die(p, sig, "%s (page fault %s address 0x%llx, RIP 0x%llx)", strsignal(sig),
 			 (f->error & 2) ? "writing" : (f->error & 16) ? "executing" : "reading",
@@ -145,6 +153,7 @@ void hcall(struct proc *p, unsigned nr, uint32_t gpa)
 		return;
 	case UP_HC_FAULT:
 		hc_fault(p);
+		return;
 	case UP_HC_PATCH: {
 		struct up_hc_patch *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
 		if (!hc)

@@ -92,6 +92,8 @@ struct arch_state *arch_save(struct proc *p);
 void arch_restore(struct proc *p, struct arch_state *st);
 /* Pair one guest TSC reading with the host clocks in *bi. */
 void arch_clock(struct proc *p, struct up_boot_info *bi);
+/* Back to the program's code and stack segments (CPL3), from a CPL0 stub. */
+void arch_user_segments(struct proc *p);
 
 /* elf.c */
 struct elf_info {
@@ -187,6 +189,10 @@ void signal_interrupted(struct proc *p);
 /* rt_sigreturn: restore what the frame at rsp holds (UP_HC_SIGRETURN). */
 void signal_return(struct proc *p, uint64_t rsp);
 void signal_fork_child(void);
+/* A fault of the program, reported by a CPL0 stub with frame f: enter its
+   handler for sig and return 1, or 0 if it has none (or blocks sig). */
+int signal_fault(struct proc *p, int sig, int code, uint64_t addr,
+		 const struct up_fault_frame *f);
 /* A write found no reader left: SIGPIPE (which may end us), or -EPIPE. */
 long signal_sigpipe(struct proc *p);
 /* execve: handlers go back to SIG_DFL; returns the mask to keep. */

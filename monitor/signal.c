@@ -227,50 +227,42 @@ static void restart(struct proc *p, const struct kvm_regs *r, struct kucontext *
 	uc->rax = nr;
 }
 
-/* UP_HC_SIGNAL, or an interrupted run in program code: enter a handler. */
-void signal_deliver(struct proc *p)
+/*
+ * Enter the handler of sig: the frame goes on the program's stack below
+ * the red zone of r->rsp (or on its sigaltstack for SA_ONSTACK), holding
+ * the registers r, and the vCPU is set to run the handler.
+ */
+static void enter_handler(struct proc *p, int sig, struct kvm_regs *r, const siginfo_t *info)
 {
 	struct up_sigstate *s = sigstate(p);
-	uint64_t ready = deliverable(p);
-	if (!ready) {
-		s->deliver = 0;
-		return;
-	}
-	int sig = __builtin_ctzll(ready) + 1;
-	__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
-	s->pending = pending;
 	struct ksigaction *act = &actions[sig];
-	if (act->handler <= 1) { /* changed since it was caught */
-		s->deliver = deliverable(p) != 0;
-		if (act->handler == 0 && sig != SIGCHLD && sig != SIGURG && sig != SIGWINCH &&
-		    sig != SIGCONT)
-			proc_signal(p, sig);
-		return;
-	}
-	struct kvm_regs r;
-	if (ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &r) < 0)
-		proc_die(p, SIGSEGV, "signal delivery: registers unavailable");
-	uint64_t sp = ((r.rsp - 128 - sizeof(struct kframe)) & ~15ull) - 8;
+	uint64_t top = r->rsp - 128;
+	int on_alt = s->ss_size && r->rsp - s->ss_sp <= s->ss_size;
+	if ((act->flags & SA_ONSTACK) && !(s->ss_flags & SS_DISABLE) && s->ss_size && !on_alt)
+		top = s->ss_sp + s->ss_size;
+	uint64_t sp = ((top - sizeof(struct kframe)) & ~15ull) - 8;
 	struct kframe *f = gmem_ptr(&p->vm, sp, sizeof *f);
 	if (!f || !(act->flags & SA_RESTORER_) || sp < UP_USER_BASE)
-		proc_die(p, SIGSEGV, "%s: no room for a signal %d frame below RSP 0x%llx",
-			 strsignal(SIGSEGV), sig, (unsigned long long)r.rsp);
+		proc_die(p, SIGSEGV, "%s: no room for a signal %d frame below 0x%llx",
+			 strsignal(SIGSEGV), sig, (unsigned long long)top);
 	memset(f, 0, sizeof *f);
 	f->pretcode = act->restorer;
-	f->uc.ss_flags = SS_DISABLE;
-	f->uc.r8 = r.r8, f->uc.r9 = r.r9, f->uc.r10 = r.r10, f->uc.r11 = r.r11;
-	f->uc.r12 = r.r12, f->uc.r13 = r.r13, f->uc.r14 = r.r14, f->uc.r15 = r.r15;
-	f->uc.rdi = r.rdi, f->uc.rsi = r.rsi, f->uc.rbp = r.rbp, f->uc.rbx = r.rbx;
-	f->uc.rdx = r.rdx, f->uc.rax = r.rax, f->uc.rcx = r.rcx, f->uc.rsp = r.rsp;
-	f->uc.rip = r.rip, f->uc.eflags = r.rflags;
+	f->uc.ss_sp = s->ss_sp;
+	f->uc.ss_size = s->ss_size;
+	f->uc.ss_flags = s->ss_size ? (int32_t)s->ss_flags : SS_DISABLE;
+	f->uc.r8 = r->r8, f->uc.r9 = r->r9, f->uc.r10 = r->r10, f->uc.r11 = r->r11;
+	f->uc.r12 = r->r12, f->uc.r13 = r->r13, f->uc.r14 = r->r14, f->uc.r15 = r->r15;
+	f->uc.rdi = r->rdi, f->uc.rsi = r->rsi, f->uc.rbp = r->rbp, f->uc.rbx = r->rbx;
+	f->uc.rdx = r->rdx, f->uc.rax = r->rax, f->uc.rcx = r->rcx, f->uc.rsp = r->rsp;
+	f->uc.rip = r->rip, f->uc.eflags = r->rflags;
 	f->uc.cs = UP_SEL_UCODE, f->uc.ss = UP_SEL_UDATA;
 	f->uc.sigmask = s->suspended ? s->suspend_mask : s->blocked;
 	s->suspended = 0;
-	f->info = infos[sig];
+	f->info = *info;
 	f->info.si_signo = sig;
-	if (p->interrupted && (int64_t)r.rax == -EINTR && (act->flags & SA_RESTART) &&
+	if (p->interrupted && (int64_t)r->rax == -EINTR && (act->flags & SA_RESTART) &&
 	    restartable(s->nr))
-		restart(p, &r, &f->uc, s->nr);
+		restart(p, r, &f->uc, s->nr);
 	p->interrupted = 0;
 
 	if (nfpu == FPU_DEPTH) { /* handlers that never returned (longjmp) */
@@ -285,20 +277,68 @@ void signal_deliver(struct proc *p)
 		free(x);
 
 	s->blocked |= (act->mask | (act->flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
-	r.rip = act->handler;
+	r->rip = act->handler;
 	if (act->flags & SA_RESETHAND) {
 		act->handler = 0;
 		signal(sig, SIG_DFL);
 	}
-	r.rsp = sp;
-	r.rdi = (uint64_t)sig;
-	r.rsi = sp + offsetof(struct kframe, info);
-	r.rdx = sp + offsetof(struct kframe, uc);
-	r.rax = 0;
-	r.rflags &= ~(0x400ull | 0x100ull); /* DF, TF */
-	if (ioctl(p->vm.vcpu_fd, KVM_SET_REGS, &r) < 0)
+	r->rsp = sp;
+	r->rdi = (uint64_t)sig;
+	r->rsi = sp + offsetof(struct kframe, info);
+	r->rdx = sp + offsetof(struct kframe, uc);
+	r->rax = 0;
+	r->rflags &= ~(0x400ull | 0x100ull); /* DF, TF */
+	if (ioctl(p->vm.vcpu_fd, KVM_SET_REGS, r) < 0)
 		proc_die(p, SIGSEGV, "signal delivery: cannot set registers");
 	s->deliver = deliverable(p) != 0;
+}
+
+/* UP_HC_SIGNAL, or an interrupted run in program code: enter a handler. */
+void signal_deliver(struct proc *p)
+{
+	struct up_sigstate *s = sigstate(p);
+	uint64_t ready = deliverable(p);
+	if (!ready) {
+		s->deliver = 0;
+		return;
+	}
+	int sig = __builtin_ctzll(ready) + 1;
+	__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+	s->pending = pending;
+	if (actions[sig].handler <= 1) { /* changed since it was caught */
+		s->deliver = deliverable(p) != 0;
+		if (actions[sig].handler == 0 && sig != SIGCHLD && sig != SIGURG &&
+		    sig != SIGWINCH && sig != SIGCONT)
+			proc_signal(p, sig);
+		return;
+	}
+	struct kvm_regs r;
+	if (ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &r) < 0)
+		proc_die(p, SIGSEGV, "signal delivery: registers unavailable");
+	enter_handler(p, sig, &r, &infos[sig]);
+}
+
+int signal_fault(struct proc *p, int sig, int code, uint64_t addr,
+		 const struct up_fault_frame *f)
+{
+	if (actions[sig].handler <= 1 || (sigstate(p)->blocked & BIT(sig)))
+		return 0; /* as Linux forces it: the default action */
+	struct kvm_regs r;
+	if (ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &r) < 0)
+		return 0;
+	r.rdx = f->rdx;
+	r.rip = f->rip;
+	r.rsp = f->rsp;
+	r.rflags = (f->rflags & FLAGS_USER) | 0x3002; /* IOPL=3, as at boot */
+	arch_user_segments(p); /* leave the CPL0 stub */
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_signo = sig;
+	si.si_code = code;
+	si.si_addr = (void *)addr;
+	p->interrupted = 0;
+	enter_handler(p, sig, &r, &si);
+	return 1;
 }
 
 /* A run interrupted by a host signal: deliver now if in program code. */

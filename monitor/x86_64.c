@@ -211,6 +211,17 @@ static void prefault(struct proc *p, const struct arch_state *st)
 	touch(p, st->sregs.fs.base - 4096, 2 * 4096);
 }
 
+void arch_user_segments(struct proc *p)
+{
+	struct kvm_sregs s;
+	if (ioctl(p->vm.vcpu_fd, KVM_GET_SREGS, &s) < 0)
+		err(1, "x86_64: KVM_GET_SREGS");
+	seg(&s.cs, UP_SEL_UCODE, 1);
+	seg(&s.ss, UP_SEL_UDATA, 0);
+	if (ioctl(p->vm.vcpu_fd, KVM_SET_SREGS, &s) < 0)
+		err(1, "x86_64: KVM_SET_SREGS");
+}
+
 void arch_restore(struct proc *p, struct arch_state *st)
 {
 	prefault(p, st);

@@ -108,7 +108,7 @@ for libc in musl glibc; do
 	diff_run $libc/getpid /dev/null -- "$P/getpid" 1000
 	diff_run $libc/sites /dev/null -- "$P/sites"
 	diff_run $libc/misc /dev/null -- "$P/misc"
-	for c in self chld async eintr pause restart "restart warm" sigpipe; do
+	for c in self chld async eintr pause restart "restart warm" sigpipe fault; do
 		diff_run "$libc/signal-$(echo $c | tr ' ' -)" /dev/null -- "$P/signal" $c
 	done
 	for c in xfer atomic eof killed readerless nonblock poll chain fds sendfile emfile; do

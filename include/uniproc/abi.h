@@ -170,6 +170,7 @@ struct up_sigstate {
 	uint64_t suspend_mask; /* rt_sigsuspend: the mask to restore after the handler */
 	uint64_t suspended;    /* 1 while suspend_mask is set */
 	uint64_t nr;           /* library OS: the syscall it serves (SA_RESTART) */
+	uint64_t ss_sp, ss_size, ss_flags; /* library OS: the sigaltstack */
 };
 
 /* UP_HC_SIGRETURN: rt_sigreturn; the frame's ucontext is at rsp. */
@@ -179,10 +180,11 @@ struct up_hc_sigreturn {
 
 /*
  * UP_HC_FAULT: a CPL0 exception stub reports an exception taken at CPL3.
- * At the exit, RSP points at struct up_fault_frame.
+ * At the exit, RSP points at struct up_fault_frame: the program's RDX
+ * (which the stub needs), then the CPU's exception frame.
  */
 struct up_fault_frame {
-	uint64_t vector, error, rip, cs, rflags, rsp, ss;
+	uint64_t rdx, vector, error, rip, cs, rflags, rsp, ss;
 };
 
 /* Written by the monitor before the first instruction runs. */
@@ -227,7 +229,7 @@ struct up_libos_header {
 };
 
 _Static_assert(sizeof(struct up_hc_syscall) == 64, "up_hc_syscall layout");
-_Static_assert(sizeof(struct up_fault_frame) == 56, "up_fault_frame layout");
+_Static_assert(sizeof(struct up_fault_frame) == 64, "up_fault_frame layout");
 _Static_assert(sizeof(struct up_boot_info) == 21 * 8, "up_boot_info layout");
 _Static_assert(sizeof(struct up_libos_header) == 16 * 8, "libos header layout");
 _Static_assert(sizeof(struct up_ring) == 136, "up_ring layout");

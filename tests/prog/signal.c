@@ -1,6 +1,9 @@
 #define _GNU_SOURCE
 /* Signal handlers, checked against Linux: signal CASE. */
 #include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,19 @@ static void on_chld(int sig, siginfo_t *si, void *uc)
 {
 	got_chld++;
 	info_ok = si->si_signo == SIGCHLD && si->si_pid > 0;
+}
+
+static sigjmp_buf jb;
+static volatile uintptr_t fault_addr, alt_lo, alt_hi;
+static volatile int fault_code, on_alt;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	int local;
+	fault_addr = (uintptr_t)si->si_addr;
+	fault_code = si->si_code;
+	on_alt = (uintptr_t)&local >= alt_lo && (uintptr_t)&local < alt_hi;
+	siglongjmp(jb, sig);
 }
 
 static void handle(int sig, void (*fn)(int), int flags)
@@ -174,6 +190,36 @@ int main(int argc, char **argv)
 		printf("blocked: write %zd %s, still alive\n", r, strerror(errno));
 		sigpending(&set);
 		printf("SIGPIPE pending: %d\n", sigismember(&set, SIGPIPE));
+	} else if (!strcmp(c, "fault")) {
+		/* Faults go to the program's handlers, on the alternate stack
+		   when asked (without a handler they kill: see the crash tests). */
+		static char alt[65536];
+		stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt}, old;
+		printf("sigaltstack: %d\n", sigaltstack(&ss, &old));
+		printf("old: disabled %d\n", (old.ss_flags & SS_DISABLE) != 0);
+		alt_lo = (uintptr_t)alt;
+		alt_hi = alt_lo + sizeof alt;
+		struct sigaction sa = {0};
+		sa.sa_sigaction = on_fault;
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+		sigaction(SIGSEGV, &sa, NULL);
+		sa.sa_flags = SA_SIGINFO;
+		sigaction(SIGFPE, &sa, NULL);
+		volatile int *bad = (int *)16;
+		int sig = sigsetjmp(jb, 1);
+		if (!sig)
+			*bad = 1;
+		printf("caught %d at %#lx, code %d, on the alternate stack %d\n", sig,
+		       (unsigned long)fault_addr, fault_code, on_alt);
+		unsigned zero = 0, q;
+		sig = sigsetjmp(jb, 1);
+		if (!sig)
+			__asm__ volatile("xor %%edx, %%edx; divl %2" : "=a"(q) : "a"(1), "r"(zero) : "edx");
+		printf("caught %d, code %d, on the alternate stack %d\n", sig, fault_code, on_alt);
+		sig = sigsetjmp(jb, 1);
+		if (!sig)
+			*bad = 2;
+		printf("and again: caught %d at %#lx\n", sig, (unsigned long)fault_addr);
 	} else if (!strcmp(c, "pause")) {
 		handle(SIGUSR1, on_usr1, 0);
 		pid_t pid = nagger(getpid());

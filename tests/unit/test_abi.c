@@ -26,7 +26,7 @@ int main(void)
 	CHECK(offsetof(struct up_hc_syscall, nr) == 0);
 	CHECK(offsetof(struct up_hc_syscall, args) == 8);
 	CHECK(offsetof(struct up_hc_syscall, ret) == 56);
-	CHECK(offsetof(struct up_fault_frame, rip) == 16);
+	CHECK(offsetof(struct up_fault_frame, rip) == 24);
 	CHECK(offsetof(struct up_boot_info, entry) == 8);
 	CHECK(offsetof(struct up_boot_info, stack) == 16);
 	CHECK(offsetof(struct up_boot_info, trace) == 88);
