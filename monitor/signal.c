@@ -323,6 +323,8 @@ int signal_fault(struct proc *p, int sig, int code, uint64_t addr,
 {
 	if (actions[sig].handler <= 1 || (sigstate(p)->blocked & BIT(sig)))
 		return 0; /* as Linux forces it: the default action */
+	if (f->rip < UP_USER_BASE)
+		return 0; /* in the library OS, whose state a handler must not see */
 	struct kvm_regs r;
 	if (ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &r) < 0)
 		return 0;
