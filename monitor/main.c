@@ -241,6 +241,7 @@ static int cmd_run(int argc, char **argv)
 	no_core.rlim_cur = 0;
 	setrlimit(RLIMIT_CORE, &no_core);
 	tree_init(max_procs);
+	signal_init();
 	tree_count(0, 1, 0);
 	path_init(p, root);
 	vm_create(&p->vm, mem);

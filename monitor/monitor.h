@@ -178,6 +178,8 @@ void proc_die(struct proc *p, int sig, const char *fmt, ...)
 void proc_signal(struct proc *p, int sig) __attribute__((noreturn));
 
 /* signal.c: signals with handlers, delivered into the guest. */
+/* At the start: catch the signals whose default action ends the process. */
+void signal_init(void);
 /* After a hypercall: mark the library OS to deliver at its next return. */
 void signal_check(struct proc *p);
 /* Is a signal pending that the guest does not block (EINTR for a wait)? */

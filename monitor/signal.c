@@ -100,15 +100,52 @@ static int catchable(int sig)
 	       sig != SIGILL && sig != SIGFPE && sig != SIGTRAP && sig != SIGSYS;
 }
 
+/* Does the default action of sig end the process? */
+static int terminates(int sig)
+{
+	switch (sig) {
+	case SIGHUP: case SIGINT: case SIGQUIT: case SIGUSR1: case SIGUSR2: case SIGPIPE:
+	case SIGALRM: case SIGTERM: case SIGSTKFLT: case SIGXCPU: case SIGXFSZ:
+	case SIGVTALRM: case SIGPROF: case SIGIO: case SIGPWR:
+		return 1;
+	}
+	return sig >= 34 && sig <= 64; /* real-time signals */
+}
+
 /*
- * rt_sigaction: the guest's disposition. A handler is caught on the host;
- * SIG_DFL and SIG_IGN of terminating signals are mirrored, so the host
- * kernel does what it would natively (an ignored SIGPIPE gives EPIPE).
+ * The host disposition for the guest's action on sig. The monitor catches
+ * a signal the guest handles, and also one whose default action ends the
+ * process: so a signal the program blocks waits, and a main process that
+ * is ended takes its tree with it. SIG_IGN of those is mirrored, so the
+ * host kernel does what it would natively (an ignored SIGPIPE: EPIPE).
  */
+static void host_action(int sig)
+{
+	if (!catchable(sig))
+		return;
+	uint64_t h = actions[sig].handler;
+	struct sigaction sa = {.sa_handler = SIG_DFL};
+	if (h > 1 || (h == 0 && terminates(sig))) {
+		sa.sa_sigaction = on_signal;
+		sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls end with EINTR */
+		sigfillset(&sa.sa_mask);
+	} else if (h == 1 && terminates(sig)) {
+		sa.sa_handler = SIG_IGN;
+	}
+	sigaction(sig, &sa, NULL);
+}
+
+void signal_init(void)
+{
+	make_wake_pipe();
+	for (int sig = 1; sig <= 64; sig++)
+		if (terminates(sig))
+			host_action(sig);
+}
+
+/* rt_sigaction: the guest's disposition, kept here. */
 HSYS(rt_sigaction)
 {
-	static const int mirrored[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGPIPE, SIGALRM,
-				       SIGTERM, SIGUSR1, SIGUSR2, SIGXFSZ};
 	int sig = (int)a[0];
 	if (a[3] != 8 || sig < 1 || sig > 64 || (a[1] && (sig == SIGKILL || sig == SIGSTOP)))
 		return -EINVAL;
@@ -122,21 +159,9 @@ HSYS(rt_sigaction)
 	if (!act)
 		return 0;
 	actions[sig] = *act;
-	if (wake_fd[0] < 0)
-		make_wake_pipe();
-	struct sigaction sa = {.sa_handler = SIG_DFL};
-	if (act->handler > 1 && catchable(sig)) {
-		sa.sa_sigaction = on_signal;
-		sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls end with EINTR */
-		sigfillset(&sa.sa_mask);
-		return sigaction(sig, &sa, NULL) < 0 ? -errno : 0;
-	}
-	for (size_t i = 0; i < sizeof mirrored / sizeof mirrored[0]; i++)
-		if (sig == mirrored[i] && act->handler == 1)
-			sa.sa_handler = SIG_IGN;
-	if (catchable(sig))
-		sigaction(sig, &sa, NULL);
-	__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+	host_action(sig);
+	if (act->handler == 1) /* an ignored signal is not pending */
+		__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -280,7 +305,7 @@ static void enter_handler(struct proc *p, int sig, struct kvm_regs *r, const sig
 	r->rip = act->handler;
 	if (act->flags & SA_RESETHAND) {
 		act->handler = 0;
-		signal(sig, SIG_DFL);
+		host_action(sig);
 	}
 	r->rsp = sp;
 	r->rdi = (uint64_t)sig;
@@ -305,10 +330,9 @@ void signal_deliver(struct proc *p)
 	int sig = __builtin_ctzll(ready) + 1;
 	__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
 	s->pending = pending;
-	if (actions[sig].handler <= 1) { /* changed since it was caught */
+	if (actions[sig].handler <= 1) { /* the default action, or ignored since */
 		s->deliver = deliverable(p) != 0;
-		if (actions[sig].handler == 0 && sig != SIGCHLD && sig != SIGURG &&
-		    sig != SIGWINCH && sig != SIGCONT)
+		if (actions[sig].handler == 0 && terminates(sig))
 			proc_signal(p, sig);
 		return;
 	}
@@ -386,8 +410,7 @@ uint64_t signal_exec(struct proc *p)
 	for (int sig = 1; sig <= 64; sig++)
 		if (actions[sig].handler > 1) {
 			actions[sig] = (struct ksigaction){0};
-			if (catchable(sig))
-				signal(sig, SIG_DFL);
+			host_action(sig);
 		}
 	while (nfpu)
 		free(fpu[--nfpu]);

@@ -220,6 +220,24 @@ int main(int argc, char **argv)
 		if (!sig)
 			*bad = 2;
 		printf("and again: caught %d at %#lx\n", sig, (unsigned long)fault_addr);
+	} else if (!strcmp(c, "blocked")) {
+		/* A blocked signal with its default action waits; unblocked, it ends us. */
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		raise(SIGTERM);
+		pid_t parent = getpid();
+		if (fork() == 0) {
+			kill(parent, SIGTERM);
+			_exit(0);
+		}
+		wait(NULL);
+		sigset_t pend;
+		sigpending(&pend);
+		printf("blocked SIGTERM: still here, pending %d\n", sigismember(&pend, SIGTERM));
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		printf("not reached\n");
 	} else if (!strcmp(c, "pause")) {
 		handle(SIGUSR1, on_usr1, 0);
 		pid_t pid = nagger(getpid());
