@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -184,6 +185,8 @@ void proc_exec(struct proc *p, const char *prog, char **argv, char **envp)
 	vm_reset(&p->vm);
 	p->stub_used = 0;
 	boot(p, prog, argv, envp);
+	const char *base = strrchr(prog, '/');
+	prctl(PR_SET_NAME, base ? base + 1 : prog); /* what ps shows as the command */
 	signal_exec_done(p, blocked);
 	pipe_republish(p);
 	tree_count(0, 0, 1);
