@@ -20,7 +20,6 @@ static void child_start(struct proc *p, int slot, struct arch_state *st, int vfo
 	tree_fill(slot, getpid());
 	tree_count(0, 1, 0);
 	p->exits = 0; /* the parent counts its own */
-	signal_fork_child();
 	if (p->vfork_fd >= 0)
 		close(p->vfork_fd); /* our parent's vfork is not ours to hold */
 	p->vfork_fd = vfork_fd;
@@ -52,7 +51,15 @@ HSYS(fork)
 	}
 	struct arch_state *st = arch_save(p);
 	pipe_fork(1); /* the child holds our pipe ends from the start */
+	/* Host signals wait until the child has forgotten ours (Linux does not
+	   pass pending signals on), so none sent to the child early is lost. */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	pid_t pid = fork();
+	if (pid == 0)
+		signal_fork_child();
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == 0) {
 		if (vp[0] >= 0)
 			close(vp[0]);
