@@ -102,20 +102,11 @@ static void copy(struct up_ring *r, uint32_t cap, uint64_t pos, const struct iov
 			skip -= v[i].len;
 			continue;
 		}
-		uint8_t *b = (uint8_t *)v[i].base + skip;
 		uint64_t len = v[i].len - skip < n ? v[i].len - skip : n;
+		up_ring_copy(data, cap, pos, (uint8_t *)v[i].base + skip, len, to_ring);
 		skip = 0;
+		pos += len;
 		n -= len;
-		while (len) {
-			uint64_t off = pos & (cap - 1), c = cap - off < len ? cap - off : len;
-			if (to_ring)
-				memcpy(data + off, b, c);
-			else
-				memcpy(b, data + off, c);
-			b += c;
-			pos += c;
-			len -= c;
-		}
 	}
 }
 

@@ -389,19 +389,10 @@ static void ring_copy(struct ring *r, uint32_t cap, uint64_t pos, struct iovec *
 {
 	uint8_t *data = ring_data(r);
 	for (int i = 0; n && i < niov; i++) {
-		uint8_t *b = iov[i].iov_base;
 		uint64_t len = iov[i].iov_len < n ? iov[i].iov_len : n;
+		up_ring_copy(data, cap, pos, iov[i].iov_base, len, to_ring);
+		pos += len;
 		n -= len;
-		while (len) {
-			uint64_t off = pos & (cap - 1), c = cap - off < len ? cap - off : len;
-			if (to_ring)
-				memcpy(data + off, b, c);
-			else
-				memcpy(b, data + off, c);
-			b += c;
-			pos += c;
-			len -= c;
-		}
 	}
 }
 

@@ -233,6 +233,22 @@ _Static_assert(sizeof(struct up_fault_frame) == 64, "up_fault_frame layout");
 _Static_assert(sizeof(struct up_boot_info) == 21 * 8, "up_boot_info layout");
 _Static_assert(sizeof(struct up_libos_header) == 16 * 8, "libos header layout");
 _Static_assert(sizeof(struct up_ring) == 136, "up_ring layout");
+/* Copy len bytes between buf and the ring's data (capacity cap, checked by
+   the caller) from stream position pos, wrapping at the end. */
+static inline void up_ring_copy(uint8_t *data, uint32_t cap, uint64_t pos, uint8_t *buf,
+				uint64_t len, int to_ring)
+{
+	while (len) {
+		uint64_t off = pos & (cap - 1), c = cap - off < len ? cap - off : len;
+		if (to_ring)
+			__builtin_memcpy(data + off, buf, c);
+		else
+			__builtin_memcpy(buf, data + off, c);
+		buf += c;
+		pos += c;
+		len -= c;
+	}
+}
 #define UP_WSLEEP_COUNT(w) ((uint32_t)(w))
 #define UP_WSLEEP_WANT(w) ((uint32_t)((w) >> 32))
 
