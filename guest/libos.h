@@ -54,6 +54,9 @@ void mem_init(void);
 /* Make [a, b) zero and give its pages back to the host. */
 void mem_release(uint64_t a, uint64_t b);
 
+/* sys_proc.c: wait with mask for a signal; -EINTR once its handler may run. */
+long suspend(uint64_t mask);
+
 /* sys_time.c */
 void time_init(void);
 

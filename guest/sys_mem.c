@@ -165,22 +165,6 @@ SYSDEF(brk)
 	return brk_cur;
 }
 
-/* Fill a private file mapping by reading the file into it. */
-static long map_file(uint64_t a, uint64_t len, int fd, uint64_t off)
-{
-	uint64_t done = 0;
-	while (done < len) {
-		long n = hc_syscall(__NR_pread64, fd, a + done, len - done,
-				    off + done, 0, 0);
-		if (n < 0)
-			return n == -EBADF || n == -EISDIR ? -EACCES : n;
-		if (n == 0)
-			break;
-		done += n;
-	}
-	return 0;
-}
-
 SYSDEF(mmap)
 {
 	uint64_t addr = a0, len = PAGE_UP(a1), prot = a2, flags = a3, off = a5;
@@ -195,12 +179,13 @@ SYSDEF(mmap)
 			logf("uniproc: warning: writable shared file mappings are not supported");
 		return -ENODEV;
 	}
+	int file = !(flags & MAP_ANONYMOUS);
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (!user_range(addr, len))
 			return (addr & (PAGE - 1)) ? -EINVAL : -ENOMEM;
 		if (!(flags & MAP_FIXED) && !is_free(addr, addr + len))
 			return -EEXIST;
-		if (!is_free(addr, addr + len))
+		if (!is_free(addr, addr + len) && !file) /* the monitor replaces a file's range */
 			mem_release(addr, addr + len);
 	} else if (!(addr && user_range(addr, len) && is_free(addr, addr + len))) {
 		addr = find_top(len);
@@ -209,11 +194,10 @@ SYSDEF(mmap)
 	}
 	if (back(addr, addr + len) || take(addr, addr + len))
 		return -ENOMEM;
-	if (!(flags & MAP_ANONYMOUS)) {
-		long r = map_file(addr, len, fd, off);
+	if (file) { /* the monitor maps the file's pages there (monitor/hsys_mem.c) */
+		long r = hc_syscall(__NR_mmap, addr, len, prot, flags, fd, off);
 		if (r < 0) {
-			mem_release(addr, addr + len);
-			give(addr, addr + len);
+			give(addr, addr + len); /* left zero */
 			return r;
 		}
 	}
@@ -274,5 +258,24 @@ SYSDEF(madvise)
 		return -ENOMEM;
 	if (a2 == MADV_DONTNEED && len)
 		mem_release(a, a + len);
+	return 0;
+}
+
+/* Pages in use: the program's range less the free set. Every page in use
+   reports resident (the host backs it on first touch). */
+SYSDEF(mincore)
+{
+	uint64_t a = a0, len = PAGE_UP(a1);
+	if (a & (PAGE - 1))
+		return -EINVAL;
+	if (len < a1 || !user_ok(a, len))
+		return -ENOMEM;
+	for (int i = 0; i < next; i++)
+		if (ext[i].lo < a + len && ext[i].hi > a)
+			return -ENOMEM;
+	uint64_t n = len / PAGE;
+	if (!user_ok(a2, n))
+		return -EFAULT;
+	memset((void *)a2, 1, n);
 	return 0;
 }

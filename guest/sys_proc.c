@@ -95,7 +95,7 @@ SYSDEF(rt_sigprocmask)
 }
 
 /* Wait with mask for a signal; its handler runs as we return (EINTR). */
-static long suspend(uint64_t mask)
+long suspend(uint64_t mask)
 {
 	sigstate.suspend_mask = sigstate.blocked;
 	sigstate.suspended = 1;

@@ -9,7 +9,7 @@
 #include "libos.h"
 #include "syscall_names.h"
 
-SYS(brk); SYS(mmap); SYS(munmap); SYS(mremap); SYS(mprotect); SYS(madvise);
+SYS(brk); SYS(mincore); SYS(mmap); SYS(munmap); SYS(mremap); SYS(mprotect); SYS(madvise);
 SYS(open); SYS(creat); SYS(stat); SYS(lstat); SYS(access); SYS(readlink);
 SYS(mkdir); SYS(rmdir); SYS(unlink); SYS(rename); SYS(symlink); SYS(chmod); SYS(pipe); SYS(link);
 SYS(clock_gettime); SYS(clock_getres); SYS(gettimeofday); SYS(time);
@@ -18,7 +18,7 @@ SYS(getgid); SYS(getegid); SYS(exit); SYS(exit_group); SYS(arch_prctl);
 SYS(set_tid_address); SYS(set_robust_list); SYS(rseq); SYS(sched_yield);
 SYS(sched_getaffinity); SYS(rt_sigprocmask);
 SYS(prlimit64); SYS(getrlimit); SYS(setrlimit); SYS(fork); SYS(vfork);
-SYS(clone); SYS(clone3); SYS(prctl); SYS(rt_sigsuspend); SYS(pause); SYS(rt_sigreturn); SYS(sigaltstack); SYS(read); SYS(write); SYS(readv); SYS(writev);
+SYS(futex); SYS(clone); SYS(clone3); SYS(prctl); SYS(rt_sigsuspend); SYS(pause); SYS(rt_sigreturn); SYS(sigaltstack); SYS(read); SYS(write); SYS(readv); SYS(writev);
 
 struct sys_entry {
 	sys_fn fn;
@@ -43,10 +43,13 @@ static const struct sys_entry table[] = {
 	[__NR_pwrite64] = H("fpdd"),
 	[__NR_openat] = H("fsxx"),
 	[__NR_close] = H("f"),
+	[__NR_close_range] = H("ddx"),
 	[__NR_lseek] = H("fdd"),
 	[__NR_fstat] = H("fp"),
 	[__NR_newfstatat] = H("fspx"),
 	[__NR_statx] = H("fsxxp"),
+	[__NR_statfs] = H("sp"),
+	[__NR_fstatfs] = H("fp"),
 	[__NR_getdents64] = H("fpd"),
 	[__NR_faccessat] = H("fsx"),
 	[__NR_faccessat2] = H("fsxx"),
@@ -81,6 +84,38 @@ static const struct sys_entry table[] = {
 	[__NR_select] = H("dpppp"),
 	[__NR_pselect6] = H("dppppp"),
 	[__NR_sendfile] = H("ffpd"),
+	[__NR_fadvise64] = H("fddd"),
+	/* Sockets: the host's (monitor/hsys_net.c). */
+	[__NR_socket] = H("ddd"),
+	[__NR_socketpair] = H("dddp"),
+	[__NR_bind] = H("fpd"),
+	[__NR_connect] = H("fpd"),
+	[__NR_listen] = H("fd"),
+	[__NR_shutdown] = H("fd"),
+	[__NR_accept] = H("fpp"),
+	[__NR_accept4] = H("fppx"),
+	[__NR_getsockname] = H("fpp"),
+	[__NR_getpeername] = H("fpp"),
+	[__NR_setsockopt] = H("fddpd"),
+	[__NR_getsockopt] = H("fddpp"),
+	[__NR_sendto] = H("fpdxpd"),
+	[__NR_recvfrom] = H("fpdxpp"),
+	[__NR_sendmsg] = H("fpx"),
+	[__NR_recvmsg] = H("fpx"),
+	[__NR_sendmmsg] = H("fpdx"),
+	[__NR_recvmmsg] = H("fpdxp"),
+	[__NR_getxattr] = H("sspd"),
+	[__NR_lgetxattr] = H("sspd"),
+	[__NR_fgetxattr] = H("fspd"),
+	[__NR_setxattr] = H("sspdx"),
+	[__NR_lsetxattr] = H("sspdx"),
+	[__NR_fsetxattr] = H("fspdx"),
+	[__NR_listxattr] = H("spd"),
+	[__NR_llistxattr] = H("spd"),
+	[__NR_flistxattr] = H("fpd"),
+	[__NR_removexattr] = H("ss"),
+	[__NR_lremovexattr] = H("ss"),
+	[__NR_fremovexattr] = H("fs"),
 	/* Path syscalls without a dirfd, rewritten to their *at form. */
 	[__NR_open] = L(open, "sxx"),
 	[__NR_creat] = L(creat, "sx"),
@@ -103,6 +138,7 @@ static const struct sys_entry table[] = {
 	[__NR_mremap] = L(mremap, "pddxp"),
 	[__NR_mprotect] = L(mprotect, "pdx"),
 	[__NR_madvise] = L(madvise, "pdd"),
+	[__NR_mincore] = L(mincore, "pdp"),
 	/* Time (sys_time.c). */
 	[__NR_clock_gettime] = L(clock_gettime, "dp"),
 	[__NR_clock_getres] = L(clock_getres, "dp"),
@@ -135,6 +171,7 @@ static const struct sys_entry table[] = {
 	[__NR_getrlimit] = L(getrlimit, "dp"),
 	[__NR_fork] = L(fork, ""),
 	[__NR_vfork] = L(vfork, ""),
+	[__NR_futex] = L(futex, "pxdppd"), /* sys_futex.c */
 	[__NR_clone] = L(clone, "xpppp"),
 	[__NR_clone3] = L(clone3, "pd"),
 	[__NR_prctl] = L(prctl, "dxxxx"),
@@ -153,6 +190,19 @@ static const struct sys_entry table[] = {
 	[__NR_linkat] = H("fsfsx"),
 	[__NR_utimensat] = H("fspx"),
 	[__NR_setrlimit] = L(setrlimit, "dp"),
+	/* Credentials: applied to the monitor (monitor/hsys_id.c). */
+	[__NR_setuid] = H("d"),
+	[__NR_setgid] = H("d"),
+	[__NR_setreuid] = H("dd"),
+	[__NR_setregid] = H("dd"),
+	[__NR_setresuid] = H("ddd"),
+	[__NR_setresgid] = H("ddd"),
+	[__NR_setfsuid] = H("d"),
+	[__NR_setfsgid] = H("d"),
+	[__NR_getresuid] = H("ppp"),
+	[__NR_getresgid] = H("ppp"),
+	[__NR_getgroups] = H("dp"),
+	[__NR_setgroups] = H("dp"),
 };
 #define NTABLE (sizeof table / sizeof table[0])
 

@@ -1,4 +1,8 @@
-/* ELF loading: static x86-64 executables (ET_EXEC) and static PIEs (ET_DYN). */
+/*
+ * ELF loading: x86-64 executables (ET_EXEC), PIEs and shared objects
+ * (ET_DYN). A dynamic program names its interpreter (PT_INTERP); main.c
+ * loads that too, and the interpreter loads the rest from the guest.
+ */
 #include <elf.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,7 +48,7 @@ static int check_headers(const uint8_t *d, size_t size, const Elf64_Phdr **ph,
 }
 
 /* Check every PT_LOAD against the file and the guest memory (after bias). */
-static int check_segments(const struct vm *vm, const Elf64_Ehdr *eh,
+static int check_segments(const struct vm *vm, const uint8_t *d, const Elf64_Ehdr *eh,
 			  const Elf64_Phdr *ph, size_t size, uint64_t *lo,
 			  uint64_t *hi, char *err, size_t es)
 {
@@ -52,9 +56,11 @@ static int check_segments(const struct vm *vm, const Elf64_Ehdr *eh,
 	*hi = 0;
 	for (int i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *p = &ph[i];
-		if (p->p_type == PT_INTERP)
-			return fail(err, es, "dynamically linked ELF (has an interpreter); "
-					     "only static binaries run, build with -static");
+		if (p->p_type == PT_INTERP &&
+		    (p->p_offset > size || p->p_filesz > size - p->p_offset ||
+		     p->p_filesz < 2 || p->p_filesz > PATH_MAX ||
+		     memchr(d + p->p_offset, 0, p->p_filesz) != (const char *)d + p->p_offset + p->p_filesz - 1))
+			return fail(err, es, "malformed ELF: bad interpreter name");
 		if (p->p_type != PT_LOAD)
 			continue;
 		if (p->p_offset > size || p->p_filesz > size - p->p_offset)
@@ -92,18 +98,25 @@ static int map_segment(struct vm *vm, int fd, const Elf64_Phdr *ph, uint64_t bia
 	return 0;
 }
 
-/* All checks; on success the program headers, extent and load bias. */
-static int check(const struct vm *vm, const uint8_t *d, size_t size, const Elf64_Phdr **ph,
-		 uint64_t *lo, uint64_t *hi, uint64_t *bias, char *err, size_t es)
+/*
+ * All checks; on success the program headers, extent and load bias. An
+ * ET_DYN goes at base (or, with base 0, ends just below top); an ET_EXEC
+ * where it was linked. Everything must fit [UP_USER_BASE, top).
+ */
+static int check(const struct vm *vm, const uint8_t *d, size_t size, uint64_t base, uint64_t top,
+		 const Elf64_Phdr **ph, uint64_t *lo, uint64_t *hi, uint64_t *bias, char *err,
+		 size_t es)
 {
 	if (check_headers(d, size, ph, err, es) < 0)
 		return -1;
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)d;
-	if (check_segments(vm, eh, *ph, size, lo, hi, err, es) < 0)
+	if (check_segments(vm, d, eh, *ph, size, lo, hi, err, es) < 0)
 		return -1;
-	/* A PIE goes at UP_USER_BASE; an ET_EXEC where it was linked. */
-	*bias = eh->e_type == ET_DYN ? UP_USER_BASE - (*lo & ~(PAGE - 1)) : 0;
-	uint64_t limit = vm->mem_size - UP_STACK_SIZE - (64ull << 20);
+	uint64_t span = ((*hi + PAGE - 1) & ~(PAGE - 1)) - (*lo & ~(PAGE - 1));
+	if (!base && span < top)
+		base = (top - span) & ~((2ull << 20) - 1);
+	*bias = eh->e_type == ET_DYN ? base - (*lo & ~(PAGE - 1)) : 0;
+	uint64_t limit = top;
 	if (*lo + *bias < UP_USER_BASE || *hi + *bias > limit)
 		return fail(err, es, "ELF segments at 0x%llx-0x%llx do not fit guest memory "
 				     "0x%llx-0x%llx (try a larger --mem)",
@@ -112,27 +125,55 @@ static int check(const struct vm *vm, const uint8_t *d, size_t size, const Elf64
 	return 0;
 }
 
-int elf_check(const struct vm *vm, const uint8_t *d, size_t size, char *err, size_t es)
+/* Where a program (and its interpreter) may go: [UP_USER_BASE, top). */
+uint64_t elf_top(const struct vm *vm)
+{
+	return vm->mem_size - UP_STACK_SIZE - (64ull << 20);
+}
+
+static int check_entry(const Elf64_Ehdr *eh, uint64_t lo, uint64_t hi, char *err, size_t es)
+{
+	if (eh->e_entry < lo || eh->e_entry >= hi)
+		return fail(err, es, "malformed ELF: entry point 0x%llx outside the image",
+			    (unsigned long long)eh->e_entry);
+	return 0;
+}
+
+int elf_check(const struct vm *vm, const uint8_t *d, size_t size, char *interp, char *err,
+	      size_t es)
 {
 	const Elf64_Phdr *ph;
 	uint64_t lo, hi, bias;
-	return check(vm, d, size, &ph, &lo, &hi, &bias, err, es);
+	if (check(vm, d, size, UP_USER_BASE, elf_top(vm), &ph, &lo, &hi, &bias, err, es) < 0 ||
+	    check_entry((const Elf64_Ehdr *)d, lo, hi, err, es) < 0)
+		return -1;
+	if (interp)
+		interp[0] = 0;
+	for (int i = 0; interp && i < ((const Elf64_Ehdr *)d)->e_phnum; i++)
+		if (ph[i].p_type == PT_INTERP)
+			memcpy(interp, d + ph[i].p_offset, ph[i].p_filesz);
+	return 0;
 }
 
-int elf_load(struct vm *vm, int fd, const uint8_t *d, size_t size, struct elf_info *info,
-	     char *err, size_t es)
+int elf_load(struct vm *vm, int fd, const uint8_t *d, size_t size, uint64_t base, uint64_t top,
+	     struct elf_info *info, char *err, size_t es)
 {
 	const Elf64_Phdr *ph = NULL;
 	uint64_t lo, hi, bias;
-	if (check(vm, d, size, &ph, &lo, &hi, &bias, err, es) < 0)
+	if (check(vm, d, size, base, top, &ph, &lo, &hi, &bias, err, es) < 0)
 		return -1;
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)d;
+	if (check_entry(eh, lo, hi, err, es) < 0)
+		return -1;
 	*info = (struct elf_info){.entry = eh->e_entry + bias, .phent = sizeof *ph,
-				  .phnum = eh->e_phnum, .end = hi + bias};
+				  .phnum = eh->e_phnum, .end = hi + bias,
+				  .start = (lo & ~(PAGE - 1)) + bias, .bias = bias};
 	for (int i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *p = &ph[i];
 		if (p->p_type == PT_PHDR)
 			info->phdr = p->p_vaddr + bias;
+		if (p->p_type == PT_INTERP)
+			memcpy(info->interp, d + p->p_offset, p->p_filesz);
 		if (p->p_type != PT_LOAD)
 			continue;
 		uint8_t *dst = gmem_ptr(vm, p->p_vaddr + bias, p->p_memsz);
@@ -146,8 +187,5 @@ int elf_load(struct vm *vm, int fd, const uint8_t *d, size_t size, struct elf_in
 	}
 	if (!info->phdr)
 		return fail(err, es, "malformed ELF: program headers not loaded");
-	if (info->entry < lo + bias || info->entry >= hi + bias)
-		return fail(err, es, "malformed ELF: entry point 0x%llx outside the image",
-			    (unsigned long long)info->entry);
 	return 0;
 }

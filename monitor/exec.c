@@ -79,6 +79,31 @@ static int open_exec(struct proc *p, int dirfd, const char *path)
 	return fd;
 }
 
+/* A dynamic program's interpreter: missing gives ENOENT, and one that is not
+   a loadable ELF ELIBBAD, as on Linux. */
+static int check_interp(struct proc *p, const char *interp)
+{
+	int fd = path_open(p, AT_FDCWD, interp, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	void *d = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size
+			  ? mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)
+			  : MAP_FAILED;
+	close(fd);
+	if (d == MAP_FAILED)
+		return -ELIBBAD;
+	char why[256], nested[PATH_MAX];
+	int bad = elf_check(&p->vm, d, st.st_size, nested, why, sizeof why);
+	munmap(d, st.st_size);
+	if (bad || nested[0]) {
+		dprintf(p->log_fd, "uniproc: execve: interpreter %s: %s\n", interp,
+			bad ? why : "has an interpreter itself");
+		return -ELIBBAD;
+	}
+	return 0;
+}
+
 /*
  * Decide what to run: an ELF we can load, or a #! script's interpreter.
  * Fills exe (the guest path to load) and may prepend to argv. 0 or -errno.
@@ -127,13 +152,15 @@ static int resolve(struct proc *p, int dirfd, const char *path, char *exe, char 
 			snprintf(cur, sizeof cur, "%s", interp);
 			continue;
 		}
-		char why[256];
-		int bad = elf_check(&p->vm, d, size, why, sizeof why);
+		char why[256], interp[PATH_MAX];
+		int bad = elf_check(&p->vm, d, size, interp, why, sizeof why);
 		munmap(d, size);
 		if (bad) {
 			dprintf(p->log_fd, "uniproc: execve %s: %s\n", cur, why);
 			return -ENOEXEC;
 		}
+		if (interp[0] && (bad = check_interp(p, interp)) < 0)
+			return bad;
 		/* No PATH search in the new monitor: keep a relative path relative. */
 		if (strlen(cur) + 3 > PATH_MAX)
 			return -ENAMETOOLONG;

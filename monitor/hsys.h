@@ -27,19 +27,31 @@
 
 /* hsys_io.c */
 HSYS(read); HSYS(write); HSYS(readv); HSYS(writev); HSYS(pread64);
-HSYS(pwrite64); HSYS(close); HSYS(lseek); HSYS(fstat); HSYS(getdents64);
+HSYS(pwrite64); HSYS(close); HSYS(close_range); HSYS(lseek); HSYS(fstat); HSYS(getdents64);
 HSYS(fcntl); HSYS(dup); HSYS(dup2); HSYS(dup3); HSYS(ioctl);
 HSYS(ftruncate); HSYS(fsync); HSYS(fchmod); HSYS(pipe2); HSYS(poll); HSYS(ppoll);
-HSYS(select); HSYS(pselect6); HSYS(sendfile);
+HSYS(select); HSYS(pselect6); HSYS(sendfile); HSYS(fadvise64);
 /* hsys_path.c */
-HSYS(openat); HSYS(newfstatat); HSYS(statx); HSYS(faccessat); HSYS(faccessat2);
+HSYS(openat); HSYS(newfstatat); HSYS(statfs); HSYS(fstatfs); HSYS(statx); HSYS(faccessat); HSYS(faccessat2);
 HSYS(readlinkat); HSYS(getcwd); HSYS(chdir); HSYS(fchdir); HSYS(mkdirat);
 HSYS(unlinkat); HSYS(renameat); HSYS(renameat2); HSYS(linkat); HSYS(utimensat); HSYS(symlinkat); HSYS(fchmodat);
+/* hsys_id.c */
+HSYS(setuid); HSYS(setgid); HSYS(setreuid); HSYS(setregid); HSYS(setresuid); HSYS(setresgid); HSYS(setfsuid); HSYS(setfsgid); HSYS(getresuid); HSYS(getresgid); HSYS(getgroups); HSYS(setgroups);
+/* hsys_net.c */
+HSYS(socket); HSYS(socketpair); HSYS(bind); HSYS(connect); HSYS(listen); HSYS(shutdown);
+HSYS(accept); HSYS(accept4); HSYS(getsockname); HSYS(getpeername); HSYS(setsockopt);
+HSYS(getsockopt); HSYS(sendto); HSYS(recvfrom); HSYS(sendmsg); HSYS(recvmsg);
+HSYS(sendmmsg); HSYS(recvmmsg);
+/* hsys_xattr.c */
+HSYS(getxattr); HSYS(lgetxattr); HSYS(fgetxattr); HSYS(setxattr); HSYS(lsetxattr);
+HSYS(fsetxattr); HSYS(listxattr); HSYS(llistxattr); HSYS(flistxattr);
+HSYS(removexattr); HSYS(lremovexattr); HSYS(fremovexattr);
 /* hsys_misc.c */
 HSYS(umask); HSYS(nanosleep); HSYS(clock_nanosleep); HSYS(clock_gettime);
 HSYS(clock_getres); HSYS(gettimeofday); HSYS(time); HSYS(sysinfo);
-HSYS(getrandom); HSYS(uname); HSYS(madvise);
-HSYS(prlimit64);
+HSYS(getrandom); HSYS(uname); HSYS(prlimit64);
+/* hsys_mem.c */
+HSYS(mmap); HSYS(madvise);
 /* hsys_proc.c */
 HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill);
 HSYS(getppid); HSYS(setpgid); HSYS(getpgid); HSYS(getpgrp); HSYS(setsid); HSYS(getsid);

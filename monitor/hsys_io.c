@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
@@ -130,6 +131,25 @@ HSYS(close)
 	long r = hsys_ret(close(fd));
 	pipe_forget(p, fd); /* closed even if close() reports an error */
 	return r;
+}
+
+/* close_range(2): only the guest's fds, never the monitor's above them. */
+HSYS(close_range)
+{
+	unsigned first = (unsigned)a[0], last = (unsigned)a[1];
+	unsigned flags = (unsigned)a[2];
+	if (first > last || (flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)))
+		return -EINVAL;
+	if (first >= UP_FD_MAX)
+		return 0;
+	if (last >= UP_FD_MAX)
+		last = UP_FD_MAX - 1;
+	if (close_range(first, last, flags & CLOSE_RANGE_CLOEXEC) < 0)
+		return -errno;
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		for (unsigned fd = first; fd <= last; fd++)
+			pipe_forget(p, (int)fd);
+	return 0;
 }
 
 HSYS(lseek)
@@ -496,4 +516,12 @@ HSYS(pselect6)
 	if (a[4] && !t)
 		return -EFAULT;
 	return select_common(p, a, t); /* the signal mask is not applied */
+}
+
+HSYS(fadvise64)
+{
+	FD_ARG(fd, 0);
+	if (pipe_is_ring(fd))
+		return -ESPIPE;
+	return -posix_fadvise(fd, (off_t)a[1], (off_t)a[2], (int)a[3]);
 }

@@ -1,4 +1,4 @@
-/* Time, identity, randomness, signal dispositions and memory release. */
+/* Time, identity, randomness and signal dispositions. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -85,15 +85,6 @@ HSYS(uname)
 {
 	BUF_ARG(u, 0, sizeof(struct utsname));
 	return hsys_ret(uname(u));
-}
-
-/* Give pages back to the host; the guest sees them as zero again. */
-HSYS(madvise)
-{
-	if ((a[0] & 4095) || (a[1] & 4095) || a[0] < UP_USER_BASE || a[2] != MADV_DONTNEED)
-		return -EINVAL;
-	BUF_ARG(mem, 0, a[1]);
-	return hsys_ret(madvise(mem, a[1], MADV_DONTNEED));
 }
 
 /*

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "hsys.h"
@@ -44,6 +45,25 @@ HSYS(newfstatat)
 	if (r == 0 && !path[0] && pipe_is_ring((int)a[0]))
 		pipe_stat(st, NULL);
 	return r;
+}
+
+HSYS(statfs)
+{
+	PATH_ARG(path, 0);
+	BUF_ARG(buf, 1, sizeof(struct statfs));
+	int fd = lookup(p, AT_FDCWD, path, 0);
+	if (fd < 0)
+		return fd;
+	long r = hsys_ret(fstatfs(fd, buf));
+	close(fd);
+	return r;
+}
+
+HSYS(fstatfs)
+{
+	FD_ARG(fd, 0);
+	BUF_ARG(buf, 1, sizeof(struct statfs));
+	return hsys_ret(fstatfs(fd, buf));
 }
 
 HSYS(statx)

@@ -77,6 +77,12 @@ static int find_prog(struct proc *p, const char *prog, char *used)
 	}
 }
 
+/* The mmap area grows down from here; an interpreter goes just below it. */
+static uint64_t mmap_top(const struct proc *p)
+{
+	return p->vm.mem_size - UP_STACK_SIZE - (1ull << 20);
+}
+
 /* Load the library OS image and check it matches our ABI. */
 static void load_libos(struct proc *p)
 {
@@ -89,31 +95,61 @@ static void load_libos(struct proc *p)
 	memcpy(gmem_ptr(&p->vm, UP_LIBOS_BASE, size), libos_image, size);
 }
 
-/* Load PROG; exits 127 if it is missing, 126 if it can't run, as a shell does. */
-static void load_prog(struct proc *p, const char *prog, struct elf_info *ei, char *used)
+/* Map the ELF file fd into guest memory (see elf_load); 0, or -1 with err set. */
+static int load_elf(struct proc *p, int fd, uint64_t base, uint64_t top, struct elf_info *ei,
+		    char *err, size_t es)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, es, "not a regular file");
+		return -1;
+	}
+	void *data = st.st_size ? mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+	if (st.st_size && data == MAP_FAILED) {
+		snprintf(err, es, "%s", strerror(errno));
+		return -1;
+	}
+	int r = elf_load(&p->vm, fd, data, st.st_size, base, top, ei, err, es);
+	if (st.st_size)
+		munmap(data, st.st_size);
+	return r;
+}
+
+/*
+ * Load PROG, and its interpreter if it has one (found beneath the root, at
+ * the top of the mmap area, as Linux puts it). Exits 127 if either is
+ * missing, 126 if it can't run, as a shell does. *entry is where to start.
+ */
+static void load_prog(struct proc *p, const char *prog, struct elf_info *ei,
+		      struct elf_info *interp, char *used)
 {
 	int fd = find_prog(p, prog, used);
 	if (fd < 0) {
 		fprintf(stderr, "uniproc: %s: %s\n", prog, strerror(-fd));
 		exit(fd == -ENOENT || fd == -ENOTDIR ? 127 : 126);
 	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "uniproc: %s: not a regular file\n", prog);
-		exit(126);
-	}
 	if (path_of_fd(p, fd, p->exe) < 0)
 		snprintf(p->exe, sizeof p->exe, "%s", used);
-	void *data = st.st_size ? mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
-	if (st.st_size && data == MAP_FAILED)
-		err(126, "%s", prog);
 	char why[256];
-	if (elf_load(&p->vm, fd, data, st.st_size, ei, why, sizeof why) < 0) {
+	if (load_elf(p, fd, UP_USER_BASE, elf_top(&p->vm), ei, why, sizeof why) < 0) {
 		fprintf(stderr, "uniproc: %s: %s\n", prog, why);
 		exit(126);
 	}
-	if (st.st_size)
-		munmap(data, st.st_size);
+	close(fd);
+	interp->entry = 0;
+	if (!ei->interp[0])
+		return;
+	fd = path_open(p, AT_FDCWD, ei->interp, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "uniproc: %s: interpreter %s: %s\n", prog, ei->interp,
+			strerror(-fd));
+		exit(fd == -ENOENT || fd == -ENOTDIR ? 127 : 126);
+	}
+	if (load_elf(p, fd, 0, mmap_top(p), interp, why, sizeof why) < 0 || interp->interp[0]) {
+		fprintf(stderr, "uniproc: %s: interpreter %s: %s\n", prog, ei->interp,
+			interp->interp[0] ? "has an interpreter itself" : why);
+		exit(126);
+	}
 	close(fd);
 }
 
@@ -137,11 +173,11 @@ static void raise_fd_limit(void)
 static void boot(struct proc *p, const char *prog, char **argv, char **envp)
 {
 	load_libos(p);
-	struct elf_info ei;
+	static struct elf_info ei, interp;
 	char used[PATH_MAX];
-	load_prog(p, prog, &ei, used);
+	load_prog(p, prog, &ei, &interp, used);
 	p->name = p->exe;
-	uint64_t rsp = stack_build(p, &ei, used, argv, envp);
+	uint64_t rsp = stack_build(p, &ei, interp.entry ? interp.bias : 0, used, argv, envp);
 	if (!rsp)
 		errx(1, "%s: arguments and environment too large (E2BIG)", prog);
 
@@ -151,8 +187,8 @@ static void boot(struct proc *p, const char *prog, char **argv, char **envp)
 	mode_t mask = umask(0);
 	umask(mask);
 	*bi = (struct up_boot_info){
-		.mem_size = p->vm.mem_size, .entry = ei.entry, .stack = rsp,
-		.brk = ei.end, .mmap_top = p->vm.mem_size - UP_STACK_SIZE - (1ull << 20),
+		.mem_size = p->vm.mem_size, .entry = interp.entry ? interp.entry : ei.entry,
+		.stack = rsp, .brk = ei.end, .mmap_top = interp.entry ? interp.start : mmap_top(p),
 		.pid = getpid(), .ppid = getppid(), .trace = p->trace,
 		.umask = mask, .uid = getuid(), .euid = geteuid(), .gid = getgid(),
 		.egid = getegid(), .rewrite = p->rewrite,
@@ -160,6 +196,8 @@ static void boot(struct proc *p, const char *prog, char **argv, char **envp)
 	/* Back the system area, library OS, program and stack up front. */
 	if (vm_back(&p->vm, 0, ei.end + (4ull << 20)) < 0 ||
 	    vm_back(&p->vm, bi->mmap_top - (1ull << 20), p->vm.mem_size) < 0)
+		errx(1, "cannot back guest memory");
+	if (interp.entry && vm_back(&p->vm, interp.start, p->vm.mem_size) < 0)
 		errx(1, "cannot back guest memory");
 	bi->low_top = p->vm.low_top;
 	bi->high_bottom = p->vm.high_bottom;

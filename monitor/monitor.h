@@ -99,25 +99,32 @@ void arch_user_segments(struct proc *p);
 struct elf_info {
 	uint64_t entry;            /* entry point, relocated */
 	uint64_t phdr, phent, phnum; /* program headers as loaded */
-	uint64_t end;              /* end of the highest segment */
+	uint64_t start, end;       /* first page and end of the segments */
+	uint64_t bias;             /* load bias (AT_BASE of an interpreter) */
+	char interp[PATH_MAX];     /* PT_INTERP, or "" for a static program */
 };
 /*
  * Check and load the ELF file image [data, data + size) into guest memory,
- * mapping its pages from fd where it can (fd -1: always copy). On failure
- * returns -1 with a one-line reason in err.
+ * mapping its pages from fd where it can (fd -1: always copy). An ET_DYN
+ * goes at base, or with base 0 as high as fits below top; all of it must
+ * fit [UP_USER_BASE, top). On failure returns -1 with a one-line reason in err.
  */
-int elf_load(struct vm *vm, int fd, const uint8_t *data, size_t size,
-	     struct elf_info *info, char *err, size_t errsize);
+int elf_load(struct vm *vm, int fd, const uint8_t *data, size_t size, uint64_t base,
+	     uint64_t top, struct elf_info *info, char *err, size_t errsize);
+/* The highest address a program's image may reach. */
+uint64_t elf_top(const struct vm *vm);
 
-/* The same checks, loading nothing: 0, or -1 with a reason in err. */
-int elf_check(const struct vm *vm, const uint8_t *data, size_t size, char *err, size_t errsize);
+/* The same checks for a program, loading nothing: 0, or -1 with a reason in
+   err. interp (PATH_MAX bytes, or NULL) gets its PT_INTERP or "". */
+int elf_check(const struct vm *vm, const uint8_t *data, size_t size, char *interp, char *err,
+	      size_t errsize);
 
 /* stack.c */
 /*
- * Build the initial stack at the top of guest memory as Linux does for a
- * static binary. Returns the initial RSP, or 0 if the arguments are too big.
+ * Build the initial stack at the top of guest memory as Linux does
+ * (AT_BASE is interp_base: 0 for a static program). Returns the initial RSP, or 0 if the arguments are too big.
  */
-uint64_t stack_build(struct proc *p, const struct elf_info *ei,
+uint64_t stack_build(struct proc *p, const struct elf_info *ei, uint64_t interp_base,
 		     const char *execfn, char *const argv[], char *const envp[]);
 
 /* path.c: the guest's view of the host tree, confined beneath --root. */

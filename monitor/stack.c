@@ -1,7 +1,8 @@
-/* The initial process stack, laid out as Linux does for a static binary. */
+/* The initial process stack, laid out as Linux does (argv, envp, auxv). */
 #include <cpuid.h>
 #include <elf.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -37,25 +38,25 @@ static size_t count(char *const v[])
 	return n;
 }
 
-static uint64_t build(struct builder *b0, const struct elf_info *ei, const char *execfn,
-		      char *const argv[], size_t argc, uint64_t *argp,
+static uint64_t build(struct builder *b0, const struct elf_info *ei, uint64_t base,
+		      const char *execfn, char *const argv[], size_t argc, uint64_t *argp,
 		      char *const envp[], size_t envc, uint64_t *envpp);
 
-uint64_t stack_build(struct proc *p, const struct elf_info *ei, const char *execfn,
-		     char *const argv[], char *const envp[])
+uint64_t stack_build(struct proc *p, const struct elf_info *ei, uint64_t base,
+		     const char *execfn, char *const argv[], char *const envp[])
 {
 	/* Strings may use at most a quarter of the stack, as Linux allows. */
 	struct builder b = {p, p->vm.mem_size, p->vm.mem_size - UP_STACK_SIZE / 4};
 	size_t argc = count(argv), envc = count(envp);
 	uint64_t *argp = calloc(argc + 1, 8), *envpp = calloc(envc + 1, 8);
-	uint64_t rsp = argp && envpp ? build(&b, ei, execfn, argv, argc, argp, envp, envc, envpp) : 0;
+	uint64_t rsp = argp && envpp ? build(&b, ei, base, execfn, argv, argc, argp, envp, envc, envpp) : 0;
 	free(argp);
 	free(envpp);
 	return rsp;
 }
 
-static uint64_t build(struct builder *b0, const struct elf_info *ei, const char *execfn,
-		      char *const argv[], size_t argc, uint64_t *argp,
+static uint64_t build(struct builder *b0, const struct elf_info *ei, uint64_t base,
+		      const char *execfn, char *const argv[], size_t argc, uint64_t *argp,
 		      char *const envp[], size_t envc, uint64_t *envpp)
 {
 	struct builder b = *b0;
@@ -83,13 +84,14 @@ static uint64_t build(struct builder *b0, const struct elf_info *ei, const char 
 	uint64_t auxv[][2] = {
 		{AT_PHDR, ei->phdr},     {AT_PHENT, ei->phent},
 		{AT_PHNUM, ei->phnum},   {AT_PAGESZ, 4096},
-		{AT_BASE, 0},            {AT_FLAGS, 0},
+		{AT_BASE, base},         {AT_FLAGS, 0},
 		{AT_ENTRY, ei->entry},   {AT_UID, getuid()},
 		{AT_EUID, geteuid()},    {AT_GID, getgid()},
 		{AT_EGID, getegid()},    {AT_SECURE, 0},
 		{AT_RANDOM, random},     {AT_HWCAP, edx},
 		{AT_HWCAP2, 0},          {AT_CLKTCK, sysconf(_SC_CLK_TCK)},
 		{AT_PLATFORM, platform}, {AT_EXECFN, fn},
+		{AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ) ? getauxval(AT_MINSIGSTKSZ) : 2048},
 		{AT_NULL, 0},
 	};
 

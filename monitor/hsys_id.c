@@ -1,0 +1,85 @@
+/*
+ * Credentials: the set*id family is applied to the monitor itself, the
+ * host process that serves the guest, so host permission checks follow
+ * (a process that drops root can no longer do what root could). The
+ * library OS answers get*id from its boot info, which we refresh.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <grp.h>
+#include <sys/fsuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hsys.h"
+
+#define NGROUPS_MAX_ 65536
+
+/* After a change: the guest's copy of the ids. */
+static long refresh(struct proc *p, long r)
+{
+	struct up_boot_info *bi = gmem_ptr(&p->vm, p->libos.boot_info, sizeof *bi);
+	if (bi) {
+		bi->uid = getuid();
+		bi->euid = geteuid();
+		bi->gid = getgid();
+		bi->egid = getegid();
+	}
+	return r;
+}
+
+/* Raw syscalls: one process, one thread; no libc broadcast needed. */
+#define ID_CALL(name, n) \
+	HSYS(name) { return refresh(p, hsys_ret(syscall(SYS_##name, (long)(int)a[0], (long)(int)a[1], (long)(int)a[2]))); }
+ID_CALL(setuid, 1)
+ID_CALL(setgid, 1)
+ID_CALL(setreuid, 2)
+ID_CALL(setregid, 2)
+ID_CALL(setresuid, 3)
+ID_CALL(setresgid, 3)
+
+/* setfsuid/setfsgid return the previous id, never an error. */
+HSYS(setfsuid) { return refresh(p, syscall(SYS_setfsuid, (long)(int)a[0])); }
+HSYS(setfsgid) { return refresh(p, syscall(SYS_setfsgid, (long)(int)a[0])); }
+
+static long getres(struct proc *p, const uint64_t a[6], int gid)
+{
+	unsigned *v[3];
+	for (int i = 0; i < 3; i++)
+		if (!(v[i] = gmem_ptr(&p->vm, a[i], sizeof(unsigned))))
+			return -EFAULT;
+	unsigned r, e, s;
+	if (syscall(gid ? SYS_getresgid : SYS_getresuid, &r, &e, &s) < 0)
+		return -errno;
+	*v[0] = r;
+	*v[1] = e;
+	*v[2] = s;
+	return 0;
+}
+
+HSYS(getresuid) { return getres(p, a, 0); }
+HSYS(getresgid) { return getres(p, a, 1); }
+
+HSYS(getgroups)
+{
+	int n = (int)a[0];
+	if (n < 0)
+		return -EINVAL;
+	if (n == 0)
+		return hsys_ret(getgroups(0, NULL));
+	if (n > NGROUPS_MAX_)
+		n = NGROUPS_MAX_;
+	BUF_ARG(list, 1, (uint64_t)n * sizeof(gid_t));
+	return hsys_ret(getgroups(n, list));
+}
+
+HSYS(setgroups)
+{
+	uint64_t n = a[0];
+	if (n > NGROUPS_MAX_)
+		return -EINVAL;
+	const gid_t *list = n ? gmem_ptr(&p->vm, a[1], n * sizeof(gid_t)) : NULL;
+	if (n && !list)
+		return -EFAULT;
+	return hsys_ret(syscall(SYS_setgroups, n, list));
+}
