@@ -6,6 +6,7 @@
  * signals, the signal mask and every fd without FD_CLOEXEC.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -80,7 +81,7 @@ static int open_exec(struct proc *p, int dirfd, const char *path)
 }
 
 /* A dynamic program's interpreter: missing gives ENOENT, and one that is not
-   a loadable ELF ELIBBAD, as on Linux. */
+   a loadable ELF ENOEXEC, as on Linux. */
 static int check_interp(struct proc *p, const char *interp)
 {
 	int fd = path_open(p, AT_FDCWD, interp, O_RDONLY | O_CLOEXEC, 0);
@@ -92,14 +93,18 @@ static int check_interp(struct proc *p, const char *interp)
 			  : MAP_FAILED;
 	close(fd);
 	if (d == MAP_FAILED)
-		return -ELIBBAD;
+		return -ENOEXEC;
+	if ((size_t)st.st_size < sizeof(Elf64_Ehdr)) { /* Linux reads the header: EIO */
+		munmap(d, st.st_size);
+		return -EIO;
+	}
 	char why[256], nested[PATH_MAX];
 	int bad = elf_check(&p->vm, d, st.st_size, nested, why, sizeof why);
 	munmap(d, st.st_size);
 	if (bad || nested[0]) {
 		dprintf(p->log_fd, "uniproc: execve: interpreter %s: %s\n", interp,
 			bad ? why : "has an interpreter itself");
-		return -ELIBBAD;
+		return -ENOEXEC;
 	}
 	return 0;
 }

@@ -30,11 +30,18 @@ HSYS(read); HSYS(write); HSYS(readv); HSYS(writev); HSYS(pread64);
 HSYS(pwrite64); HSYS(close); HSYS(close_range); HSYS(lseek); HSYS(fstat); HSYS(getdents64);
 HSYS(fcntl); HSYS(dup); HSYS(dup2); HSYS(dup3); HSYS(ioctl);
 HSYS(ftruncate); HSYS(fsync); HSYS(fchmod); HSYS(pipe2); HSYS(poll); HSYS(ppoll);
-HSYS(select); HSYS(pselect6); HSYS(sendfile); HSYS(fadvise64);
+HSYS(select); HSYS(pselect6); HSYS(sendfile); HSYS(fadvise64); HSYS(fchown); HSYS(copy_file_range);
 /* hsys_path.c */
-HSYS(openat); HSYS(newfstatat); HSYS(statfs); HSYS(fstatfs); HSYS(statx); HSYS(faccessat); HSYS(faccessat2);
+HSYS(openat); HSYS(chown); HSYS(lchown); HSYS(fchownat); HSYS(newfstatat); HSYS(statfs); HSYS(fstatfs); HSYS(statx); HSYS(faccessat); HSYS(faccessat2);
 HSYS(readlinkat); HSYS(getcwd); HSYS(chdir); HSYS(fchdir); HSYS(mkdirat);
 HSYS(unlinkat); HSYS(renameat); HSYS(renameat2); HSYS(linkat); HSYS(utimensat); HSYS(symlinkat); HSYS(fchmodat);
+/* hsys_epoll.c */
+HSYS(epoll_create); HSYS(epoll_create1); HSYS(epoll_ctl); HSYS(epoll_wait); HSYS(epoll_pwait); HSYS(epoll_pwait2); HSYS(eventfd); HSYS(eventfd2); HSYS(timerfd_create); HSYS(timerfd_settime); HSYS(timerfd_gettime);
+/* A ring fd left the process, or an epoll fd closed: drop what epoll keeps. */
+void epoll_forget(int fd);
+/* hsys_io.c: poll(2) over host copies h (events[i] wanted), rings included. */
+struct pollfd;
+int hsys_poll_fds(struct pollfd *h, const short *events, int n, long long tmo_ns);
 /* hsys_id.c */
 HSYS(setuid); HSYS(setgid); HSYS(setreuid); HSYS(setregid); HSYS(setresuid); HSYS(setresgid); HSYS(setfsuid); HSYS(setfsgid); HSYS(getresuid); HSYS(getresgid); HSYS(getgroups); HSYS(setgroups);
 /* hsys_net.c */

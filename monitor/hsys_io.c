@@ -130,6 +130,7 @@ HSYS(close)
 	FD_ARG(fd, 0);
 	long r = hsys_ret(close(fd));
 	pipe_forget(p, fd); /* closed even if close() reports an error */
+	epoll_forget(fd);
 	return r;
 }
 
@@ -147,8 +148,10 @@ HSYS(close_range)
 	if (close_range(first, last, flags & CLOSE_RANGE_CLOEXEC) < 0)
 		return -errno;
 	if (!(flags & CLOSE_RANGE_CLOEXEC))
-		for (unsigned fd = first; fd <= last; fd++)
+		for (unsigned fd = first; fd <= last; fd++) {
 			pipe_forget(p, (int)fd);
+			epoll_forget((int)fd);
+		}
 	return 0;
 }
 
@@ -231,6 +234,8 @@ HSYS(dup2)
 	if (nfd >= p->fd_limit)
 		return -EBADF;
 	long r = hsys_ret(dup2(fd, nfd));
+	if (r >= 0 && fd != nfd)
+		epoll_forget(nfd);
 	if (r >= 0)
 		pipe_copied(p, fd, nfd);
 	return r;
@@ -243,6 +248,8 @@ HSYS(dup3)
 	if (nfd >= p->fd_limit)
 		return -EBADF;
 	long r = hsys_ret(dup3(fd, nfd, (int)a[2]));
+	if (r >= 0)
+		epoll_forget(nfd);
 	if (r >= 0)
 		pipe_copied(p, fd, nfd);
 	return r;
@@ -341,7 +348,7 @@ static long long now_ns(void)
  * sleep we poll its socket for the other side's doorbell or hang-up.
  * tmo_ns < 0: no timeout. Returns the number of entries with revents.
  */
-static int poll_fds(struct pollfd *h, const short *events, int n, long long tmo_ns)
+int hsys_poll_fds(struct pollfd *h, const short *events, int n, long long tmo_ns)
 {
 	long long deadline = tmo_ns < 0 ? 0 : now_ns() + tmo_ns;
 	for (;;) {
@@ -406,7 +413,7 @@ static long poll_common(struct proc *p, uint64_t gfds, uint64_t n, const struct 
 		}
 	}
 	long long ns = tmo ? tmo->tv_sec * 1000000000LL + tmo->tv_nsec : -1;
-	int r = poll_fds(h, ev, (int)n, ns);
+	int r = hsys_poll_fds(h, ev, (int)n, ns);
 	if (r < 0)
 		return r;
 	for (uint64_t i = 0; i < n; i++)
@@ -464,7 +471,7 @@ static long select_common(struct proc *p, const uint64_t a[6], struct timespec *
 		}
 	}
 	long long ns = t ? t->tv_sec * 1000000000LL + t->tv_nsec : -1;
-	int r = poll_fds(h, ev, n, ns);
+	int r = hsys_poll_fds(h, ev, n, ns);
 	if (r < 0)
 		return r;
 	for (int k = 0; k < n; k++)
@@ -524,4 +531,25 @@ HSYS(fadvise64)
 	if (pipe_is_ring(fd))
 		return -ESPIPE;
 	return -posix_fadvise(fd, (off_t)a[1], (off_t)a[2], (int)a[3]);
+}
+
+HSYS(fchown)
+{
+	FD_ARG(fd, 0);
+	return hsys_ret(fchown(fd, (uid_t)a[1], (gid_t)a[2]));
+}
+
+/* copy_file_range(2) between files; a pipe is no file (EINVAL, as Linux). */
+HSYS(copy_file_range)
+{
+	FD_ARG(in, 0);
+	FD_ARG(out, 2);
+	loff_t *oin = NULL, *oout = NULL;
+	if (a[1] && !(oin = gmem_ptr(&p->vm, a[1], sizeof *oin)))
+		return -EFAULT;
+	if (a[3] && !(oout = gmem_ptr(&p->vm, a[3], sizeof *oout)))
+		return -EFAULT;
+	if (pipe_is_ring(in) || pipe_is_ring(out))
+		return -EINVAL;
+	return hsys_ret(copy_file_range(in, oin, out, oout, io_len(a[4]), (unsigned)a[5]));
 }

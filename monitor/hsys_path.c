@@ -29,6 +29,17 @@ static int lookup(struct proc *p, int dirfd, const char *path, int at_flags)
 HSYS(openat)
 {
 	PATH_ARG(path, 1);
+	int own = path_own_fd(p, (int)a[0], path);
+	if (own >= 0 && pipe_is_ring(own) && !((int)a[2] & O_PATH)) {
+		/* /dev/fd/N of a pipe: the same pipe again (bash's <(...)) */
+		int fl = (int)pipe_fcntl(p, own, F_GETFL, 0), want = (int)a[2] & O_ACCMODE;
+		if (fl < 0 || want == O_RDWR || want != (fl & O_ACCMODE))
+			return -ENXIO;
+		int fd = hsys_newfd(p, fcntl(own, ((int)a[2] & O_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, 0));
+		if (fd >= 0)
+			pipe_copied(p, own, fd);
+		return fd;
+	}
 	int fd = path_open(p, (int)a[0], path, (int)a[2], (int)a[3]);
 	return fd < 0 ? fd : hsys_newfd(p, fd);
 }
@@ -110,6 +121,27 @@ HSYS(readlinkat)
 		size_t n = strlen(p->exe);
 		n = n < a[3] ? n : a[3];
 		memcpy(buf, p->exe, n);
+		return (long)n;
+	}
+	int own = path_own_fd(p, (int)a[0], path);
+	if (own >= 0) { /* the guest's path of its fd, or what Linux shows (pipe:[N]) */
+		char target[PATH_MAX];
+		struct stat st;
+		if (fstat(own, &st) < 0)
+			return -ENOENT;
+		if (pipe_is_ring(own))
+			snprintf(target, sizeof target, "pipe:[%lu]", (unsigned long)st.st_ino);
+		else if (path_of_fd(p, own, target) < 0) {
+			char link[FD_LINK_MAX];
+			path_fd_link(own, link);
+			ssize_t n = readlink(link, target, sizeof target - 1);
+			if (n < 0)
+				return -errno;
+			target[n] = 0;
+		}
+		size_t n = strlen(target);
+		n = n < a[3] ? n : a[3];
+		memcpy(buf, target, n);
 		return (long)n;
 	}
 	int fd = lookup(p, (int)a[0], path, AT_SYMLINK_NOFOLLOW);
@@ -237,6 +269,27 @@ HSYS(fchmodat)
 	close(fd);
 	return r;
 }
+
+static long chown_at(struct proc *p, int dirfd, uint64_t gpath, uint64_t uid, uint64_t gid,
+		     int flags)
+{
+	char path[PATH_MAX];
+	int r = gmem_str(&p->vm, gpath, path, sizeof path);
+	if (r < 0)
+		return r;
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	int fd = lookup(p, dirfd, path, flags);
+	if (fd < 0)
+		return fd;
+	long ret = hsys_ret(fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH));
+	close(fd);
+	return ret;
+}
+
+HSYS(chown) { return chown_at(p, AT_FDCWD, a[0], a[1], a[2], 0); }
+HSYS(lchown) { return chown_at(p, AT_FDCWD, a[0], a[1], a[2], AT_SYMLINK_NOFOLLOW); }
+HSYS(fchownat) { return chown_at(p, (int)a[0], a[1], a[2], a[3], (int)a[4]); }
 
 HSYS(linkat)
 {

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "monitor.h"
+#include "hsys.h"
 
 #define DEFAULT_MEM (1ull << 30)
 #define DEFAULT_MAX_PROCS 512
@@ -217,6 +217,7 @@ void proc_exec(struct proc *p, const char *prog, char **argv, char **envp)
 		if (fl >= 0 && (fl & FD_CLOEXEC)) {
 			close(fd);
 			pipe_forget(p, fd);
+			epoll_forget(fd);
 		}
 	}
 	uint64_t blocked = signal_exec(p);

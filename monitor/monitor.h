@@ -137,6 +137,8 @@ int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode);
  * last component into last[NAME_MAX + 1]. For creating and removing names.
  */
 int path_parent(struct proc *p, int dirfd, const char *path, char *last);
+/* Does path name the guest's own fd N (/proc/self/fd/N, /dev/fd/N, ...)? N or -1. */
+int path_own_fd(struct proc *p, int dirfd, const char *path);
 /* Does path (relative to dirfd) name /proc/self/exe, that is p->exe? */
 int path_names_exe(struct proc *p, int dirfd, const char *path);
 /* The host's magic link for a host fd, "/proc/self/fd/N", into out[FD_LINK_MAX]:

@@ -3,7 +3,9 @@
  * made absolute (against the guest cwd or a dirfd's path) and resolved by the
  * host kernel with openat2(RESOLVE_IN_ROOT), so no "..", absolute or relative
  * symlink, or /proc magic link leaves the root. Per-process /proc entries are
- * refused: they would expose the monitor itself (/proc/self/mem).
+ * refused: they would expose the monitor itself (/proc/self/mem); only the
+ * program (/proc/self/exe) and its own fds (/proc/self/fd/N, /dev/fd/N,
+ * /dev/stdin...) are served, from the guest's view.
  */
 #define _GNU_SOURCE
 #include <err.h>
@@ -142,6 +144,50 @@ static int is_self_exe(const char *abs)
 	return strcmp(abs, "/proc/self/exe") == 0 || strcmp(abs, "/proc/thread-self/exe") == 0;
 }
 
+/*
+ * Does abs name one of the process's own fds: /proc/self/fd/N (also
+ * thread-self and our pid), /dev/fd/N, /dev/stdin, stdout, stderr? Returns
+ * N with *rest what follows it ("" or "/..."), or -1. These exist whatever
+ * the root holds, and name the guest's fd N, which is host fd N.
+ */
+static int own_fd(const char *abs, const char **rest)
+{
+	static const char *const std[] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
+	for (int i = 0; i < 3; i++)
+		if (strcmp(abs, std[i]) == 0) {
+			*rest = "";
+			return i;
+		}
+	char mine[40];
+	snprintf(mine, sizeof mine, "/proc/%d/fd/", (int)getpid());
+	const char *const pre[] = {"/proc/self/fd/", "/proc/thread-self/fd/", "/dev/fd/", mine};
+	for (int i = 0; i < 4; i++) {
+		size_t n = strlen(pre[i]);
+		if (strncmp(abs, pre[i], n) != 0)
+			continue;
+		const char *d = abs + n;
+		size_t digits = strspn(d, "0123456789");
+		if (!digits || digits > 4 || (d[digits] && d[digits] != '/'))
+			return -1;
+		int fd = atoi(d);
+		if (fd >= UP_FD_MAX)
+			return -1;
+		*rest = d + digits;
+		return fd;
+	}
+	return -1;
+}
+
+int path_own_fd(struct proc *p, int dirfd, const char *path)
+{
+	char abs[PATH_MAX];
+	const char *rest;
+	if (absolute(p, dirfd, path, abs) < 0)
+		return -1;
+	int fd = own_fd(abs, &rest);
+	return fd >= 0 && !*rest ? fd : -1;
+}
+
 int path_names_exe(struct proc *p, int dirfd, const char *path)
 {
 	char abs[PATH_MAX];
@@ -156,6 +202,25 @@ int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode)
 		return r;
 	if (is_self_exe(abs))
 		strcpy(abs, p->exe);
+	const char *rest;
+	int own = own_fd(abs, &rest);
+	if (own >= 0) {
+		if (fcntl(own, F_GETFD) < 0)
+			return -ENOENT;
+		if (!*rest) { /* reopen the guest's own file, as Linux does */
+			char link[FD_LINK_MAX];
+			path_fd_link(own, link);
+			int fd = open(link, (int)open_flags(flags), mode & 07777);
+			return fd < 0 ? -errno : fd;
+		}
+		char base[PATH_MAX];
+		if (path_of_fd(p, own, base) < 0)
+			return -ENOTDIR;
+		char joined[PATH_MAX];
+		if (snprintf(joined, sizeof joined, "%s%s", base, rest) >= PATH_MAX)
+			return -ENAMETOOLONG;
+		strcpy(abs, joined);
+	}
 	struct open_how how = {
 		.flags = open_flags(flags),
 		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode & 07777 : 0,

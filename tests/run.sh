@@ -30,6 +30,12 @@ for src in tests/prog/*.c; do
 	[ "$T/musl/$n" -nt "$src" ] || musl-gcc -static -O2 -o "$T/musl/$n" "$src" || exit 1
 	[ "$T/glibc/$n" -nt "$src" ] || gcc -static -O2 -o "$T/glibc/$n" "$src" || exit 1
 done
+# Dynamically linked builds of some (ld-musl and glibc's ld.so load them).
+mkdir -p "$T/musl-dyn" "$T/glibc-dyn"
+for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time; do
+	[ "$T/musl-dyn/$n" -nt "tests/prog/$n.c" ] || musl-gcc -O2 -o "$T/musl-dyn/$n" "tests/prog/$n.c" || exit 1
+	[ "$T/glibc-dyn/$n" -nt "tests/prog/$n.c" ] || gcc -O2 -o "$T/glibc-dyn/$n" "tests/prog/$n.c" || exit 1
+done
 # Debian's musl cannot link a working static PIE (it crashes natively too).
 for n in args_env files; do
 	[ "$T/glibc/$n-pie" -nt "tests/prog/$n.c" ] ||
@@ -90,6 +96,24 @@ expect() {
 	if [ $KVM = 0 ]; then skip "$name" "no KVM"; return; fi
 	if out=$(cd "$WORK" && sh -c "$*" 2>&1); then pass "$name"; else fail "$name" "$out"; fi
 }
+
+# set_interp SRC DST INTERP: a copy of the ld-musl program SRC whose
+# PT_INTERP names INTERP instead (same length).
+set_interp() {
+	cp "$1" "$2" && chmod +x "$2" &&
+		perl -0777 -pi -e 'BEGIN { $new = pop @ARGV } length($new) == 24 or die "interp length"; s{/lib/ld-musl-x86_64.so.1}{$new}' "$2" "$3"
+}
+# Programs whose interpreter is missing or garbage, for execve's errors.
+BADLD=/tmp/upbad-ld.so.$$
+BADLD=$(printf '%s' "$BADLD" | cut -c1-24)
+while [ ${#BADLD} -lt 24 ]; do BADLD=${BADLD}0; done
+printf 'garbage' >"$BADLD" && chmod +x "$BADLD"
+trap 'rm -rf "$WORK" "$BADLD"' EXIT
+for libc in musl glibc musl-dyn glibc-dyn; do
+	mkdir -p "$WORK/exec-$libc"
+	set_interp "$T/musl-dyn/tls" "$WORK/exec-$libc/nointerp" /nonexistent/ld-x86.so.1
+	set_interp "$T/musl-dyn/tls" "$WORK/exec-$libc/badinterp" "$BADLD"
+done
 
 ulimit -c 0 # core dumps would set the core bit in native statuses
 seq 1 100000 >"$WORK/numbers.txt"
@@ -164,15 +188,71 @@ for libc in musl glibc; do
 	expect $libc/proc-self "cd '$WORK/jail' && '$U' run ./escape > esc2.txt 2>&1 && ! grep '/proc/.* -> ok' esc2.txt && grep -q 'open /proc/1/environ  *-> Permission denied' esc2.txt && grep -q '/proc/self/exe -> $WORK/jail/escape' esc2.txt || { cat esc2.txt; false; }"
 done
 
+# --- dynamically linked programs (issue 9) ---------------------------------
+# The test programs built against ld-musl and glibc's ld.so.
+for libc in musl-dyn glibc-dyn; do
+	P=$T/$libc
+	diff_run $libc/args_env /dev/null -- "$P/args_env" one "two words" "" 7
+	diff_run $libc/malloc /dev/null -- "$P/malloc"
+	diff_run $libc/tls /dev/null -- "$P/tls"
+	diff_run $libc/stdin-file "$WORK/numbers.txt" -- "$P/stdin"
+	diff_run $libc/time /dev/null -- "$P/time"
+	diff_run $libc/misc /dev/null -- "$P/misc"
+	for c in self chld async restart fault blocked; do
+		diff_run "$libc/signal-$c" /dev/null -- "$P/signal" $c
+	done
+	for c in xfer eof killed poll chain fds; do
+		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c
+	done
+	for c in tree wait orphan offset vfork; do
+		diff_run "$libc/fork-$c" /dev/null -- "$P/fork" $c
+	done
+	mkdir -p "$WORK/exec-$libc"
+	for c in keep script spawn; do
+		diff_run $libc/exec-$c /dev/null -- "$P/exec" $c "$WORK/exec-$libc"
+	done
+	# popen and system run Debian's own (dynamic) /bin/sh now.
+	diff_run $libc/spawn-popen-system /dev/null -- "$P/spawn"
+	mkdir -p "$WORK/files-$libc-n" "$WORK/files-$libc-u"
+	diff_run $libc/files /dev/null -- "$P/files" "$WORK/files-$libc-x"
+done
+# Debian's own programs: dash, bash, coreutils, grep, sed, mawk, find, xargs,
+# tar, make, perl and python3, each script natively and under uniproc.
+for t in coreutils.sh:/bin/dash shell.sh:/bin/dash bash.sh:/bin/bash perl.pl:/usr/bin/perl python.py:/usr/bin/python3; do
+	f=${t%%:*}
+	diff_run "debian/$f" /dev/null -- "${t#*:}" "$ROOT/tests/debian/$f"
+done
+expect debian/pipeline-one-vm-each "'$U' run --stats /bin/dash -c 'seq 1 100 | grep 1 | sort -r | wc -l' 2>st.txt | grep -qx 20 && grep -qx 'uniproc: 5 processes, 4 execs, 5 VMs created' st.txt || cat st.txt"
+expect debian/ls-la "ls -la /usr/bin > n.txt && '$U' run /bin/ls -la /usr/bin > u.txt && cmp n.txt u.txt"
+# Debian's /bin/sh (dash) as the program and from popen in a static program.
+diff_run glibc/popen-debian-sh /dev/null -- "$T/glibc/spawn"
+# A corrupt shared object gives ld.so's own error, as natively. (The static
+# busybox env sets the variables for the dynamic program alone.)
+BENV="/bin/busybox env"
+mkdir -p "$WORK/badlib" && printf 'not an ELF' >"$WORK/badlib/libc.so.6"
+diff_run debian/corrupt-libc /dev/null -- $BENV LD_LIBRARY_PATH="$WORK/badlib" /bin/true
+# LD_PRELOAD and LD_LIBRARY_PATH of a library of our own.
+mkdir -p "$WORK/pre"
+printf '#include <stdio.h>\n__attribute__((constructor)) static void hi(void) { fputs("preloaded\\n", stderr); }\nint up_answer(void) { return 42; }\n' >"$WORK/pre/pre.c"
+printf '#include <stdio.h>\nint up_answer(void);\nint main(void) { printf("answer %%d\\n", up_answer()); return 0; }\n' >"$WORK/pre/main.c"
+if cc -shared -fPIC -o "$WORK/pre/libupans.so" "$WORK/pre/pre.c" && cc -o "$WORK/pre/main" "$WORK/pre/main.c" -L"$WORK/pre" -lupans; then
+	diff_run debian/ld-library-path /dev/null -- $BENV LD_LIBRARY_PATH="$WORK/pre" "$WORK/pre/main"
+	diff_run debian/ld-preload /dev/null -- $BENV LD_PRELOAD="$WORK/pre/libupans.so" /bin/true
+else
+	fail debian/ld-preload "cannot build the test library"
+fi
+
 # --- bad input: clear one-line errors, no crash ----------------------------
 if [ $KVM = 1 ]; then
 	printf 'not an elf at all\n' >"$WORK/garbage"
 	head -c 100 "$T/musl/tls" >"$WORK/truncated"
 	head -c 3000 "$T/musl/tls" >"$WORK/truncated2"
 	cp "$T/musl/tls" "$WORK/arm" && printf '\267\000' | dd of="$WORK/arm" bs=1 seek=18 conv=notrunc 2>/dev/null
-	printf 'int main(void){return 0;}' | cc -x c -o "$WORK/dynamic" -
-	chmod +x "$WORK/garbage" "$WORK/truncated" "$WORK/truncated2" "$WORK/arm"
-	for f in garbage truncated truncated2 arm dynamic missing; do
+	cp "$T/musl/tls" "$WORK/elf32" && printf '\001' | dd of="$WORK/elf32" bs=1 seek=4 conv=notrunc 2>/dev/null
+	# A dynamic program whose interpreter is missing (Linux: ENOENT, 127).
+	set_interp "$T/musl-dyn/tls" "$WORK/nointerp" /nonexistent/ld-x86.so.1
+	chmod +x "$WORK/garbage" "$WORK/truncated" "$WORK/truncated2" "$WORK/arm" "$WORK/elf32"
+	for f in garbage truncated truncated2 arm elf32 nointerp missing; do
 		"$U" run "$WORK/$f" >"$WORK/bad.out" 2>&1
 		rc=$?
 		lines=$(wc -l <"$WORK/bad.out")

@@ -95,6 +95,14 @@ int main(int argc, char **argv)
 		printf("bad format: %d %s\n", r, strerror(errno));
 		r = execve(dir, av, environ);
 		printf("a directory: %d %s\n", r, strerror(errno));
+		/* Dynamic programs whose interpreter is missing or not an ELF
+		   (the test script makes them). */
+		snprintf(path, sizeof path, "%s/nointerp", dir);
+		r = execve(path, av, environ);
+		printf("missing interpreter: %d %s\n", r, strerror(errno));
+		snprintf(path, sizeof path, "%s/badinterp", dir);
+		r = execve(path, av, environ);
+		printf("garbage interpreter: %d %s\n", r, strerror(errno));
 		char *bad[] = {"x", (char *)8, NULL};
 		for (int i = 0; i < 2; i++) {
 			r = execve(self, bad, environ);

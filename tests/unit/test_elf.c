@@ -29,7 +29,7 @@ static int load(const uint8_t *d, size_t size)
 {
 	struct elf_info ei;
 	memset(vm.mem, 0, 8 << 20);
-	return elf_load(&vm, -1, d, size, &ei, err, sizeof err);
+	return elf_load(&vm, -1, d, size, UP_USER_BASE, elf_top(&vm), &ei, err, sizeof err);
 }
 
 int main(int argc, char **argv)
@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 		DONE();
 
 	struct elf_info ei;
-	CHECK(elf_load(&vm, -1, elf, size, &ei, err, sizeof err) == 0);
+	CHECK(elf_load(&vm, -1, elf, size, UP_USER_BASE, elf_top(&vm), &ei, err, sizeof err) == 0);
 	CHECK(ei.entry >= UP_USER_BASE && ei.entry < ei.end);
 	CHECK(ei.phdr >= UP_USER_BASE && ei.phnum > 0 && ei.phent == sizeof(Elf64_Phdr));
 	CHECK(memcmp(vm.mem + ei.phdr, elf + ((Elf64_Ehdr *)elf)->e_phoff, 56) == 0);
@@ -72,7 +72,10 @@ int main(int argc, char **argv)
 	MUTATE(offsetof(Elf64_Ehdr, e_phnum), uint16_t, 0xffff);
 	CHECK(load(bad, size) < 0);
 	MUTATE(eh->e_phoff + offsetof(Elf64_Phdr, p_type), uint32_t, PT_INTERP);
-	CHECK(load(bad, size) < 0 && strstr(err, "dynamically linked"));
+	CHECK(load(bad, size) < 0 && strstr(err, "bad interpreter name"));
+	MUTATE(eh->e_phoff + offsetof(Elf64_Phdr, p_offset), uint64_t, size + 1);
+	((Elf64_Phdr *)(bad + eh->e_phoff))->p_type = PT_INTERP;
+	CHECK(load(bad, size) < 0 && strstr(err, "bad interpreter name"));
 
 	/* Each PT_LOAD field pushed out of range is refused. */
 	Elf64_Phdr *ph = (Elf64_Phdr *)(elf + eh->e_phoff);

@@ -70,7 +70,8 @@ int main(void)
 		"../secret", "/../secret", "../../../../../../secret", "dir/../../secret",
 		"to-root/../secret", "dotdot/secret", "far-up/secret", "abs-secret",
 		"rel-secret", "proc-root/etc/passwd", "/proc/self/root/etc/passwd",
-		"/proc/self/cwd", "/proc/self/fd/0", "//..//..//secret", "./../secret",
+		"/proc/self/cwd", "//..//..//secret", "./../secret", "/proc/self/fd/0/../secret",
+		"/dev/fd/0/..", "/proc/self/fd/1500", "/dev/fd/99999999999",
 		"dir/../dir/../../secret", "..", "/..", "to-root", "far-up", "dotdot/..",
 	};
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
@@ -81,6 +82,25 @@ int main(void)
 	CHECK(fd >= 0 && inside(fd));
 	close(fd);
 	CHECK(path_open(&p, AT_FDCWD, "abs-secret", O_RDONLY, 0) == -ENOENT);
+	/* The guest's own fds, by /proc/self/fd/N or /dev/fd/N: the same file,
+	   and a directory's fd joins the rest of the path beneath the root. */
+	int dir = path_open(&p, AT_FDCWD, "dir", O_RDONLY | O_DIRECTORY, 0);
+	CHECK(dir >= 0 && dir < UP_FD_MAX);
+	snprintf(buf, sizeof buf, "/dev/fd/%d/../file", dir);
+	fd = path_open(&p, AT_FDCWD, buf, O_RDONLY, 0);
+	CHECK(fd >= 0 && inside(fd));
+	close(fd);
+	snprintf(buf, sizeof buf, "/proc/self/fd/%d/../../secret", dir);
+	CHECK(path_open(&p, AT_FDCWD, buf, O_RDONLY, 0) == -ENOENT);
+	snprintf(buf, sizeof buf, "/proc/self/fd/%d", dir);
+	fd = path_open(&p, AT_FDCWD, buf, O_RDONLY | O_DIRECTORY, 0);
+	CHECK(fd >= 0 && inside(fd));
+	close(fd);
+	close(dir);
+	CHECK(path_open(&p, AT_FDCWD, buf, O_RDONLY, 0) == -ENOENT); /* closed */
+	/* The monitor's own fds (above UP_FD_MAX) are never reached. */
+	snprintf(buf, sizeof buf, "/proc/self/fd/%d", p.root_fd);
+	CHECK(path_open(&p, AT_FDCWD, buf, O_RDONLY, 0) < 0);
 	CHECK(path_open(&p, AT_FDCWD, "", O_RDONLY, 0) == -ENOENT);
 	char last[NAME_MAX + 1];
 	CHECK(path_parent(&p, AT_FDCWD, "dir/..", last) == -EBUSY);
@@ -95,7 +115,9 @@ int main(void)
 	CHECK(path_open(&q, AT_FDCWD, "/proc/self/mem", O_RDONLY, 0) == -EACCES);
 	CHECK(path_open(&q, AT_FDCWD, "/proc/self/environ", O_RDONLY, 0) == -EACCES);
 	CHECK(path_open(&q, AT_FDCWD, "/proc/1/mem", O_RDONLY, 0) == -EACCES);
-	CHECK(path_open(&q, AT_FDCWD, "/proc/self/fd/0", O_RDONLY, 0) < 0);
+	snprintf(buf, sizeof buf, "/proc/self/fd/%d", q.root_fd); /* a monitor fd */
+	CHECK(path_open(&q, AT_FDCWD, buf, O_RDONLY, 0) < 0);
+	CHECK(path_open(&q, AT_FDCWD, "/proc/self/fd/0/../mem", O_RDONLY, 0) < 0);
 	fd = path_open(&q, AT_FDCWD, "/proc/cpuinfo", O_RDONLY, 0);
 	CHECK(fd >= 0);
 	close(fd);

@@ -1,0 +1,262 @@
+/*
+ * epoll, eventfd and timerfd: the host's objects behind guest fds. An epoll
+ * set holds host fds as the host kernel does. A pipe ring's readiness is in
+ * its ring, not its socket, so ring fds added to a set are kept here, per
+ * epoll fd, and a wait over a set that has them polls the rings and the
+ * host set together (the same sleep as poll(2): a doorbell on the ring's
+ * socket). Ring entries are level-triggered; EPOLLONESHOT disarms them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hsys.h"
+
+#define MAX_RING_WATCH 256
+#define MAX_EVENTS 4096
+
+static struct watch {
+	int epfd, fd; /* epfd -1: free */
+	uint32_t events;
+	uint64_t data;
+} watch[MAX_RING_WATCH];
+static int nwatch;
+
+static struct watch *find(int epfd, int fd)
+{
+	for (int i = 0; i < nwatch; i++)
+		if (watch[i].epfd == epfd && watch[i].fd == fd)
+			return &watch[i];
+	return NULL;
+}
+
+static int is_epoll(int fd)
+{
+	char link[FD_LINK_MAX], target[32];
+	path_fd_link(fd, link);
+	ssize_t n = readlink(link, target, sizeof target - 1);
+	if (n < 0)
+		return 0;
+	target[n] = 0;
+	return strcmp(target, "anon_inode:[eventpoll]") == 0;
+}
+
+void epoll_forget(int fd)
+{
+	for (int i = 0; i < nwatch; i++)
+		if (watch[i].epfd == fd || (watch[i].fd == fd && !pipe_is_ring(fd)))
+			watch[i].epfd = -1;
+	while (nwatch && watch[nwatch - 1].epfd < 0)
+		nwatch--;
+}
+
+HSYS(epoll_create1)
+{
+	return hsys_newfd(p, epoll_create1((int)a[0]));
+}
+
+HSYS(epoll_create)
+{
+	if ((int)a[0] <= 0)
+		return -EINVAL;
+	return hsys_newfd(p, epoll_create1(0));
+}
+
+static long ring_ctl(struct proc *p, int epfd, int op, int fd, const struct epoll_event *ev)
+{
+	struct watch *w = find(epfd, fd);
+	switch (op) {
+	case EPOLL_CTL_ADD:
+		if (w)
+			return -EEXIST;
+		for (int i = 0; i < nwatch && !w; i++)
+			if (watch[i].epfd < 0)
+				w = &watch[i];
+		if (!w && nwatch == MAX_RING_WATCH) {
+			hsys_warn_once(p, "pipe fds in epoll sets, more than", MAX_RING_WATCH);
+			return -ENOSPC;
+		}
+		if (!w)
+			w = &watch[nwatch++];
+		*w = (struct watch){epfd, fd, ev->events, ev->data.u64};
+		return 0;
+	case EPOLL_CTL_MOD:
+		if (!w)
+			return -ENOENT;
+		w->events = ev->events;
+		w->data = ev->data.u64;
+		return 0;
+	case EPOLL_CTL_DEL:
+		if (!w)
+			return -ENOENT;
+		w->epfd = -1;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+HSYS(epoll_ctl)
+{
+	FD_ARG(epfd, 0);
+	FD_ARG(fd, 2);
+	int op = (int)a[1];
+	struct epoll_event ev = {0};
+	if (op != EPOLL_CTL_DEL) {
+		const struct epoll_event *g = gmem_ptr(&p->vm, a[3], sizeof *g);
+		if (!g)
+			return -EFAULT;
+		memcpy(&ev, g, sizeof ev);
+	}
+	if (!pipe_is_ring(fd))
+		return hsys_ret(epoll_ctl(epfd, op, fd, &ev));
+	if (!is_epoll(epfd))
+		return fcntl(epfd, F_GETFD) < 0 ? -EBADF : -EINVAL;
+	if (epfd == fd)
+		return -EINVAL;
+	return ring_ctl(p, epfd, op, fd, &ev);
+}
+
+/* Ready ring entries of epfd into out (room for max); how many. */
+static int ring_events(int epfd, struct epoll_event *out, int max)
+{
+	int n = 0;
+	for (int i = 0; i < nwatch && n < max; i++) {
+		struct watch *w = &watch[i];
+		if (w->epfd != epfd)
+			continue;
+		if (!pipe_is_ring(w->fd)) { /* closed: gone from the set, as on Linux */
+			w->epfd = -1;
+			continue;
+		}
+		short want = (short)(w->events & (EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM));
+		uint32_t rev = (uint16_t)pipe_revents(w->fd, want);
+		if (rev & POLLHUP)
+			rev |= w->events & EPOLLRDHUP;
+		if (!rev)
+			continue;
+		out[n].events = rev;
+		out[n].data.u64 = w->data;
+		n++;
+		if (w->events & EPOLLONESHOT)
+			w->events = 0;
+	}
+	return n;
+}
+
+static int has_rings(int epfd)
+{
+	for (int i = 0; i < nwatch; i++)
+		if (watch[i].epfd == epfd)
+			return 1;
+	return 0;
+}
+
+static long long now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static long wait_common(struct proc *p, const uint64_t a[6], long long tmo_ns)
+{
+	FD_ARG(epfd, 0);
+	int max = (int)a[2];
+	if (max <= 0 || max > MAX_EVENTS)
+		return max <= 0 ? -EINVAL : wait_common(p, (uint64_t[6]){a[0], a[1], MAX_EVENTS}, tmo_ns);
+	struct epoll_event *out = gmem_ptr(&p->vm, a[1], (uint64_t)max * sizeof *out);
+	if (!out)
+		return -EFAULT;
+	if (!has_rings(epfd)) {
+		struct timespec ts = {tmo_ns / 1000000000LL, tmo_ns % 1000000000LL};
+		return hsys_ret(epoll_pwait2(epfd, out, max, tmo_ns < 0 ? NULL : &ts, NULL));
+	}
+	long long deadline = tmo_ns < 0 ? 0 : now_ns() + tmo_ns;
+	for (;;) {
+		int n = epoll_wait(epfd, out, max, 0);
+		if (n < 0)
+			return -errno;
+		n += ring_events(epfd, out + n, max - n);
+		long long left = tmo_ns < 0 ? -1 : deadline - now_ns();
+		if (n || (tmo_ns >= 0 && left <= 0))
+			return n;
+		/* Sleep until the host set or a ring may be ready. */
+		static struct pollfd h[MAX_RING_WATCH + 1];
+		static short ev[MAX_RING_WATCH + 1];
+		int k = 0;
+		h[k].fd = epfd;
+		ev[k++] = POLLIN;
+		for (int i = 0; i < nwatch; i++)
+			if (watch[i].epfd == epfd && watch[i].events) {
+				h[k].fd = watch[i].fd;
+				ev[k++] = (short)(watch[i].events & (POLLIN | POLLOUT));
+			}
+		int r = hsys_poll_fds(h, ev, k, left);
+		if (r < 0)
+			return r;
+	}
+}
+
+HSYS(epoll_wait)
+{
+	int ms = (int)a[3];
+	return wait_common(p, a, ms < 0 ? -1 : ms * 1000000LL);
+}
+
+HSYS(epoll_pwait) /* the signal mask is not applied, as for ppoll */
+{
+	int ms = (int)a[3];
+	return wait_common(p, a, ms < 0 ? -1 : ms * 1000000LL);
+}
+
+HSYS(epoll_pwait2)
+{
+	if (!a[3])
+		return wait_common(p, a, -1);
+	const struct timespec *t = gmem_ptr(&p->vm, a[3], sizeof *t);
+	if (!t)
+		return -EFAULT;
+	if (t->tv_sec < 0 || t->tv_nsec < 0 || t->tv_nsec >= 1000000000L)
+		return -EINVAL;
+	return wait_common(p, a, t->tv_sec * 1000000000LL + t->tv_nsec);
+}
+
+HSYS(eventfd2)
+{
+	return hsys_newfd(p, eventfd((unsigned)a[0], (int)a[1]));
+}
+
+HSYS(eventfd)
+{
+	return hsys_newfd(p, eventfd((unsigned)a[0], 0));
+}
+
+HSYS(timerfd_create)
+{
+	return hsys_newfd(p, timerfd_create((int)a[0], (int)a[1]));
+}
+
+HSYS(timerfd_settime)
+{
+	FD_ARG(fd, 0);
+	BUF_ARG(nv, 2, sizeof(struct itimerspec));
+	struct itimerspec *old = a[3] ? gmem_ptr(&p->vm, a[3], sizeof *old) : NULL;
+	if (a[3] && !old)
+		return -EFAULT;
+	return hsys_ret(timerfd_settime(fd, (int)a[1], nv, old));
+}
+
+HSYS(timerfd_gettime)
+{
+	FD_ARG(fd, 0);
+	BUF_ARG(cur, 1, sizeof(struct itimerspec));
+	return hsys_ret(timerfd_gettime(fd, cur));
+}
