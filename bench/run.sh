@@ -9,6 +9,7 @@ B=build/bench
 mkdir -p $B
 cc -O2 -o $B/spawn bench/spawn.c
 cc -O2 -o $B/pss bench/pss.c
+cc -O2 -o $B/pss_many bench/pss_many.c
 for libc in musl glibc; do
 	CC=gcc; [ $libc = musl ] && CC=musl-gcc
 	for p in hello getpid fork forkmem pipe; do
@@ -24,6 +25,15 @@ for libc in musl glibc; do
 	u=$($B/spawn 200 $U run $B/hello-$libc)
 	printf "%-30s %8s us %8s us  %s\n" "hello start-to-exit ($libc)" "$n" "$u" "$(ratio $u $n)"
 done
+# Dynamic programs (Debian's): ld.so and libc.so mapped from the page cache.
+n=$($B/spawn 200 /bin/true)
+u=$($B/spawn 200 $U run /bin/true)
+s=$($B/spawn 200 $U run /bin/busybox true)
+printf "%-30s %8s us %8s us  %s\n" "Debian /bin/true (dynamic)" "$n" "$u" "$(ratio $u $n)"
+printf "%-30s %8s us %8s us  %s  (dynamic/static under uniproc: %s)\n" "busybox true (static)" \
+	"$($B/spawn 200 /bin/busybox true)" "$s" "$(ratio $s $($B/spawn 200 /bin/busybox true))" "$(ratio $u $s)"
+x=$($U run --stats /bin/true 2>&1 | sed -n 's/uniproc: \([0-9]*\) VM exits/\1/p')
+echo "  (/bin/true under uniproc takes $x VM exits)"
 for libc in musl glibc; do
 	n=$($B/getpid-$libc 200000)
 	u=$($U run $B/getpid-$libc 200000)
@@ -63,6 +73,9 @@ PIPE="cat $B/text.txt | tr a-z A-Z | grep -v XYZ | wc -l"
 tsec() { s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) / 1000000)); }
 n=$(med3 tsec $BB sh -c "$LOOP"); u=$(med3 tsec $U run $BB sh -c "$LOOP")
 printf "%-30s %8s ms %8s ms  %s\n" "sh loop: 200 x busybox true" "$n" "$u" "$(ratio $u $n)"
+DLOOP='i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done'
+n=$(med3 tsec /bin/dash -c "$DLOOP"); u=$(med3 tsec $U run /bin/dash -c "$DLOOP")
+printf "%-30s %8s ms %8s ms  %s\n" "dash loop: 200 x /bin/true" "$n" "$u" "$(ratio $u $n)"
 n=$(med3 tsec $BB sh -c "$PIPE"); u=$(med3 tsec $U run $BB sh -c "$PIPE")
 printf "%-30s %8s ms %8s ms  %s\n" "4-stage pipeline, 64 MiB" "$n" "$u" "$(ratio $u $n)"
 echo
@@ -71,4 +84,13 @@ for kib in 0 1024; do
 	n=$($B/pss $B/forkmem-musl $kib)
 	u=$($B/pss $U run $B/forkmem-musl $kib)
 	printf "%-36s %8s/%-8s %8s/%-8s\n" "child that dirties $kib KiB" ${n% *} ${n#* } ${u% *} ${u#* }
+done
+echo
+echo "10 concurrent processes of one dynamic program   native PSS/RSS (KiB)   uniproc PSS/RSS (KiB)"
+for prog in /bin/cat "/usr/bin/python3 -c import\ sys;sys.stdin.read()"; do
+	case $prog in /bin/cat) n=$($B/pss_many 10 /bin/cat); u=$($B/pss_many 10 $U run /bin/cat); label="cat";;
+	*) n=$($B/pss_many 10 /usr/bin/python3 -c 'import sys; sys.stdin.read()')
+	   u=$($B/pss_many 10 $U run /usr/bin/python3 -c 'import sys; sys.stdin.read()'); label="python3";;
+	esac
+	printf "%-48s %10s/%-10s %10s/%-10s\n" "10 x $label, blocked reading stdin" ${n% *} ${n#* } ${u% *} ${u#* }
 done

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Build uniproc and run a short demo: the same static programs natively and
-# as KVM unikernels.
+# Build uniproc and run a short demo: the same programs natively and as KVM
+# unikernels: static ones, then Debian's own dynamically linked dash,
+# coreutils and python3, with every process its own VM.
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -36,3 +37,7 @@ echo "== a busybox shell pipeline, natively and with every process its own VM"
 BB='seq 1 100000 | grep 7 | wc -l; yes | head -c 1000000 | md5sum; trap "echo trapped INT" INT; kill -INT $$'
 /bin/busybox sh -c "$BB"
 build/uniproc run --stats /bin/busybox sh -c "$BB"
+echo "== Debian's own dash, coreutils and python3 (dynamically linked), natively and under uniproc"
+DEB='ls -l /bin/dash | cut -c1-10; seq 1 1000 | sort -rn | head -2 | tr "\n" " "; echo; python3 -c "import os, hashlib; print(os.getpid() > 0, hashlib.md5(b\"uniproc\").hexdigest())"'
+/bin/dash -c "$DEB"
+build/uniproc run --stats /bin/dash -c "$DEB"
