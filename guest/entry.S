@@ -15,7 +15,7 @@ libos_header:
 	.quad UP_LIBOS_MAGIC, UP_ABI_VERSION, _image_end, boot_entry
 	.quad libos_stack_top, boot_info, syscall_trap, exc_stubs, 16
 	.quad exc_stack_top, syscall_call, stub_pool, STUB_POOL_SIZE, saved_user_rsp
-	.quad fd_table, sigstate
+	.quad fd_table, sigstate, _text_end
 
 	.data
 	.align 16
@@ -32,7 +32,8 @@ via_call:		/* 1 while serving a rewritten site, 0 for a trap */
 
 	.bss
 	.align 4096
-stub_pool:
+	.globl stub_pool
+stub_pool:		/* read-only and executable for CPL3: the monitor writes it */
 	.space STUB_POOL_SIZE
 	.align 16
 	.globl libos_stack
@@ -131,6 +132,14 @@ syscall_call:
 	movabs %eax, UP_HC_MMIO_BASE + 8 * UP_HC_SIGNAL_NR
 	ret
 
+/* CPL3: make the page-directory stores the monitor queued (abi.h): the
+   breakpoint stub knows this int3 by the address after it. */
+	.globl mmu_sync
+mmu_sync:
+	int3
+mmu_sync_ret:
+	ret
+
 /* CPL3: first instruction. Set up, then enter the program. */
 	.globl boot_entry
 boot_entry:
@@ -168,10 +177,42 @@ boot_entry:
 	.align 16
 	.globl exc_stubs
 exc_stubs:
-	exc 0,0; exc 1,0; exc 2,0; exc 3,0; exc 4,0; exc 5,0; exc 6,0; exc 7,0
+	exc 0,0; exc 1,0; exc 2,0
+	.align 16
+	jmp bp_stub
+	exc 4,0; exc 5,0; exc 6,0; exc 7,0
 	exc 8,1; exc 9,0; exc 10,1; exc 11,1; exc 12,1; exc 13,1; exc 14,1; exc 15,0
 	exc 16,0; exc 17,1; exc 18,0; exc 19,0; exc 20,0; exc 21,1; exc 22,0; exc 23,0
 	exc 24,0; exc 25,0; exc 26,0; exc 27,0; exc 28,0; exc 29,1; exc 30,1; exc 31,0
+/*
+ * CPL0, vector 3. From mmu_sync: make the stores queued at UP_MMU_QUEUE
+ * (CPL0 only), pairs of address and value ending at address 0, then empty
+ * the queue; a guest store, unlike the monitor's, lets KVM drop its shadow
+ * of the old entry. It only does what the monitor queued. Any other
+ * breakpoint is an exception like the rest.
+ */
+bp_stub:
+	cmpq $mmu_sync_ret, (%rsp)
+	jne 3f
+	push %rax
+	push %rdx
+	push %rcx
+	mov $UP_MMU_QUEUE, %rcx
+1:	mov (%rcx), %rdx
+	test %rdx, %rdx
+	jz 2f
+	mov 8(%rcx), %rax
+	mov %rax, (%rdx)
+	add $16, %rcx
+	jmp 1b
+2:	movq $0, UP_MMU_QUEUE
+	pop %rcx
+	pop %rdx
+	pop %rax
+	iretq
+3:	push $0
+	push $3
+	jmp exc_common
 exc_common:
 	push %rdx
 	mov $(UP_HC_PORT_BASE + UP_HC_FAULT_NR), %dx

@@ -15,6 +15,10 @@ long hc_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 {
 	struct up_hc_syscall hc = {nr, {a0, a1, a2, a3, a4, a5}, 0};
 	HC(UP_HC_SYSCALL, &hc);
+	if (boot_info.mmu_pending) { /* page-directory stores to make (abi.h) */
+		boot_info.mmu_pending = 0;
+		mmu_sync();
+	}
 	return hc.ret;
 }
 

@@ -35,6 +35,9 @@ void hc_wake(int fd);
 /* Back [lo, hi) with host memory; updates the watermarks. 0 or -1. */
 int hc_memory(uint64_t lo, uint64_t hi, uint64_t *low_top, uint64_t *high_bottom);
 
+/* entry.S: make the page-directory stores the monitor queued (abi.h). */
+void mmu_sync(void);
+
 /* lib.c: freestanding helpers */
 void *memcpy(void *d, const void *s, size_t n);
 void *memset(void *d, int c, size_t n);

@@ -23,7 +23,15 @@
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
 #define MAP_FIXED_NOREPLACE 0x100000
+#define PROT_READ 0x1
 #define PROT_WRITE 0x2
+#define PROT_RW 0x3
+#define PROT_MASK 0x7
+#define PROT_GROWSDOWN 0x01000000
+#define PROT_GROWSUP 0x02000000
+#define CHUNK (2ull << 20)
+#define MAX_CHUNKS (64ull * 512) /* 64 GiB of guest memory */
+#define CHUNKS_PER_CALL 255      /* page-directory stores the monitor can queue */
 #define MREMAP_MAYMOVE 1
 #define MADV_DONTNEED 4
 
@@ -36,6 +44,24 @@ static int next;                      /* number of extents in use */
 static uint64_t area_lo, area_hi;     /* the managed area */
 static uint64_t brk_start, brk_cur;
 static uint64_t low_top, high_bottom; /* backed: [0, low_top), [high_bottom, end) */
+/* Bit c: 2 MiB chunk c may hold pages that are not plain read-write (the
+   program's image, mprotect, mmap with other protections). Free pages are
+   always plain read-write: releasing in a marked chunk asks the monitor. */
+static uint64_t marked[MAX_CHUNKS / 64];
+
+static void mark(uint64_t a, uint64_t b)
+{
+	for (uint64_t c = a / CHUNK; c <= (b - 1) / CHUNK && c < MAX_CHUNKS; c++)
+		marked[c / 64] |= 1ull << (c % 64);
+}
+
+static int any_marked(uint64_t a, uint64_t b)
+{
+	for (uint64_t c = a / CHUNK; c <= (b - 1) / CHUNK && c < MAX_CHUNKS; c++)
+		if (marked[c / 64] & (1ull << (c % 64)))
+			return 1;
+	return 0;
+}
 
 void mem_init(void)
 {
@@ -46,6 +72,8 @@ void mem_init(void)
 	next = 1;
 	low_top = boot_info.low_top;
 	high_bottom = boot_info.high_bottom;
+	mark(UP_USER_BASE, area_lo);             /* the program */
+	mark(area_hi, boot_info.mem_size);       /* its interpreter, the stack */
 }
 
 /* Make sure the host backs [a, b) before the program may touch it. */
@@ -138,7 +166,7 @@ static uint64_t find_top(uint64_t len)
 
 void mem_release(uint64_t a, uint64_t b)
 {
-	if (b - a < RELEASE_MIN && (b <= low_top || a >= high_bottom))
+	if (b - a < RELEASE_MIN && (b <= low_top || a >= high_bottom) && !any_marked(a, b))
 		memset((void *)a, 0, b - a);
 	else
 		hc_syscall(__NR_madvise, a, b - a, MADV_DONTNEED, 0, 0, 0);
@@ -163,6 +191,30 @@ SYSDEF(brk)
 	}
 	brk_cur = want;
 	return brk_cur;
+}
+
+/* Protections of [a, b) become prot, by the monitor, a bounded number of
+   2 MiB chunks at a time. */
+static long protect(uint64_t a, uint64_t b, int prot)
+{
+	while (a < b) {
+		uint64_t end = (a / CHUNK + CHUNKS_PER_CALL) * CHUNK;
+		end = end < b ? end : b;
+		long r = hc_syscall(__NR_mprotect, a, end - a, prot, 0, 0, 0);
+		if (r < 0)
+			return r;
+		a = end;
+	}
+	return 0;
+}
+
+/* Does any free extent meet [a, b)? */
+static int meets_free(uint64_t a, uint64_t b)
+{
+	for (int i = 0; i < next; i++)
+		if (ext[i].lo < b && ext[i].hi > a)
+			return 1;
+	return 0;
 }
 
 SYSDEF(mmap)
@@ -194,6 +246,16 @@ SYSDEF(mmap)
 	}
 	if (back(addr, addr + len) || take(addr, addr + len))
 		return -ENOMEM;
+	if ((prot & PROT_MASK) != PROT_RW)
+		mark(addr, addr + len);
+	if (!file && (prot & PROT_MASK) != PROT_RW) {
+		long r = protect(addr, addr + len, prot & PROT_MASK);
+		if (r < 0) {
+			mem_release(addr, addr + len);
+			give(addr, addr + len);
+			return r;
+		}
+	}
 	if (file) { /* the monitor maps the file's pages there (monitor/hsys_mem.c) */
 		long r = hc_syscall(__NR_mmap, addr, len, prot, flags, fd, off);
 		if (r < 0) {
@@ -242,11 +304,21 @@ SYSDEF(mremap)
 	return n;
 }
 
+/* Enforced in the guest's page tables, which the monitor keeps (monitor/mmu.c). */
 SYSDEF(mprotect)
 {
-	if (a0 & (PAGE - 1))
+	uint64_t a = a0, len = PAGE_UP(a1);
+	if ((a & (PAGE - 1)) || len < a1 || (a2 & ~(uint64_t)(PROT_MASK | PROT_GROWSDOWN | PROT_GROWSUP)))
 		return -EINVAL;
-	return user_ok(a0, a1) ? 0 : -ENOMEM; /* recorded only: see README */
+	if (!len)
+		return 0;
+	if (!user_ok(a, len) || meets_free(a, a + len))
+		return -ENOMEM;
+	int prot = (int)(a2 & PROT_MASK);
+	if (prot == PROT_RW && !any_marked(a, a + len))
+		return 0; /* plain read-write already */
+	mark(a, a + len);
+	return protect(a, a + len, prot);
 }
 
 SYSDEF(madvise)

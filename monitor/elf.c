@@ -167,13 +167,22 @@ int elf_load(struct vm *vm, int fd, const uint8_t *d, size_t size, uint64_t base
 		return -1;
 	*info = (struct elf_info){.entry = eh->e_entry + bias, .phent = sizeof *ph,
 				  .phnum = eh->e_phnum, .end = hi + bias,
-				  .start = (lo & ~(PAGE - 1)) + bias, .bias = bias};
+				  .start = (lo & ~(PAGE - 1)) + bias, .bias = bias,
+				  .stack_prot = PROT_READ | PROT_WRITE};
 	for (int i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *p = &ph[i];
 		if (p->p_type == PT_PHDR)
 			info->phdr = p->p_vaddr + bias;
 		if (p->p_type == PT_INTERP)
 			memcpy(info->interp, d + p->p_offset, p->p_filesz);
+		if (p->p_type == PT_GNU_STACK && (p->p_flags & PF_X))
+			info->stack_prot |= PROT_EXEC;
+		if (p->p_type == PT_LOAD && info->nseg < 16)
+			info->seg[info->nseg++] = (typeof(info->seg[0])){
+				p->p_vaddr + bias, p->p_vaddr + bias + p->p_memsz,
+				((p->p_flags & PF_R) ? PROT_READ : 0) |
+					((p->p_flags & PF_W) ? PROT_WRITE : 0) |
+					((p->p_flags & PF_X) ? PROT_EXEC : 0)};
 		if (p->p_type != PT_LOAD)
 			continue;
 		uint8_t *dst = gmem_ptr(vm, p->p_vaddr + bias, p->p_memsz);

@@ -124,7 +124,9 @@ static void hc_fault(struct proc *p)
 	const char *what = vec[f->vector].what ? vec[f->vector].what : "exception";
 	static const int codes[32] = {[0] = 1 /* FPE_INTDIV */, [6] = 2 /* ILL_ILLOPN */,
 				      [14] = 1 /* SEGV_MAPERR */};
-	int code = f->vector == 14 && (f->error & 1) ? 2 /* SEGV_ACCERR */ : codes[f->vector];
+	int code = f->vector == 14 && ((f->error & 1) || mmu_prot_none(&p->vm, s.cr2))
+			   ? 2 /* SEGV_ACCERR */
+			   : codes[f->vector];
 	if (!code && sig == SIGSEGV)
 		code = 0x80; /* SI_KERNEL */
 	uint64_t addr = f->vector == 14 ? s.cr2 : f->vector == 13 ? 0 : f->rip;

@@ -139,6 +139,7 @@ static const hsys_fn table[] = {
 	/* hsys_mem.c: host memory behind guest addresses */
 	[SYS_mmap] = hsys_mmap,
 	[SYS_madvise] = hsys_madvise,
+	[SYS_mprotect] = hsys_mprotect,
 	/* hsys_proc.c: processes */
 	[SYS_fork] = hsys_fork,
 	[SYS_wait4] = hsys_wait4,

@@ -58,7 +58,7 @@ HSYS(umask); HSYS(nanosleep); HSYS(clock_nanosleep); HSYS(clock_gettime);
 HSYS(clock_getres); HSYS(gettimeofday); HSYS(time); HSYS(sysinfo);
 HSYS(getrandom); HSYS(uname); HSYS(prlimit64);
 /* hsys_mem.c */
-HSYS(mmap); HSYS(madvise);
+HSYS(mmap); HSYS(madvise); HSYS(mprotect);
 /* hsys_proc.c */
 HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill);
 HSYS(getppid); HSYS(setpgid); HSYS(getpgid); HSYS(getpgrp); HSYS(setsid); HSYS(getsid);

@@ -22,6 +22,17 @@ static uint8_t *user_pages(struct proc *p, const uint64_t a[6])
 	return gmem_ptr(&p->vm, a[0], a[1]);
 }
 
+/* After a change of protections: the guest makes the queued stores. */
+static long protected(struct proc *p, int r)
+{
+	if (r > 0) {
+		struct up_boot_info *bi = gmem_ptr(&p->vm, p->libos.boot_info, sizeof *bi);
+		if (bi)
+			bi->mmu_pending = 1;
+	}
+	return r == -ENOSPC ? -ENOMEM : r < 0 ? r : 0;
+}
+
 /* Fresh zero pages at host over [mem, mem + len), whatever was there. */
 static int zero_pages(uint8_t *mem, uint64_t len)
 {
@@ -34,15 +45,27 @@ static int zero_pages(uint8_t *mem, uint64_t len)
 }
 
 /*
- * Give pages back to the host; the guest sees them as zero again. Pages of
- * a file mapping become anonymous: madvise would bring the file back.
+ * Give pages back to the host; the guest sees them as zero again, readable
+ * and writable, as free memory is. Pages of a file mapping become
+ * anonymous: madvise would bring the file back.
  */
 HSYS(madvise)
 {
 	uint8_t *mem = user_pages(p, a);
-	if (!mem || a[2] != MADV_DONTNEED)
+	if (!mem || !a[1] || a[2] != MADV_DONTNEED)
 		return -EINVAL;
-	return zero_pages(mem, a[1]);
+	long r = zero_pages(mem, a[1]);
+	if (r < 0)
+		return r;
+	return protected(p, mmu_protect(&p->vm, a[0], a[0] + a[1], PROT_READ | PROT_WRITE, 1));
+}
+
+/* mprotect(2) of pages the library OS has checked are in use. */
+HSYS(mprotect)
+{
+	if (!user_pages(p, a) || !a[1] || (a[2] & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return -EINVAL;
+	return protected(p, mmu_protect(&p->vm, a[0], a[0] + a[1], (int)a[2], 1));
 }
 
 /*
@@ -86,5 +109,6 @@ HSYS(mmap)
 	}
 	if (zero_pages(mem + flen, len - flen) < 0)
 		return -ENOMEM;
-	return (long)a[0];
+	long r = protected(p, mmu_protect(&p->vm, a[0], a[0] + len, (int)a[2] & 7, 1));
+	return r < 0 ? r : (long)a[0];
 }

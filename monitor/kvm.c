@@ -27,6 +27,24 @@ static int hide_fd(int fd, const char *what)
 static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi);
 static void ring_slot(struct vm *vm, int g);
 
+/* The page tables' slot (mmu.c); size 0 deletes it. */
+static void pt_slot(struct vm *vm, uint64_t size)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = PT_SLOT,
+		.guest_phys_addr = UP_PT_BASE,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)vm->pts,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		err(1, "kvm: page table slot");
+}
+
+static uint64_t pt_size(const struct vm *vm)
+{
+	return vm->mem_size / 512;
+}
+
 /* A VM and its vCPU, without memory. */
 static void vm_new(struct vm *vm)
 {
@@ -67,13 +85,27 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->rings == MAP_FAILED)
 		err(1, "kvm: pipe ring window");
+	vm->pts = mmap(NULL, pt_size(vm), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->pts == MAP_FAILED)
+		err(1, "kvm: page tables");
+	pt_slot(vm, pt_size(vm));
 }
 
+/*
+ * Fresh memory and page tables. KVM still shadows the old tables: deleting
+ * and re-adding a memory slot makes it drop every shadow page, so the new
+ * tables, written by the monitor, are read afresh.
+ */
 void vm_reset(struct vm *vm)
 {
 	if (mmap(vm->mem, vm->mem_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED ||
+	    mmap(vm->pts, pt_size(vm), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
 		err(1, "kvm: fresh guest memory for execve");
+	pt_slot(vm, 0);
+	pt_slot(vm, pt_size(vm));
 }
 
 /*
@@ -92,6 +124,7 @@ void vm_recreate(struct vm *vm)
 	for (int g = 0; g < 32; g++)
 		if (vm->ring_groups & (1u << g))
 			ring_slot(vm, g);
+	pt_slot(vm, pt_size(vm));
 }
 
 #define CHUNK (2ull << 20)

@@ -199,6 +199,12 @@ static void boot(struct proc *p, const char *prog, char **argv, char **envp)
 		errx(1, "cannot back guest memory");
 	if (interp.entry && vm_back(&p->vm, interp.start, p->vm.mem_size) < 0)
 		errx(1, "cannot back guest memory");
+	mmu_build(p);
+	for (int i = 0; i < ei.nseg; i++)
+		mmu_boot_protect(&p->vm, ei.seg[i].lo, ei.seg[i].hi, ei.seg[i].prot);
+	for (int i = 0; interp.entry && i < interp.nseg; i++)
+		mmu_boot_protect(&p->vm, interp.seg[i].lo, interp.seg[i].hi, interp.seg[i].prot);
+	mmu_boot_protect(&p->vm, p->vm.mem_size - UP_STACK_SIZE, p->vm.mem_size, ei.stack_prot);
 	bi->low_top = p->vm.low_top;
 	bi->high_bottom = p->vm.high_bottom;
 	arch_setup(p, p->libos.boot_entry, p->libos.boot_stack);

@@ -14,6 +14,8 @@
 struct kvm_run;
 
 #define MAX_SLOTS 400
+#define PT_SLOT (MAX_SLOTS + 32) /* after the ring window's slots */
+#define UP_MAX_GIB 64            /* of guest memory */
 
 /* kvm.c: the virtual machine. */
 struct vm {
@@ -32,6 +34,10 @@ struct vm {
 	   ~1 us per MiB to make. */
 	uint8_t *rings;
 	uint32_t ring_groups; /* bit g: slot MAX_SLOTS + g covers group g */
+	/* Page tables of split 2 MiB chunks (mmu.c): guest-physical UP_PT_BASE,
+	   4 KiB per chunk of guest memory, in slot PT_SLOT. */
+	uint8_t *pts;
+	uint64_t split[UP_MAX_GIB * 512 / 64]; /* bit c: chunk c is split */
 	int vcpu_has_cpuid;   /* KVM_SET_CPUID2 done (it may not be redone) */
 };
 
@@ -83,7 +89,21 @@ void vm_recreate(struct vm *vm);
 /* Run the vCPU until the guest exits; never returns. */
 void vm_run(struct proc *p) __attribute__((noreturn));
 
-/* x86_64.c: page tables, descriptor tables and registers for the boot. */
+/* mmu.c: guest page tables (see the comment there). */
+/* Build them for a fresh guest: 2 MiB pages, read-write and no-execute,
+   the system area and the library OS's code protected. */
+void mmu_build(struct proc *p);
+/* Before the first run: [lo, hi) (rounded out to pages) gets mmap's prot. */
+void mmu_boot_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot);
+/* [lo, hi) (page aligned, user memory) gets prot. live: the guest has run,
+   so page-directory stores are queued for it. Returns how many were queued
+   (the guest must run mmu_sync), or -EINVAL, or -ENOSPC. */
+int mmu_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot, int live);
+
+/* Is addr in a page mapped PROT_NONE (a fault there is SEGV_ACCERR)? */
+int mmu_prot_none(struct vm *vm, uint64_t addr);
+
+/* x86_64.c: descriptor tables and registers for the boot. */
 void arch_setup(struct proc *p, uint64_t entry, uint64_t rsp);
 /* vCPU state that a fork carries to the child's new vCPU. */
 struct arch_state;
@@ -101,6 +121,9 @@ struct elf_info {
 	uint64_t phdr, phent, phnum; /* program headers as loaded */
 	uint64_t start, end;       /* first page and end of the segments */
 	uint64_t bias;             /* load bias (AT_BASE of an interpreter) */
+	int nseg;                  /* PT_LOAD segments as loaded, for their protections */
+	struct { uint64_t lo, hi; int prot; } seg[16];
+	int stack_prot;            /* the stack's, from PT_GNU_STACK */
 	char interp[PATH_MAX];     /* PT_INTERP, or "" for a static program */
 };
 /*

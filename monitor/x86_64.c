@@ -13,25 +13,12 @@
 
 #include "monitor.h"
 
-/* System area layout (guest-physical), all below UP_LIBOS_BASE. */
+/* System area layout (guest-physical), all below UP_LIBOS_BASE; the page
+   tables are mmu.c's (0x1000-0x3fff, 0x7000-0xbfff, 0xe000, 0x10000-). */
 #define PML4 0x1000
-#define PDPT 0x2000
-#define PT0 0x3000 /* 4 KiB pages for the first 2 MiB */
 #define GDT 0x4000
 #define IDT 0x5000
 #define TSS 0x6000
-#define PD0 0x10000 /* one page directory per GiB */
-#define HC_PDPT 0x7000 /* the hypercall page, at UP_HC_MMIO_BASE */
-#define HC_PD 0x8000
-#define HC_PT 0x9000
-#define RING_PDPT 0xa000 /* the pipe ring window, at UP_RING_BASE */
-#define RING_PD 0xb000
-#define MAX_GIB 64
-
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_U 0x4ull
-#define PTE_PS 0x80ull
 
 #define NVEC 32
 #define IOMAP_BYTES ((UP_HC_PORT_BASE + UP_HC_MAX + 7) / 8)
@@ -40,41 +27,6 @@
 static uint64_t *sys_u64(struct proc *p, uint64_t gpa)
 {
 	return (uint64_t *)(p->vm.mem + gpa);
-}
-
-/* Identity map all of guest memory; page 0 stays unmapped, CPL0-only below the library OS. */
-static void page_tables(struct proc *p)
-{
-	uint64_t gib = (p->vm.mem_size + (1ull << 30) - 1) >> 30;
-	if (gib > MAX_GIB)
-		errx(1, "x86_64: at most %d GiB of guest memory", MAX_GIB);
-	sys_u64(p, PML4)[0] = PDPT | PTE_P | PTE_W | PTE_U;
-	for (uint64_t g = 0; g < gib; g++) {
-		uint64_t pd = PD0 + g * 0x1000;
-		sys_u64(p, PDPT)[g] = pd | PTE_P | PTE_W | PTE_U;
-		for (uint64_t i = 0; i < 512; i++) {
-			uint64_t a = (g << 30) + (i << 21);
-			if (a < p->vm.mem_size)
-				sys_u64(p, pd)[i] = a | PTE_P | PTE_W | PTE_U | PTE_PS;
-		}
-	}
-	sys_u64(p, PD0)[0] = PT0 | PTE_P | PTE_W | PTE_U;
-	/* The doorbell page: mapped, but with no memory slot behind it. */
-	sys_u64(p, PML4)[UP_HC_MMIO_BASE >> 39] = HC_PDPT | PTE_P | PTE_W | PTE_U;
-	sys_u64(p, HC_PDPT)[0] = HC_PD | PTE_P | PTE_W | PTE_U;
-	sys_u64(p, HC_PD)[0] = HC_PT | PTE_P | PTE_W | PTE_U;
-	sys_u64(p, HC_PT)[0] = UP_HC_MMIO_BASE | PTE_P | PTE_W | PTE_U;
-	/* The pipe ring window: 2 MiB pages, backed only where a ring is. */
-	_Static_assert(UP_RING_MAX * UP_RING_STRIDE <= (1ull << 30), "one page directory");
-	sys_u64(p, PML4)[UP_RING_BASE >> 39] = RING_PDPT | PTE_P | PTE_W | PTE_U;
-	sys_u64(p, RING_PDPT)[(UP_RING_BASE >> 30) & 511] = RING_PD | PTE_P | PTE_W | PTE_U;
-	for (uint64_t i = 0; i < UP_RING_MAX; i++)
-		sys_u64(p, RING_PD)[i] = (UP_RING_BASE + i * UP_RING_STRIDE) | PTE_P | PTE_W |
-					 PTE_U | PTE_PS;
-	for (uint64_t i = 1; i < 512; i++) {
-		uint64_t a = i << 12;
-		sys_u64(p, PT0)[i] = a | PTE_P | PTE_W | (a >= UP_LIBOS_BASE ? PTE_U : 0);
-	}
 }
 
 static void descriptor_tables(struct proc *p)
@@ -99,12 +51,14 @@ static void descriptor_tables(struct proc *p)
 	for (int port = UP_HC_PORT_BASE; port < UP_HC_PORT_BASE + UP_HC_MAX; port++)
 		t[iomap + port / 8] &= ~(1 << (port % 8));
 
-	/* Interrupt gates to the library OS's CPL0 exception stubs. */
+	/* Interrupt gates to the library OS's CPL0 exception stubs; CPL3 may
+	   raise only the breakpoint (int3: mmu_sync, or the program's). */
 	uint64_t *idt = sys_u64(p, IDT);
 	for (int v = 0; v < NVEC; v++) {
 		uint64_t off = p->libos.exc_stubs + v * p->libos.exc_stride;
+		uint64_t type = v == 3 ? 0xee : 0x8e; /* DPL 3 : 0 */
 		idt[2 * v] = (off & 0xffff) | (uint64_t)UP_SEL_KCODE << 16 |
-			     0x8eull << 40 | ((off >> 16) & 0xffff) << 48;
+			     type << 40 | ((off >> 16) & 0xffff) << 48;
 		idt[2 * v + 1] = off >> 32;
 	}
 }
@@ -238,7 +192,6 @@ void arch_restore(struct proc *p, struct arch_state *st)
 
 void arch_setup(struct proc *p, uint64_t entry, uint64_t rsp)
 {
-	page_tables(p);
 	descriptor_tables(p);
 	set_cpuid(p);
 

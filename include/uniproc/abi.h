@@ -17,7 +17,7 @@
 #include <stdint.h>
 #endif
 
-#define UP_ABI_VERSION 2
+#define UP_ABI_VERSION 3
 #define UP_LIBOS_MAGIC 0x534f424c50494e55 /* "UNIPLBOS" */
 
 /* Guest-physical (= guest-virtual, identity mapped) memory layout. */
@@ -42,6 +42,22 @@
 #define UP_RING_CAP_MAX (1u << 20)  /* ... in this range */
 #define UP_RING_CAP_DEFAULT 65536   /* Linux's default pipe size */
 #define UP_PIPE_BUF 4096            /* writes up to this size are atomic */
+
+/*
+ * Page tables. Guest memory is mapped in 2 MiB pages, each with one
+ * protection; a 2 MiB chunk whose pages differ (mprotect, a library's text
+ * next to its data) is split into 4 KiB pages whose table lives at
+ * UP_PT_BASE + 4096 * chunk (guest-physical only: never mapped, so CPL3
+ * cannot reach it). The monitor writes page tables; KVM's shadow of them
+ * stays right because a split's one page-directory store is made by the
+ * guest at CPL0 (the monitor queues it; the library OS's `int3` in
+ * mmu_sync, which the CPL0 breakpoint stub recognizes by its address,
+ * applies it), and a changed 4 KiB entry's old translation is dropped by
+ * the host. (This host's KVM gives #UD for `int n`; int3 and syscall work.)
+ */
+#define UP_PT_BASE 0x18000000000ull /* 1.5 TiB */
+#define UP_MMU_QUEUE 0xe000 /* the monitor's queue of stores for mmu_stub */
+#define UP_MMU_QUEUE_MAX 255 /* pairs; then a 0 address */
 
 /* Selectors of the GDT the monitor builds. */
 #define UP_SEL_KCODE 0x08
@@ -206,6 +222,10 @@ struct up_boot_info {
 	uint64_t gid, egid;
 	uint64_t low_top, high_bottom; /* backed memory, see up_hc_memory */
 	uint64_t rewrite;              /* 1: patch hot syscall sites */
+	/* OUT, after a hypercall that changed protections: 1 when a page
+	   directory store waits for mmu_sync; the library OS clears it. A
+	   stale or forged 1 costs one harmless trap. */
+	uint64_t mmu_pending;
 };
 
 /* At offset 0 of the library OS image, linked at UP_LIBOS_BASE. */
@@ -226,12 +246,13 @@ struct up_libos_header {
 	uint64_t saved_rsp;    /* where the program's RSP is kept during a syscall */
 	uint64_t fd_table;     /* uint16_t[UP_FD_MAX], see UP_FD_RING */
 	uint64_t sigstate;     /* struct up_sigstate */
+	uint64_t text_end;     /* code and read-only data end here (page aligned) */
 };
 
 _Static_assert(sizeof(struct up_hc_syscall) == 64, "up_hc_syscall layout");
 _Static_assert(sizeof(struct up_fault_frame) == 64, "up_fault_frame layout");
-_Static_assert(sizeof(struct up_boot_info) == 21 * 8, "up_boot_info layout");
-_Static_assert(sizeof(struct up_libos_header) == 16 * 8, "libos header layout");
+_Static_assert(sizeof(struct up_boot_info) == 22 * 8, "up_boot_info layout");
+_Static_assert(sizeof(struct up_libos_header) == 17 * 8, "libos header layout");
 _Static_assert(sizeof(struct up_ring) == 136, "up_ring layout");
 /* Copy len bytes between buf and the ring's data (capacity cap, checked by
    the caller) from stream position pos, wrapping at the end. */
