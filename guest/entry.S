@@ -15,7 +15,7 @@ libos_header:
 	.quad UP_LIBOS_MAGIC, UP_ABI_VERSION, _image_end, boot_entry
 	.quad libos_stack_top, boot_info, syscall_trap, exc_stubs, 16
 	.quad exc_stack_top, syscall_call, stub_pool, STUB_POOL_SIZE, saved_user_rsp
-	.quad fd_table, sigstate, _text_end
+	.quad fd_table, sigstate, _text_end, mem_view
 
 	.data
 	.align 16

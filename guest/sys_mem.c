@@ -15,7 +15,7 @@
 
 #define PAGE 4096ull
 #define PAGE_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
-#define MAX_EXTENTS 8192
+#define MAX_EXTENTS UP_MEMVIEW_MAX
 #define RELEASE_MIN (64 << 10) /* below this, clearing beats an exit */
 
 #define MAP_SHARED 0x01
@@ -35,14 +35,15 @@
 #define MREMAP_MAYMOVE 1
 #define MADV_DONTNEED 4
 
-struct extent {
-	uint64_t lo, hi;
-};
-
-static struct extent ext[MAX_EXTENTS]; /* free extents, sorted by address */
-static int next;                      /* number of extents in use */
-static uint64_t area_lo, area_hi;     /* the managed area */
-static uint64_t brk_start, brk_cur;
+/* The state, where the monitor can read it (/proc/self/maps). */
+struct up_memview mem_view;
+#define extent up_extent
+#define ext mem_view.free      /* free extents, sorted by address */
+#define next mem_view.nfree    /* number of extents in use */
+#define area_lo mem_view.area_lo /* the managed area */
+#define area_hi mem_view.area_hi
+#define brk_start mem_view.brk_start
+#define brk_cur mem_view.brk_cur
 static uint64_t low_top, high_bottom; /* backed: [0, low_top), [high_bottom, end) */
 /* Bit c: 2 MiB chunk c may hold pages that are not plain read-write (the
    program's image, mprotect, mmap with other protections). Free pages are
@@ -246,7 +247,7 @@ SYSDEF(mmap)
 	}
 	if (back(addr, addr + len) || take(addr, addr + len))
 		return -ENOMEM;
-	if ((prot & PROT_MASK) != PROT_RW)
+	if ((prot & PROT_MASK) != PROT_RW || file) /* the monitor must see it go */
 		mark(addr, addr + len);
 	if (!file && (prot & PROT_MASK) != PROT_RW) {
 		long r = protect(addr, addr + len, prot & PROT_MASK);

@@ -179,7 +179,7 @@ int elf_load(struct vm *vm, int fd, const uint8_t *d, size_t size, uint64_t base
 			info->stack_prot |= PROT_EXEC;
 		if (p->p_type == PT_LOAD && info->nseg < 16)
 			info->seg[info->nseg++] = (typeof(info->seg[0])){
-				p->p_vaddr + bias, p->p_vaddr + bias + p->p_memsz,
+				p->p_vaddr + bias, p->p_vaddr + bias + p->p_memsz, p->p_offset,
 				((p->p_flags & PF_R) ? PROT_READ : 0) |
 					((p->p_flags & PF_W) ? PROT_WRITE : 0) |
 					((p->p_flags & PF_X) ? PROT_EXEC : 0)};

@@ -6,6 +6,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -20,6 +23,64 @@ static uint8_t *user_pages(struct proc *p, const uint64_t a[6])
 	if ((a[0] & (PAGE - 1)) || (a[1] & (PAGE - 1)) || a[0] < UP_USER_BASE)
 		return NULL;
 	return gmem_ptr(&p->vm, a[0], a[1]);
+}
+
+#define FMAP_MAX 4096
+static struct fmap fmaps[FMAP_MAX]; /* sorted by address, disjoint */
+static int nfmap;
+
+void fmap_remove(uint64_t lo, uint64_t hi)
+{
+	for (int i = 0; i < nfmap; i++) {
+		struct fmap *m = &fmaps[i];
+		if (m->hi <= lo || m->lo >= hi)
+			continue;
+		if (m->lo < lo && m->hi > hi && nfmap < FMAP_MAX) { /* split in two */
+			memmove(m + 1, m, (nfmap - i) * sizeof *m);
+			nfmap++;
+			m[1].path = strdup(m->path);
+			m[1].off += hi - m->lo;
+			m[1].lo = hi;
+			m->hi = lo;
+			return;
+		}
+		if (m->lo < lo)
+			m->hi = lo;
+		else if (m->hi > hi) {
+			m->off += hi - m->lo;
+			m->lo = hi;
+		} else { /* wholly inside: drop it */
+			free(m->path);
+			memmove(m, m + 1, (nfmap - i - 1) * sizeof *m);
+			nfmap--;
+			i--;
+		}
+	}
+}
+
+void fmap_add(struct proc *p, uint64_t lo, uint64_t hi, uint64_t off, int fd, int shared)
+{
+	fmap_remove(lo, hi);
+	struct stat st;
+	char path[PATH_MAX];
+	if (nfmap == FMAP_MAX || fstat(fd, &st) < 0)
+		return; /* maps then shows it anonymous */
+	if (path_of_fd(p, fd, path) < 0)
+		snprintf(path, sizeof path, "/");
+	int i = 0;
+	while (i < nfmap && fmaps[i].lo < lo)
+		i++;
+	memmove(&fmaps[i + 1], &fmaps[i], (nfmap - i) * sizeof *fmaps);
+	fmaps[i] = (struct fmap){lo, hi, off, st.st_dev, st.st_ino, strdup(path), shared};
+	nfmap++;
+}
+
+const struct fmap *fmap_at(uint64_t addr)
+{
+	for (int i = 0; i < nfmap && fmaps[i].lo <= addr; i++)
+		if (addr < fmaps[i].hi)
+			return &fmaps[i];
+	return NULL;
 }
 
 /* After a change of protections: the guest makes the queued stores. */
@@ -57,6 +118,7 @@ HSYS(madvise)
 	long r = zero_pages(mem, a[1]);
 	if (r < 0)
 		return r;
+	fmap_remove(a[0], a[0] + a[1]);
 	return protected(p, mmu_protect(&p->vm, a[0], a[0] + a[1], PROT_READ | PROT_WRITE, 1));
 }
 
@@ -105,10 +167,12 @@ HSYS(mmap)
 			 (off_t)off) == MAP_FAILED) {
 		int e = errno;
 		zero_pages(mem, len);
+		fmap_remove(a[0], a[0] + len);
 		return -e;
 	}
 	if (zero_pages(mem + flen, len - flen) < 0)
 		return -ENOMEM;
+	fmap_add(p, a[0], a[0] + len, off, fd, (a[3] & MAP_TYPE) != MAP_PRIVATE);
 	long r = protected(p, mmu_protect(&p->vm, a[0], a[0] + len, (int)a[2] & 7, 1));
 	return r < 0 ? r : (long)a[0];
 }

@@ -112,6 +112,9 @@ static int load_elf(struct proc *p, int fd, uint64_t base, uint64_t top, struct 
 	int r = elf_load(&p->vm, fd, data, st.st_size, base, top, ei, err, es);
 	if (st.st_size)
 		munmap(data, st.st_size);
+	for (int i = 0; r == 0 && i < ei->nseg; i++) /* page aligned, as mmap would */
+		fmap_add(p, ei->seg[i].lo & ~4095ull, (ei->seg[i].hi + 4095) & ~4095ull,
+			 ei->seg[i].off & ~4095ull, fd, 0);
 	return r;
 }
 
@@ -228,6 +231,7 @@ void proc_exec(struct proc *p, const char *prog, char **argv, char **envp)
 	}
 	uint64_t blocked = signal_exec(p);
 	vm_reset(&p->vm);
+	fmap_remove(0, UINT64_MAX);
 	p->stub_used = 0;
 	boot(p, prog, argv, envp);
 	const char *base = strrchr(prog, '/');

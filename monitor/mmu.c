@@ -220,6 +220,14 @@ int mmu_prot_none(struct vm *vm, uint64_t addr)
 	return !(e & PTE_P) && (e & PTE_NONE);
 }
 
+int mmu_prot(struct vm *vm, uint64_t addr)
+{
+	uint64_t e = is_split(vm, addr / CHUNK) ? *pte(vm, addr & ~(PAGE - 1)) : *pde(vm, addr / CHUNK);
+	if (!(e & PTE_P))
+		return 0;
+	return PROT_READ | ((e & PTE_W) ? PROT_WRITE : 0) | ((e & PTE_NX) ? 0 : PROT_EXEC);
+}
+
 void mmu_boot_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot)
 {
 	lo &= ~(PAGE - 1);

@@ -100,8 +100,29 @@ void mmu_boot_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot);
    (the guest must run mmu_sync), or -EINVAL, or -ENOSPC. */
 int mmu_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot, int live);
 
+/* The protection of the page at addr (in guest memory), as mmap's prot. */
+int mmu_prot(struct vm *vm, uint64_t addr);
 /* Is addr in a page mapped PROT_NONE (a fault there is SEGV_ACCERR)? */
 int mmu_prot_none(struct vm *vm, uint64_t addr);
+
+/* hsys_mem.c: which file each part of guest memory maps (/proc/self/maps). */
+struct fmap {
+	uint64_t lo, hi, off; /* guest range, and the file offset at lo */
+	uint64_t dev, ino;
+	char *path;           /* the guest's path of the file */
+	int shared;           /* mapped MAP_SHARED (read-only today) */
+};
+/* [lo, hi) now maps host file fd from offset off (replacing what was there). */
+void fmap_add(struct proc *p, uint64_t lo, uint64_t hi, uint64_t off, int fd, int shared);
+/* [lo, hi) maps no file any more. */
+void fmap_remove(uint64_t lo, uint64_t hi);
+/* The file mapping at addr, or NULL. */
+const struct fmap *fmap_at(uint64_t addr);
+
+/* procfs.c: /proc files the monitor makes from the guest's own view. */
+/* If abs names one (/proc/self/maps), an fd open on its contents (O_CLOEXEC
+   if flags say so) or -errno; 1 if it names none. */
+int procfs_open(struct proc *p, const char *abs, int flags);
 
 /* x86_64.c: descriptor tables and registers for the boot. */
 void arch_setup(struct proc *p, uint64_t entry, uint64_t rsp);
@@ -122,7 +143,7 @@ struct elf_info {
 	uint64_t start, end;       /* first page and end of the segments */
 	uint64_t bias;             /* load bias (AT_BASE of an interpreter) */
 	int nseg;                  /* PT_LOAD segments as loaded, for their protections */
-	struct { uint64_t lo, hi; int prot; } seg[16];
+	struct { uint64_t lo, hi, off; int prot; } seg[16];
 	int stack_prot;            /* the stack's, from PT_GNU_STACK */
 	char interp[PATH_MAX];     /* PT_INTERP, or "" for a static program */
 };

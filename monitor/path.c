@@ -202,6 +202,11 @@ int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode)
 		return r;
 	if (is_self_exe(abs))
 		strcpy(abs, p->exe);
+	if (!(flags & O_PATH)) {
+		int fd = procfs_open(p, abs, flags);
+		if (fd != 1)
+			return fd;
+	}
 	const char *rest;
 	int own = own_fd(abs, &rest);
 	if (own >= 0) {

@@ -32,7 +32,7 @@ for src in tests/prog/*.c; do
 done
 # Dynamically linked builds of some (ld-musl and glibc's ld.so load them).
 mkdir -p "$T/musl-dyn" "$T/glibc-dyn"
-for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time mprotect; do
+for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time mprotect maps; do
 	[ "$T/musl-dyn/$n" -nt "tests/prog/$n.c" ] || musl-gcc -O2 -o "$T/musl-dyn/$n" "tests/prog/$n.c" || exit 1
 	[ "$T/glibc-dyn/$n" -nt "tests/prog/$n.c" ] || gcc -O2 -o "$T/glibc-dyn/$n" "tests/prog/$n.c" || exit 1
 done
@@ -133,6 +133,7 @@ for libc in musl glibc; do
 	diff_run $libc/sites /dev/null -- "$P/sites"
 	diff_run $libc/misc /dev/null -- "$P/misc"
 	diff_run $libc/mprotect /dev/null -- "$P/mprotect"
+	diff_run $libc/maps /dev/null -- "$P/maps"
 	for c in self chld async eintr pause restart "restart warm" sigpipe fault blocked; do
 		diff_run "$libc/signal-$(echo $c | tr ' ' -)" /dev/null -- "$P/signal" $c
 	done
@@ -200,6 +201,7 @@ for libc in musl-dyn glibc-dyn; do
 	diff_run $libc/time /dev/null -- "$P/time"
 	diff_run $libc/misc /dev/null -- "$P/misc"
 	diff_run $libc/mprotect /dev/null -- "$P/mprotect"
+	diff_run $libc/maps /dev/null -- "$P/maps"
 	for c in self chld async restart fault blocked; do
 		diff_run "$libc/signal-$c" /dev/null -- "$P/signal" $c
 	done

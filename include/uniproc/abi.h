@@ -228,6 +228,21 @@ struct up_boot_info {
 	uint64_t mmu_pending;
 };
 
+/*
+ * The library OS's map of program memory (up_libos_header.mem_view), which
+ * the monitor reads, trusting none of it, to answer /proc/self/maps: the
+ * free extents of the mmap area [area_lo, area_hi), sorted, and the break.
+ */
+#define UP_MEMVIEW_MAX 8192
+struct up_memview {
+	uint64_t brk_start, brk_cur;
+	uint64_t area_lo, area_hi;
+	int32_t nfree, pad;
+	struct up_extent {
+		uint64_t lo, hi;
+	} free[UP_MEMVIEW_MAX];
+};
+
 /* At offset 0 of the library OS image, linked at UP_LIBOS_BASE. */
 struct up_libos_header {
 	uint64_t magic;        /* UP_LIBOS_MAGIC */
@@ -247,12 +262,13 @@ struct up_libos_header {
 	uint64_t fd_table;     /* uint16_t[UP_FD_MAX], see UP_FD_RING */
 	uint64_t sigstate;     /* struct up_sigstate */
 	uint64_t text_end;     /* code and read-only data end here (page aligned) */
+	uint64_t mem_view;     /* struct up_memview */
 };
 
 _Static_assert(sizeof(struct up_hc_syscall) == 64, "up_hc_syscall layout");
 _Static_assert(sizeof(struct up_fault_frame) == 64, "up_fault_frame layout");
 _Static_assert(sizeof(struct up_boot_info) == 22 * 8, "up_boot_info layout");
-_Static_assert(sizeof(struct up_libos_header) == 17 * 8, "libos header layout");
+_Static_assert(sizeof(struct up_libos_header) == 18 * 8, "libos header layout");
 _Static_assert(sizeof(struct up_ring) == 136, "up_ring layout");
 /* Copy len bytes between buf and the ring's data (capacity cap, checked by
    the caller) from stream position pos, wrapping at the end. */
