@@ -32,7 +32,7 @@ for src in tests/prog/*.c; do
 done
 # Dynamically linked builds of some (ld-musl and glibc's ld.so load them).
 mkdir -p "$T/musl-dyn" "$T/glibc-dyn"
-for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time mprotect maps; do
+for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time mprotect maps auxv; do
 	[ "$T/musl-dyn/$n" -nt "tests/prog/$n.c" ] || musl-gcc -O2 -o "$T/musl-dyn/$n" "tests/prog/$n.c" || exit 1
 	[ "$T/glibc-dyn/$n" -nt "tests/prog/$n.c" ] || gcc -O2 -o "$T/glibc-dyn/$n" "tests/prog/$n.c" || exit 1
 done
@@ -134,6 +134,8 @@ for libc in musl glibc; do
 	diff_run $libc/misc /dev/null -- "$P/misc"
 	diff_run $libc/mprotect /dev/null -- "$P/mprotect"
 	diff_run $libc/maps /dev/null -- "$P/maps"
+	case $libc in *-dyn) diff_run $libc/auxv /dev/null -- "$P/auxv" dynamic;;
+	*) diff_run $libc/auxv /dev/null -- "$P/auxv" static;; esac
 	for c in self chld async eintr pause restart "restart warm" sigpipe fault blocked; do
 		diff_run "$libc/signal-$(echo $c | tr ' ' -)" /dev/null -- "$P/signal" $c
 	done
@@ -202,6 +204,8 @@ for libc in musl-dyn glibc-dyn; do
 	diff_run $libc/misc /dev/null -- "$P/misc"
 	diff_run $libc/mprotect /dev/null -- "$P/mprotect"
 	diff_run $libc/maps /dev/null -- "$P/maps"
+	case $libc in *-dyn) diff_run $libc/auxv /dev/null -- "$P/auxv" dynamic;;
+	*) diff_run $libc/auxv /dev/null -- "$P/auxv" static;; esac
 	for c in self chld async restart fault blocked; do
 		diff_run "$libc/signal-$c" /dev/null -- "$P/signal" $c
 	done
@@ -226,10 +230,18 @@ for t in coreutils.sh:/bin/dash shell.sh:/bin/dash bash.sh:/bin/bash perl.pl:/us
 	f=${t%%:*}
 	diff_run "debian/$f" /dev/null -- "${t#*:}" "$ROOT/tests/debian/$f"
 done
-expect debian/pipeline-one-vm-each "'$U' run --stats /bin/dash -c 'seq 1 100 | grep 1 | sort -r | wc -l' 2>st.txt | grep -qx 20 && grep -qx 'uniproc: 5 processes, 4 execs, 5 VMs created' st.txt || cat st.txt"
+expect debian/pipeline-one-vm-each "'$U' run --stats /bin/dash -c 'seq 1 100 | grep 1 | sort -r | wc -l' 2>st.txt | grep -qx 20 && grep -qx 'uniproc: 5 processes, 4 execs, 5 VMs created' st.txt || { cat st.txt; false; }"
 expect debian/ls-la "ls -la /usr/bin > n.txt && '$U' run /bin/ls -la /usr/bin > u.txt && cmp n.txt u.txt"
 # Debian's /bin/sh (dash) as the program and from popen in a static program.
 diff_run glibc/popen-debian-sh /dev/null -- "$T/glibc/spawn"
+# A root file system of our own: dash and the libraries it needs, copied
+# (as an unpacked container image would hold them); no ld.so.cache.
+DR=$WORK/droot
+mkdir -p "$DR/bin" "$DR/lib64" "$DR/lib/x86_64-linux-gnu" "$DR/tmp"
+cp /bin/dash "$DR/bin/" && cp -L /lib64/ld-linux-x86-64.so.2 "$DR/lib64/" &&
+	cp -L /lib/x86_64-linux-gnu/libc.so.6 "$DR/lib/x86_64-linux-gnu/"
+expect debian/root-dash "'$U' run --root '$DR' /bin/dash -c 'echo in the root; cd /tmp && echo \$(pwd); exit 3' > dr.txt 2>&1; test \$? = 3 && printf 'in the root\\n/tmp\\n' | cmp - dr.txt || { cat dr.txt; false; }"
+expect debian/root-no-interp "rm -f '$DR/lib64/ld-linux-x86-64.so.2'; '$U' run --root '$DR' /bin/dash -c true 2> ni.txt; test \$? = 127 && grep -q 'interpreter /lib64/ld-linux-x86-64.so.2: No such file' ni.txt || { cat ni.txt; false; }"
 # A corrupt shared object gives ld.so's own error, as natively. (The static
 # busybox env sets the variables for the dynamic program alone.)
 BENV="/bin/busybox env"
