@@ -1,9 +1,11 @@
 /*
- * futex(2) for a process of one thread, served in the guest without an
- * exit. With one thread and no memory shared with other processes, nobody
- * else can wake a waiter: WAKE finds no one, and a WAIT whose value matches
- * sleeps until its timeout or a signal. libc calls these on its own (for
- * example __libc_once, stdio locks): they must not fail.
+ * futex(2). A private futex (FUTEX_PRIVATE_FLAG) concerns this process
+ * alone, of one thread: it is served here without an exit. Nobody else can
+ * wake a waiter, so WAKE finds no one, and a WAIT whose value matches sleeps
+ * until its timeout or a signal. libc calls these on its own (for example
+ * __libc_once, stdio locks): they must not fail. A futex not marked private
+ * may be in memory shared with other processes: the monitor serves it with
+ * the host's futex (monitor/hsys_futex.c).
  */
 #include <asm/errno.h>
 #include <asm/unistd.h>
@@ -20,6 +22,7 @@
 #define FUTEX_WAKE_BITSET 10
 #define FUTEX_WAIT_REQUEUE_PI 11
 #define FUTEX_CMP_REQUEUE_PI 12
+#define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_CMD_MASK 127
 #define FUTEX_TID_MASK 0x3fffffff
@@ -78,6 +81,8 @@ SYSDEF(futex)
 	int clock = (a1 & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
 	if ((a0 & 3) || !user_ok(a0, 4))
 		return (a0 & 3) ? -EINVAL : -EFAULT;
+	if (!(a1 & FUTEX_PRIVATE_FLAG))
+		return hc_syscall(__NR_futex, a0, a1, a2, a3, a4, a5);
 	switch (cmd) {
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:

@@ -19,6 +19,7 @@
 #define RELEASE_MIN (64 << 10) /* below this, clearing beats an exit */
 
 #define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
 #define MAP_TYPE 0x0f
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
@@ -34,6 +35,10 @@
 #define CHUNKS_PER_CALL 255      /* page-directory stores the monitor can queue */
 #define MREMAP_MAYMOVE 1
 #define MADV_DONTNEED 4
+#define MADV_REMOVE 9
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
 
 /* The state, where the monitor can read it (/proc/self/maps). */
 struct up_memview mem_view;
@@ -169,8 +174,8 @@ void mem_release(uint64_t a, uint64_t b)
 {
 	if (b - a < RELEASE_MIN && (b <= low_top || a >= high_bottom) && !any_marked(a, b))
 		memset((void *)a, 0, b - a);
-	else
-		hc_syscall(__NR_madvise, a, b - a, MADV_DONTNEED, 0, 0, 0);
+	else /* fresh pages from the monitor (monitor/hsys_mem.c) */
+		hc_syscall(__NR_munmap, a, b - a, 0, 0, 0, 0);
 }
 
 static int user_range(uint64_t a, uint64_t len)
@@ -226,13 +231,8 @@ SYSDEF(mmap)
 		return -EINVAL;
 	if ((flags & MAP_TYPE) == 0 || (flags & MAP_TYPE) > 3)
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS) && (flags & MAP_SHARED) && (prot & PROT_WRITE)) {
-		static int warned;
-		if (!warned++)
-			logf("uniproc: warning: writable shared file mappings are not supported");
-		return -ENODEV;
-	}
-	int file = !(flags & MAP_ANONYMOUS);
+	/* A file's or shared memory's pages: the monitor puts them there. */
+	int file = !(flags & MAP_ANONYMOUS) || (flags & MAP_TYPE) != MAP_PRIVATE;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (!user_range(addr, len))
 			return (addr & (PAGE - 1)) ? -EINVAL : -ENOMEM;
@@ -257,7 +257,7 @@ SYSDEF(mmap)
 			return r;
 		}
 	}
-	if (file) { /* the monitor maps the file's pages there (monitor/hsys_mem.c) */
+	if (file) { /* monitor/hsys_mem.c */
 		long r = hc_syscall(__NR_mmap, addr, len, prot, flags, fd, off);
 		if (r < 0) {
 			give(addr, addr + len); /* left zero */
@@ -279,19 +279,25 @@ SYSDEF(munmap)
 	return 0;
 }
 
+/*
+ * mremap(2). Private anonymous memory grows in place or moves by a copy; a
+ * file or shared mapping moves by the monitor, so it stays what it was
+ * (its protections come along).
+ */
 SYSDEF(mremap)
 {
 	uint64_t old = a0, olen = PAGE_UP(a1), nlen = PAGE_UP(a2), flags = a3;
 	if ((old & (PAGE - 1)) || nlen == 0 || nlen < a2 || (flags & ~MREMAP_MAYMOVE))
 		return -EINVAL;
-	if (!user_range(old, olen))
+	if (!user_range(old, olen) || !olen)
 		return -EFAULT;
 	if (nlen <= olen) {
 		mem_release(old + nlen, old + olen);
 		give(old + nlen, old + olen);
 		return old;
 	}
-	if (old + nlen > old && is_free(old + olen, old + nlen) &&
+	int host = any_marked(old, old + olen);
+	if (!host && old + nlen > old && is_free(old + olen, old + nlen) &&
 	    !back(old + olen, old + nlen) && !take(old + olen, old + nlen))
 		return old;
 	if (!(flags & MREMAP_MAYMOVE))
@@ -299,6 +305,16 @@ SYSDEF(mremap)
 	uint64_t n = find_top(nlen);
 	if (!n || back(n, n + nlen) || take(n, n + nlen))
 		return -ENOMEM;
+	if (host) {
+		mark(n, n + nlen);
+		long r = hc_syscall(__NR_mremap, old, olen, nlen, flags, n, 0);
+		if (r < 0) {
+			give(n, n + nlen);
+			return r;
+		}
+		give(old, old + olen);
+		return n;
+	}
 	memcpy((void *)n, (void *)old, olen);
 	mem_release(old, old + olen);
 	give(old, old + olen);
@@ -322,6 +338,8 @@ SYSDEF(mprotect)
 	return protect(a, a + len, prot);
 }
 
+/* MADV_DONTNEED of plain anonymous memory zeroes it here; of a file's or
+   shared memory's pages (or where protections differ) the host does it. */
 SYSDEF(madvise)
 {
 	uint64_t a = a0, len = PAGE_UP(a1);
@@ -329,9 +347,27 @@ SYSDEF(madvise)
 		return -EINVAL;
 	if (!user_ok(a, len))
 		return -ENOMEM;
-	if (a2 == MADV_DONTNEED && len)
-		mem_release(a, a + len);
+	if ((a2 != MADV_DONTNEED && a2 != MADV_REMOVE) || !len)
+		return 0;
+	if (any_marked(a, a + len))
+		return hc_syscall(__NR_madvise, a, len, a2, 0, 0, 0);
+	if (a2 == MADV_REMOVE)
+		return -EINVAL; /* private anonymous memory */
+	mem_release(a, a + len);
 	return 0;
+}
+
+SYSDEF(msync)
+{
+	uint64_t a = a0, len = PAGE_UP(a1);
+	if ((a & (PAGE - 1)) || len < a1 || (a2 & ~(uint64_t)(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
+	    ((a2 & MS_ASYNC) && (a2 & MS_SYNC)))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (!user_ok(a, len) || meets_free(a, a + len))
+		return -ENOMEM;
+	return any_marked(a, a + len) ? hc_syscall(__NR_msync, a, len, a2, 0, 0, 0) : 0;
 }
 
 /* Pages in use: the program's range less the free set. Every page in use
@@ -350,5 +386,48 @@ SYSDEF(mincore)
 	if (!user_ok(a2, n))
 		return -EFAULT;
 	memset((void *)a2, 1, n);
+	return 0;
+}
+
+#define SHM_RDONLY 010000
+#define SHM_RND 020000
+#define SHM_REMAP 040000
+#define SHMLBA PAGE
+
+/* shmat(2): we choose where (or check the caller's place), the monitor
+   attaches the host's segment there (monitor/hsys_ipc.c). */
+SYSDEF(shmat)
+{
+	uint64_t addr = a1, flg = a2;
+	long size = hc_syscall(__NR_shmat, a0, 0, UP_SHMAT_QUERY, 0, 0, 0);
+	if (size <= 0)
+		return size < 0 ? size : -EINVAL;
+	if (addr && (flg & SHM_RND))
+		addr &= ~(SHMLBA - 1);
+	if (addr) {
+		if ((addr & (PAGE - 1)) || !user_range(addr, size))
+			return -EINVAL;
+		if (!is_free(addr, addr + size)) {
+			if (!(flg & SHM_REMAP))
+				return -EINVAL;
+			mem_release(addr, addr + size);
+		}
+	} else if (!(addr = find_top(size)))
+		return -ENOMEM;
+	if (back(addr, addr + size) || take(addr, addr + size))
+		return -ENOMEM;
+	mark(addr, addr + size);
+	long r = hc_syscall(__NR_shmat, a0, addr, flg & ~(uint64_t)UP_SHMAT_QUERY, 0, 0, 0);
+	if (r < 0)
+		give(addr, addr + size);
+	return r;
+}
+
+SYSDEF(shmdt)
+{
+	long size = hc_syscall(__NR_shmdt, a0, 0, 0, 0, 0, 0);
+	if (size < 0)
+		return size;
+	give(a0, a0 + size);
 	return 0;
 }

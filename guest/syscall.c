@@ -9,7 +9,7 @@
 #include "libos.h"
 #include "syscall_names.h"
 
-SYS(brk); SYS(mincore); SYS(mmap); SYS(munmap); SYS(mremap); SYS(mprotect); SYS(madvise);
+SYS(brk); SYS(mincore); SYS(msync); SYS(shmat); SYS(shmdt); SYS(mmap); SYS(munmap); SYS(mremap); SYS(mprotect); SYS(madvise);
 SYS(open); SYS(creat); SYS(stat); SYS(lstat); SYS(access); SYS(readlink);
 SYS(mkdir); SYS(rmdir); SYS(unlink); SYS(rename); SYS(symlink); SYS(chmod); SYS(pipe); SYS(link);
 SYS(clock_gettime); SYS(clock_getres); SYS(gettimeofday); SYS(time);
@@ -44,6 +44,7 @@ static const struct sys_entry table[] = {
 	[__NR_openat] = H("fsxx"),
 	[__NR_close] = H("f"),
 	[__NR_close_range] = H("ddx"),
+	[__NR_memfd_create] = H("sx"),
 	[__NR_lseek] = H("fdd"),
 	[__NR_fstat] = H("fp"),
 	[__NR_newfstatat] = H("fspx"),
@@ -156,6 +157,26 @@ static const struct sys_entry table[] = {
 	[__NR_mprotect] = L(mprotect, "pdx"),
 	[__NR_madvise] = L(madvise, "pdd"),
 	[__NR_mincore] = L(mincore, "pdp"),
+	[__NR_msync] = L(msync, "pdx"),
+	[__NR_shmat] = L(shmat, "dpx"),
+	[__NR_shmdt] = L(shmdt, "p"),
+	/* SysV IPC and POSIX message queues: the host's (monitor/hsys_ipc.c). */
+	[__NR_shmget] = H("xdx"),
+	[__NR_shmctl] = H("ddp"),
+	[__NR_semget] = H("xdx"),
+	[__NR_semop] = H("dpd"),
+	[__NR_semtimedop] = H("dpdp"),
+	[__NR_semctl] = H("dddx"),
+	[__NR_msgget] = H("xx"),
+	[__NR_msgsnd] = H("dpdx"),
+	[__NR_msgrcv] = H("dpddx"),
+	[__NR_msgctl] = H("ddp"),
+	[__NR_mq_open] = H("sxxp"),
+	[__NR_mq_unlink] = H("s"),
+	[__NR_mq_timedsend] = H("fpddp"),
+	[__NR_mq_timedreceive] = H("fpdpp"),
+	[__NR_mq_getsetattr] = H("fpp"),
+	[__NR_mq_notify] = H("fp"),
 	/* Time (sys_time.c). */
 	[__NR_clock_gettime] = L(clock_gettime, "dp"),
 	[__NR_clock_getres] = L(clock_getres, "dp"),

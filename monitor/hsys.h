@@ -58,7 +58,14 @@ HSYS(umask); HSYS(nanosleep); HSYS(clock_nanosleep); HSYS(clock_gettime);
 HSYS(clock_getres); HSYS(gettimeofday); HSYS(time); HSYS(sysinfo);
 HSYS(getrandom); HSYS(uname); HSYS(prlimit64);
 /* hsys_mem.c */
-HSYS(mmap); HSYS(madvise); HSYS(mprotect);
+HSYS(mmap); HSYS(munmap); HSYS(madvise); HSYS(mprotect); HSYS(msync); HSYS(mremap);
+/* After a change of protections (mmu_protect's result): the guest must make
+   the queued page-directory stores. 0 or -errno. */
+long hsys_protected(struct proc *p, int r);
+/* hsys_ipc.c */
+HSYS(shmget); HSYS(shmat); HSYS(shmdt); HSYS(shmctl); HSYS(semget); HSYS(semop); HSYS(semtimedop); HSYS(semctl); HSYS(msgget); HSYS(msgsnd); HSYS(msgrcv); HSYS(msgctl); HSYS(mq_open); HSYS(mq_unlink); HSYS(mq_timedsend); HSYS(mq_timedreceive); HSYS(mq_getsetattr); HSYS(mq_notify);
+/* hsys_futex.c */
+HSYS(futex); HSYS(memfd_create);
 /* hsys_proc.c */
 HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill);
 HSYS(getppid); HSYS(setpgid); HSYS(getpgid); HSYS(getpgrp); HSYS(setsid); HSYS(getsid);

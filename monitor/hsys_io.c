@@ -206,7 +206,10 @@ HSYS(fcntl)
 	case F_SETPIPE_SZ:
 		return hsys_ret(fcntl(fd, cmd, (int)a[2]));
 	case F_GETPIPE_SZ:
+	case F_GET_SEALS:
 		return hsys_ret(fcntl(fd, cmd));
+	case F_ADD_SEALS:
+		return hsys_ret(fcntl(fd, cmd, (int)a[2]));
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW: {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "hsys.h"
@@ -71,8 +72,55 @@ void fmap_add(struct proc *p, uint64_t lo, uint64_t hi, uint64_t off, int fd, in
 	while (i < nfmap && fmaps[i].lo < lo)
 		i++;
 	memmove(&fmaps[i + 1], &fmaps[i], (nfmap - i) * sizeof *fmaps);
-	fmaps[i] = (struct fmap){lo, hi, off, st.st_dev, st.st_ino, strdup(path), shared};
+	int fl = fcntl(fd, F_GETFL);
+	fmaps[i] = (struct fmap){lo, hi, off, st.st_dev, st.st_ino, strdup(path), shared,
+				 fl >= 0 && (fl & O_ACCMODE) == O_RDWR};
 	nfmap++;
+}
+
+/* Insert m (its path taken over) sorted; the range must be free of records. */
+static void insert(const struct fmap *m)
+{
+	if (nfmap == FMAP_MAX) {
+		free(m->path);
+		return;
+	}
+	int i = 0;
+	while (i < nfmap && fmaps[i].lo < m->lo)
+		i++;
+	memmove(&fmaps[i + 1], &fmaps[i], (nfmap - i) * sizeof *fmaps);
+	fmaps[i] = *m;
+	nfmap++;
+}
+
+void fmap_shared_anon(uint64_t lo, uint64_t hi)
+{
+	insert(&(struct fmap){lo, hi, 0, 0, 0, strdup("/dev/zero (deleted)"), 1, 1});
+}
+
+void fmap_sysv(uint64_t lo, uint64_t hi, const char *name)
+{
+	fmap_remove(lo, hi);
+	insert(&(struct fmap){lo, hi, 0, 0, 0, strdup(name), 1, 1, 1});
+}
+
+void fmap_move(struct proc *p, const struct fmap *m, uint64_t lo, uint64_t hi)
+{
+	(void)p;
+	fmap_remove(lo, hi);
+	struct fmap n = *m;
+	n.lo = lo;
+	n.hi = hi;
+	n.path = strdup(m->path);
+	insert(&n);
+}
+
+const struct fmap *fmap_next(uint64_t addr)
+{
+	for (int i = 0; i < nfmap; i++)
+		if (fmaps[i].hi > addr)
+			return &fmaps[i];
+	return NULL;
 }
 
 const struct fmap *fmap_at(uint64_t addr)
@@ -84,7 +132,7 @@ const struct fmap *fmap_at(uint64_t addr)
 }
 
 /* After a change of protections: the guest makes the queued stores. */
-static long protected(struct proc *p, int r)
+long hsys_protected(struct proc *p, int r)
 {
 	if (r > 0) {
 		struct up_boot_info *bi = gmem_ptr(&p->vm, p->libos.boot_info, sizeof *bi);
@@ -106,56 +154,144 @@ static int zero_pages(uint8_t *mem, uint64_t len)
 }
 
 /*
- * Give pages back to the host; the guest sees them as zero again, readable
- * and writable, as free memory is. Pages of a file mapping become
- * anonymous: madvise would bring the file back.
+ * The library OS releases [a[0], a[0] + a[1]) (munmap, or a mapping laid
+ * over it): fresh zero pages, readable and writable, as free memory is.
+ * A file's or shared memory's pages leave: they become anonymous.
  */
-HSYS(madvise)
+HSYS(munmap)
 {
 	uint8_t *mem = user_pages(p, a);
-	if (!mem || !a[1] || a[2] != MADV_DONTNEED)
+	if (!mem || !a[1])
 		return -EINVAL;
 	long r = zero_pages(mem, a[1]);
 	if (r < 0)
 		return r;
 	fmap_remove(a[0], a[0] + a[1]);
-	return protected(p, mmu_protect(&p->vm, a[0], a[0] + a[1], PROT_READ | PROT_WRITE, 1));
+	return hsys_protected(p, mmu_protect(&p->vm, a[0], a[0] + a[1], PROT_READ | PROT_WRITE, 1));
 }
 
-/* mprotect(2) of pages the library OS has checked are in use. */
+/* madvise(2) of file or shared pages, which only the host can drop: after
+   MADV_DONTNEED a private file page is the file's again, a shared one
+   keeps its contents; MADV_REMOVE frees shared memory's pages. */
+HSYS(madvise)
+{
+	uint8_t *mem = user_pages(p, a);
+	if (!mem || !a[1])
+		return -EINVAL;
+	if (a[2] != MADV_DONTNEED && a[2] != MADV_REMOVE)
+		return 0;
+	return hsys_ret(madvise(mem, a[1], (int)a[2]));
+}
+
+HSYS(msync)
+{
+	uint8_t *mem = user_pages(p, a);
+	if (!mem || (a[2] & ~(uint64_t)(MS_ASYNC | MS_SYNC | MS_INVALIDATE)))
+		return -EINVAL;
+	return hsys_ret(msync(mem, a[1], (int)a[2]));
+}
+
+/*
+ * mremap(2) of a file or shared mapping, to the new place the library OS
+ * chose (a[4]): the host moves its pages, so the mapping stays what it was
+ * (shared stays shared); the old place gets zero pages.
+ */
+HSYS(mremap)
+{
+	uint64_t old = a[0], olen = a[1], nlen = a[2], to = a[4];
+	uint8_t *from = user_pages(p, (uint64_t[6]){old, olen});
+	uint8_t *dst = user_pages(p, (uint64_t[6]){to, nlen});
+	if (!from || !dst || !olen || !nlen || (to < old + olen && old < to + nlen))
+		return -EINVAL;
+	const struct fmap *m = fmap_at(old);
+	struct fmap keep = m ? *m : (struct fmap){0};
+	int prot = mmu_prot(&p->vm, old);
+	if (mremap(from, olen, nlen, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == MAP_FAILED)
+		return -errno;
+	zero_pages(from, olen);
+	fmap_remove(old, old + olen);
+	if (m)
+		fmap_move(p, &keep, to, to + nlen);
+	long r = hsys_protected(p, mmu_protect(&p->vm, old, old + olen, PROT_READ | PROT_WRITE, 1));
+	if (r == 0)
+		r = hsys_protected(p, mmu_protect(&p->vm, to, to + nlen, prot, 1));
+	return r < 0 ? r : (long)to;
+}
+
+/* mprotect(2) of pages the library OS has checked are in use. A shared
+   mapping of a file not open for writing cannot become writable. */
 HSYS(mprotect)
 {
 	if (!user_pages(p, a) || !a[1] || (a[2] & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EINVAL;
-	return protected(p, mmu_protect(&p->vm, a[0], a[0] + a[1], (int)a[2], 1));
+	for (uint64_t x = a[0]; (a[2] & PROT_WRITE) && x < a[0] + a[1]; x += PAGE) {
+		const struct fmap *m = fmap_at(x);
+		if (m && m->shared && !m->maywrite)
+			return -EACCES;
+		if (m)
+			x = m->hi - PAGE;
+	}
+	return hsys_protected(p, mmu_protect(&p->vm, a[0], a[0] + a[1], (int)a[2], 1));
+}
+
+/* Host memory for a shared anonymous mapping of len bytes: a memfd's. */
+static int shared_anon(uint8_t *mem, uint64_t len)
+{
+	int fd = memfd_create("uniproc-shared", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = ftruncate(fd, (off_t)len) < 0 ||
+			mmap(mem, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED
+		? -errno
+		: 0;
+	close(fd); /* the mapping holds it */
+	return r;
 }
 
 /*
- * mmap(2) of a file, MAP_PRIVATE, at the guest address the library OS chose
- * (always MAP_FIXED here). The file's pages come from the host page cache,
- * copy-on-write: VMs running the same library share its pages. Pages past
- * the end of the file are zero rather than SIGBUS, so neither the guest nor
- * the monitor can fault on them. On failure the range is left zero.
+ * mmap(2) of a file, or of shared memory, at the guest address the library
+ * OS chose (always MAP_FIXED here).
+ *  - MAP_PRIVATE of a file: its pages come from the host page cache,
+ *    copy-on-write: VMs running the same library share its pages.
+ *  - MAP_SHARED of a file: the host's shared mapping, coherent with read()
+ *    and write() of the file by any process; writable if the fd is.
+ *  - MAP_SHARED|MAP_ANONYMOUS: a memfd's pages; a fork's child (a host fork
+ *    of this monitor) keeps them shared, exec drops them.
+ * Pages past the end of the file are zero rather than SIGBUS, so neither the
+ * guest nor the monitor can fault on them. On failure the range is zero.
  */
 HSYS(mmap)
 {
 	uint8_t *mem = user_pages(p, a);
 	uint64_t len = a[1], off = a[5];
-	FD_ARG(fd, 4);
+	int shared = (a[3] & MAP_TYPE) != MAP_PRIVATE;
 	if (!mem || !len)
 		return -EINVAL;
+	if (a[3] & MAP_ANONYMOUS) {
+		long r = shared ? shared_anon(mem, len) : -EINVAL;
+		if (r < 0) {
+			zero_pages(mem, len);
+			return r;
+		}
+		fmap_remove(a[0], a[0] + len);
+		fmap_shared_anon(a[0], a[0] + len);
+		r = hsys_protected(p, mmu_protect(&p->vm, a[0], a[0] + len, (int)a[2] & 7, 1));
+		return r < 0 ? r : (long)a[0];
+	}
+	FD_ARG(fd, 4);
 	if (off & (PAGE - 1))
 		return -EINVAL;
 	if (off + len < off)
 		return -EOVERFLOW;
-	if ((a[3] & MAP_SHARED) && (a[2] & PROT_WRITE))
-		return -ENODEV; /* guest/sys_mem.c warns */
 	struct stat st;
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fstat(fd, &st) < 0)
 		return -EBADF;
 	if ((fl & O_ACCMODE) == O_WRONLY || (fl & O_PATH))
 		return fl & O_PATH ? -EBADF : -EACCES;
+	int maywrite = (fl & O_ACCMODE) == O_RDWR;
+	if (shared && (a[2] & PROT_WRITE) && !maywrite)
+		return -EACCES;
 	if (pipe_is_ring(fd) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISDIR(st.st_mode))
 		return -ENODEV;
 	uint64_t flen = len;
@@ -163,7 +299,8 @@ HSYS(mmap)
 		flen = (uint64_t)st.st_size <= off ? 0
 		       : PAGE_UP((uint64_t)st.st_size - off) < len ? PAGE_UP(st.st_size - off)
 								    : len;
-	if (flen && mmap(mem, flen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd,
+	int hprot = PROT_READ | (shared && !maywrite ? 0 : PROT_WRITE);
+	if (flen && mmap(mem, flen, hprot, (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd,
 			 (off_t)off) == MAP_FAILED) {
 		int e = errno;
 		zero_pages(mem, len);
@@ -172,7 +309,7 @@ HSYS(mmap)
 	}
 	if (zero_pages(mem + flen, len - flen) < 0)
 		return -ENOMEM;
-	fmap_add(p, a[0], a[0] + len, off, fd, (a[3] & MAP_TYPE) != MAP_PRIVATE);
-	long r = protected(p, mmu_protect(&p->vm, a[0], a[0] + len, (int)a[2] & 7, 1));
+	fmap_add(p, a[0], a[0] + len, off, fd, shared);
+	long r = hsys_protected(p, mmu_protect(&p->vm, a[0], a[0] + len, (int)a[2] & 7, 1));
 	return r < 0 ? r : (long)a[0];
 }

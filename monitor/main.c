@@ -1,6 +1,7 @@
 /* uniproc run [--mem SIZE] [--root DIR] [--trace] [--] PROG [ARGS...] */
 #define _GNU_SOURCE
 #include <err.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,13 +23,15 @@ extern char **environ;
 static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: uniproc run [--mem SIZE] [--root DIR] [--max-procs N] [--trace] [--stats] [--no-rewrite] [--] PROG [ARGS...]\n"
-		"  Run the static x86-64 Linux program PROG in its own KVM unikernel.\n"
+		"usage: uniproc run [--mem SIZE] [--root DIR] [--max-procs N] [--ipc private|host] [--trace] [--stats] [--no-rewrite] [--] PROG [ARGS...]\n"
+		"  Run the x86-64 Linux program PROG (static or dynamic) in its own KVM unikernel.\n"
 		"  --mem SIZE  guest memory, e.g. 512M or 4G (default 1G; lazily allocated)\n"
 		"  --root DIR  the guest sees the host tree beneath DIR as / (default /)\n"
 		"  --max-procs N  at most N processes in the tree (default 512); fork fails with EAGAIN\n"
 		"  --trace     print each syscall on stderr\n"
 		"  --no-rewrite  never patch syscall instructions (every syscall traps)\n"
+		"  --ipc private|host  SysV IPC and POSIX message queues of the run's own\n"
+		"              (default) or the host's\n"
 		"  --stats     at exit, print how many processes and VMs the run made\n");
 	exit(status);
 }
@@ -156,6 +159,19 @@ static void load_prog(struct proc *p, const char *prog, struct elf_info *ei,
 	close(fd);
 }
 
+/*
+ * SysV IPC objects and POSIX message queues are the host kernel's, per IPC
+ * namespace: a run gets a namespace of its own, which every process of the
+ * run inherits, so runs never see each other's objects nor the host's.
+ * --ipc host shares the host's (as a plain process would).
+ */
+static void ipc_init(int host)
+{
+	if (!host && unshare(CLONE_NEWIPC) < 0)
+		fprintf(stderr, "uniproc: warning: no IPC namespace of its own (%s): SysV IPC "
+				"and message queues are the host's\n", strerror(errno));
+}
+
 /* Leave room above UP_FD_MAX for the monitor's own descriptors. */
 static void raise_fd_limit(void)
 {
@@ -251,7 +267,7 @@ static int cmd_run(int argc, char **argv)
 	struct proc *p = &proc;
 	uint64_t mem = DEFAULT_MEM;
 	const char *root = "/";
-	int i = 0, max_procs = DEFAULT_MAX_PROCS;
+	int i = 0, max_procs = DEFAULT_MAX_PROCS, ipc_host = 0;
 	p->rewrite = 1;
 	p->vfork_fd = -1;
 	p->fd_limit = UP_FD_MAX;
@@ -271,6 +287,11 @@ static int cmd_run(int argc, char **argv)
 				errx(2, "--max-procs %s: want 1 to %d", argv[i], 1 << 20);
 		} else if (!strcmp(argv[i], "--stats")) {
 			p->stats = 1;
+		} else if (!strcmp(argv[i], "--ipc") && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "host") && strcmp(argv[i], "private"))
+				errx(2, "--ipc %s: want host or private", argv[i]);
+			ipc_host = !strcmp(argv[i], "host");
 		} else if (!strcmp(argv[i], "--no-rewrite")) {
 			p->rewrite = 0;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -293,6 +314,7 @@ static int cmd_run(int argc, char **argv)
 	no_core.rlim_cur = 0;
 	setrlimit(RLIMIT_CORE, &no_core);
 	tree_init(max_procs);
+	ipc_init(ipc_host);
 	signal_init();
 	tree_count(0, 1, 0);
 	path_init(p, root);

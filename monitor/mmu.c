@@ -105,13 +105,31 @@ static int set_pde(struct vm *vm, uint64_t chunk, uint64_t value, int live)
 	return 0;
 }
 
-/* Drop KVM's translations of host pages [lo, hi) of guest memory. */
+/* Drop KVM's translations of host pages [lo, hi) of guest memory: taking
+   write access away and back fires KVM's MMU notifier. A shared mapping of
+   a file not open for writing is read-only on the host, and stays so. */
 static void drop_translations(struct vm *vm, uint64_t lo, uint64_t hi)
 {
-	if (mprotect(vm->mem + lo, hi - lo, PROT_READ) < 0 ||
-	    mprotect(vm->mem + lo, hi - lo, PROT_READ | PROT_WRITE) < 0)
+	if (mprotect(vm->mem + lo, hi - lo, PROT_READ) < 0)
 		err(1, "mmu: dropping translations of [0x%llx, 0x%llx)", (unsigned long long)lo,
 		    (unsigned long long)hi);
+	for (uint64_t a = lo; a < hi;) {
+		const struct fmap *m = fmap_next(a);
+		if (m && m->lo > a) { /* no file mapping up to m */
+			uint64_t end = m->lo < hi ? m->lo : hi;
+			if (mprotect(vm->mem + a, end - a, PROT_READ | PROT_WRITE) < 0)
+				err(1, "mmu: restoring access to [0x%llx, 0x%llx)",
+				    (unsigned long long)a, (unsigned long long)end);
+			a = end;
+			continue;
+		}
+		uint64_t end = m ? (m->hi < hi ? m->hi : hi) : hi;
+		if (!(m && m->shared && !m->maywrite) &&
+		    mprotect(vm->mem + a, end - a, PROT_READ | PROT_WRITE) < 0)
+			err(1, "mmu: restoring access to [0x%llx, 0x%llx)", (unsigned long long)a,
+			    (unsigned long long)end);
+		a = end;
+	}
 }
 
 /* The entry bits of [lo, hi) within one chunk become b (supervisor: no U). */

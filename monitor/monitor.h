@@ -110,14 +110,24 @@ struct fmap {
 	uint64_t lo, hi, off; /* guest range, and the file offset at lo */
 	uint64_t dev, ino;
 	char *path;           /* the guest's path of the file */
-	int shared;           /* mapped MAP_SHARED (read-only today) */
+	int shared;           /* mapped MAP_SHARED */
+	int maywrite;         /* the fd was open for writing */
+	int sysv;             /* a SysV shared memory segment (shmdt) */
 };
 /* [lo, hi) now maps host file fd from offset off (replacing what was there). */
 void fmap_add(struct proc *p, uint64_t lo, uint64_t hi, uint64_t off, int fd, int shared);
+/* [lo, hi) is shared anonymous memory. */
+void fmap_shared_anon(uint64_t lo, uint64_t hi);
+/* [lo, hi) is an attached SysV segment shown as name. */
+void fmap_sysv(uint64_t lo, uint64_t hi, const char *name);
+/* [lo, hi) now maps what *m (from elsewhere) mapped, from its start. */
+void fmap_move(struct proc *p, const struct fmap *m, uint64_t lo, uint64_t hi);
 /* [lo, hi) maps no file any more. */
 void fmap_remove(uint64_t lo, uint64_t hi);
 /* The file mapping at addr, or NULL. */
 const struct fmap *fmap_at(uint64_t addr);
+/* The first file mapping that ends above addr, or NULL. */
+const struct fmap *fmap_next(uint64_t addr);
 
 /* procfs.c: /proc files the monitor makes from the guest's own view. */
 /* If abs names one (/proc/self/maps), an fd open on its contents (O_CLOEXEC

@@ -32,7 +32,7 @@ for src in tests/prog/*.c; do
 done
 # Dynamically linked builds of some (ld-musl and glibc's ld.so load them).
 mkdir -p "$T/musl-dyn" "$T/glibc-dyn"
-for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time mprotect maps auxv; do
+for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm; do
 	[ "$T/musl-dyn/$n" -nt "tests/prog/$n.c" ] || musl-gcc -O2 -o "$T/musl-dyn/$n" "tests/prog/$n.c" || exit 1
 	[ "$T/glibc-dyn/$n" -nt "tests/prog/$n.c" ] || gcc -O2 -o "$T/glibc-dyn/$n" "tests/prog/$n.c" || exit 1
 done
@@ -134,6 +134,10 @@ for libc in musl glibc; do
 	diff_run $libc/misc /dev/null -- "$P/misc"
 	diff_run $libc/mprotect /dev/null -- "$P/mprotect"
 	diff_run $libc/maps /dev/null -- "$P/maps"
+	mkdir -p "$WORK/shm-$libc"
+	for c in anon mutex "file $WORK/shm-$libc" posix memfd sysv; do
+		diff_run "$libc/shm-${c%% *}" /dev/null -- "$P/shm" $c
+	done
 	case $libc in *-dyn) diff_run $libc/auxv /dev/null -- "$P/auxv" dynamic;;
 	*) diff_run $libc/auxv /dev/null -- "$P/auxv" static;; esac
 	for c in self chld async eintr pause restart "restart warm" sigpipe fault blocked; do
@@ -204,6 +208,10 @@ for libc in musl-dyn glibc-dyn; do
 	diff_run $libc/misc /dev/null -- "$P/misc"
 	diff_run $libc/mprotect /dev/null -- "$P/mprotect"
 	diff_run $libc/maps /dev/null -- "$P/maps"
+	mkdir -p "$WORK/shm-$libc"
+	for c in anon mutex "file $WORK/shm-$libc" posix memfd sysv; do
+		diff_run "$libc/shm-${c%% *}" /dev/null -- "$P/shm" $c
+	done
 	case $libc in *-dyn) diff_run $libc/auxv /dev/null -- "$P/auxv" dynamic;;
 	*) diff_run $libc/auxv /dev/null -- "$P/auxv" static;; esac
 	for c in self chld async restart fault blocked; do
@@ -234,6 +242,8 @@ expect debian/pipeline-one-vm-each "'$U' run --stats /bin/dash -c 'seq 1 100 | g
 expect debian/ls-la "ls -la /usr/bin > n.txt && '$U' run /bin/ls -la /usr/bin > u.txt && cmp n.txt u.txt"
 # Debian's /bin/sh (dash) as the program and from popen in a static program.
 diff_run glibc/popen-debian-sh /dev/null -- "$T/glibc/spawn"
+# SysV IPC objects of a run are its own: another run and the host see none.
+expect ipc-private "n=\$(ipcs -m | grep -c '^0x'); '$U' run /bin/sh -c 'ipcmk -M 4096 >/dev/null; ipcs -m | grep -c ^0x' > in.txt && grep -qx 1 in.txt && '$U' run /bin/sh -c 'ipcs -m | grep -c ^0x' | grep -qx 0 && test \$(ipcs -m | grep -c '^0x') = \$n"
 # A root file system of our own: dash and the libraries it needs, copied
 # (as an unpacked container image would hold them); no ld.so.cache.
 DR=$WORK/droot

@@ -59,6 +59,10 @@
 #define UP_MMU_QUEUE 0xe000 /* the monitor's queue of stores for mmu_stub */
 #define UP_MMU_QUEUE_MAX 255 /* pairs; then a 0 address */
 
+/* shmat(2) with this flag (no Linux SHM_* flag) asks the segment's size,
+   so the library OS can choose where to attach it. */
+#define UP_SHMAT_QUERY 0x40000000
+
 /* Selectors of the GDT the monitor builds. */
 #define UP_SEL_KCODE 0x08
 #define UP_SEL_KDATA 0x10
