@@ -10,6 +10,7 @@ mkdir -p $B
 cc -O2 -o $B/spawn bench/spawn.c
 cc -O2 -o $B/pss bench/pss.c
 cc -O2 -o $B/pss_many bench/pss_many.c
+gcc -O2 -o $B/shm bench/shm.c
 for libc in musl glibc; do
 	CC=gcc; [ $libc = musl ] && CC=musl-gcc
 	for p in hello getpid fork forkmem pipe; do
@@ -78,6 +79,13 @@ n=$(med3 tsec /bin/dash -c "$DLOOP"); u=$(med3 tsec $U run /bin/dash -c "$DLOOP"
 printf "%-30s %8s ms %8s ms  %s\n" "dash loop: 200 x /bin/true" "$n" "$u" "$(ratio $u $n)"
 n=$(med3 tsec $BB sh -c "$PIPE"); u=$(med3 tsec $U run $BB sh -c "$PIPE")
 printf "%-30s %8s ms %8s ms  %s\n" "4-stage pipeline, 64 MiB" "$n" "$u" "$(ratio $u $n)"
+# Memory shared between two processes (two VMs): glibc, dynamic.
+n=$(med3 $B/shm atomics 20000000); u=$(med3 $U run $B/shm atomics 20000000)
+printf "%-30s %6s M/s %8s M/s  %s\n" "shared atomic increments" "$n" "$u" "$(ratio $u $n)"
+n=$(med3 $B/shm pingpong 20000); u=$(med3 $U run $B/shm pingpong 20000)
+printf "%-30s %8s us %8s us  %s\n" "pshared mutex+cond ping-pong" "$n" "$u" "$(ratio $u $n)"
+n=$(med3 $B/shm create 200); u=$(med3 $U run $B/shm create 200)
+printf "%-30s %8s us %8s us  %s\n" "64 MiB MAP_SHARED map+unmap" "$n" "$u" "$(ratio $u $n)"
 echo
 echo "memory a forked child adds (KiB)     native PSS/USS   uniproc PSS/USS"
 for kib in 0 1024; do

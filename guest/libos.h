@@ -62,6 +62,8 @@ long suspend(uint64_t mask);
 
 /* sys_time.c */
 void time_init(void);
+/* Nanoseconds since boot by the TSC; 0 when the TSC is not usable. */
+uint64_t tsc_ns(void);
 
 /* Syscall handlers: one per Linux syscall, in sys_*.c. */
 #define SYS(name)                                                          \

@@ -45,23 +45,26 @@ static long wait_alone(uint64_t timeout, int clock, int absolute)
 	return r == 0 ? -ETIMEDOUT : r;
 }
 
-/* FUTEX_WAKE_OP's operation on *p; returns whether its comparison holds. */
+/* FUTEX_WAKE_OP's operation on *p, atomic (p may be shared); returns
+   whether its comparison holds. */
 static int wake_op(uint32_t *p, uint32_t code)
 {
 	uint32_t op = (code >> 28) & 7, cmp = (code >> 24) & 15;
 	uint32_t oparg = (code >> 12) & 0xfff, cmparg = code & 0xfff;
 	if (code & (8u << 28))
 		oparg = oparg < 32 ? 1u << oparg : 0;
-	uint32_t old = *p, v;
-	switch (op) {
-	case 0: v = oparg; break;
-	case 1: v = old + oparg; break;
-	case 2: v = old | oparg; break;
-	case 3: v = old & ~oparg; break;
-	case 4: v = old ^ oparg; break;
-	default: return -ENOSYS;
-	}
-	*p = v;
+	if (op > 4)
+		return -ENOSYS;
+	uint32_t old = __atomic_load_n(p, __ATOMIC_SEQ_CST), v;
+	do {
+		switch (op) {
+		case 0: v = oparg; break;
+		case 1: v = old + oparg; break;
+		case 2: v = old | oparg; break;
+		case 3: v = old & ~oparg; break;
+		default: v = old ^ oparg; break;
+		}
+	} while (!__atomic_compare_exchange_n(p, &old, v, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 	switch (cmp) {
 	case 0: return old == cmparg;
 	case 1: return old != cmparg;
@@ -73,6 +76,62 @@ static int wake_op(uint32_t *p, uint32_t code)
 	return -ENOSYS;
 }
 
+#define SPIN_MAX_NS 50000 /* a shared WAIT watches the word at most this long */
+#define SPIN_MIN_NS 1000
+/* How long a shared WAIT watches the word before it sleeps: it grows while
+   watching pays (the word changes in time) and shrinks while it does not,
+   so a peer that is slow to answer (or a busy machine) costs little CPU. */
+static uint64_t spin_ns = SPIN_MAX_NS;
+
+/*
+ * A futex that may be shared with other processes. A WAIT first watches the
+ * word for a while: when another process changes it (a mutex handed over, a
+ * condition signalled), returning at once is a spurious wake-up, which
+ * callers expect, and saves two exits. A WAKE (or requeue) while no process
+ * of the run sleeps in the host's futex wakes no one: the run page counts
+ * them, so the exit is skipped. This is safe because a sleeper is counted
+ * before the host checks its word, and a waker changes the word before it
+ * reads the count; a fence keeps those orders.
+ */
+static long shared_futex(uint32_t *uaddr, int cmd, uint64_t a0, uint64_t a1, uint64_t a2,
+			 uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	const volatile struct up_run_page *run = (const volatile struct up_run_page *)UP_RUN_PAGE;
+	switch (cmd) {
+	case FUTEX_WAIT:
+	case FUTEX_WAIT_BITSET: {
+		uint64_t t0 = tsc_ns(), n = 0;
+		while (__atomic_load_n(uaddr, __ATOMIC_ACQUIRE) == (uint32_t)a2) {
+			if ((++n & 63) == 0 && (tsc_ns() - t0 > spin_ns || n > (1u << 20))) {
+				spin_ns = spin_ns / 2 > SPIN_MIN_NS ? spin_ns / 2 : SPIN_MIN_NS;
+				return hc_syscall(__NR_futex, a0, a1, a2, a3, a4, a5);
+			}
+			__builtin_ia32_pause();
+		}
+		spin_ns = spin_ns * 2 < SPIN_MAX_NS ? spin_ns * 2 : SPIN_MAX_NS;
+		return 0;
+	}
+	case FUTEX_WAKE:
+	case FUTEX_WAKE_BITSET:
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+	case FUTEX_WAKE_OP:
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (run->futex_sleepers)
+			break;
+		if (cmd == FUTEX_WAKE_OP) {
+			if ((a4 & 3) || !user_ok(a4, 4))
+				return (a4 & 3) ? -EINVAL : -EFAULT;
+			int r = wake_op((uint32_t *)a4, (uint32_t)a5);
+			return r < 0 ? r : 0;
+		}
+		if (cmd == FUTEX_CMP_REQUEUE && __atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != (uint32_t)a5)
+			return -EAGAIN;
+		return 0;
+	}
+	return hc_syscall(__NR_futex, a0, a1, a2, a3, a4, a5);
+}
+
 /* futex(uaddr, op, val, timeout or val2, uaddr2, val3) */
 SYSDEF(futex)
 {
@@ -82,7 +141,7 @@ SYSDEF(futex)
 	if ((a0 & 3) || !user_ok(a0, 4))
 		return (a0 & 3) ? -EINVAL : -EFAULT;
 	if (!(a1 & FUTEX_PRIVATE_FLAG))
-		return hc_syscall(__NR_futex, a0, a1, a2, a3, a4, a5);
+		return shared_futex(uaddr, cmd, a0, a1, a2, a3, a4, a5);
 	switch (cmd) {
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:

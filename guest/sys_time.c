@@ -20,7 +20,7 @@ void time_init(void)
 		ns_mult = (1000000ull << 32) / boot_info.tsc_khz;
 }
 
-static uint64_t tsc_ns(void)
+uint64_t tsc_ns(void)
 {
 	uint32_t lo, hi;
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));

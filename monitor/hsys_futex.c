@@ -63,7 +63,14 @@ HSYS(futex)
 		if ((a[4] & 3) || !(u2 = gmem_ptr(&p->vm, a[4], 4)) || a[4] < UP_USER_BASE)
 			return (a[4] & 3) ? -EINVAL : -EFAULT;
 	}
-	return hsys_ret(syscall(SYS_futex, u, op, (uint32_t)a[2], arg3, u2, (uint32_t)a[5]));
+	if (!has_timeout(cmd)) /* cannot sleep */
+		return hsys_ret(syscall(SYS_futex, u, op, (uint32_t)a[2], arg3, u2, (uint32_t)a[5]));
+	/* Counted before the host checks the word, so that a waker that finds
+	   no sleeper has changed the word first (see guest/sys_futex.c). */
+	__atomic_fetch_add(&run_page->futex_sleepers, 1, __ATOMIC_SEQ_CST);
+	long r = hsys_ret(syscall(SYS_futex, u, op, (uint32_t)a[2], arg3, u2, (uint32_t)a[5]));
+	__atomic_fetch_sub(&run_page->futex_sleepers, 1, __ATOMIC_SEQ_CST);
+	return r;
 }
 
 HSYS(memfd_create)

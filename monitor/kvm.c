@@ -1,4 +1,5 @@
 /* The KVM virtual machine: one vCPU, no interrupt controller. */
+#define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,30 @@ static void pt_slot(struct vm *vm, uint64_t size)
 	};
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
 		err(1, "kvm: page table slot");
+}
+
+struct up_run_page *run_page;
+
+/* The run page's slot: made once per run, shared by every monitor's VM. */
+static void run_slot(struct vm *vm)
+{
+	if (!run_page) {
+		int fd = memfd_create("uniproc-run", MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, 4096) < 0)
+			err(1, "kvm: run page");
+		run_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+		if (run_page == MAP_FAILED)
+			err(1, "kvm: run page");
+	}
+	struct kvm_userspace_memory_region r = {
+		.slot = RUN_SLOT,
+		.guest_phys_addr = UP_RUN_PAGE,
+		.memory_size = 4096,
+		.userspace_addr = (uint64_t)run_page,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		err(1, "kvm: run page slot");
 }
 
 static uint64_t pt_size(const struct vm *vm)
@@ -90,6 +115,7 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 	if (vm->pts == MAP_FAILED)
 		err(1, "kvm: page tables");
 	pt_slot(vm, pt_size(vm));
+	run_slot(vm);
 }
 
 /*
@@ -125,6 +151,7 @@ void vm_recreate(struct vm *vm)
 		if (vm->ring_groups & (1u << g))
 			ring_slot(vm, g);
 	pt_slot(vm, pt_size(vm));
+	run_slot(vm);
 }
 
 #define CHUNK (2ull << 20)

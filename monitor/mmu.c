@@ -221,6 +221,7 @@ void mmu_build(struct proc *p)
 	sys_u64(vm, HC_PDPT)[0] = HC_PD | PTE_P | PTE_W | PTE_U;
 	sys_u64(vm, HC_PD)[0] = HC_PT | PTE_P | PTE_W | PTE_U;
 	sys_u64(vm, HC_PT)[0] = UP_HC_MMIO_BASE | PTE_P | PTE_W | PTE_U | PTE_NX;
+	sys_u64(vm, HC_PT)[1] = UP_RUN_PAGE | PTE_P | PTE_U | PTE_NX; /* read-only */
 	/* The pipe ring window: 2 MiB pages, backed only where a ring is. */
 	_Static_assert(UP_RING_MAX * UP_RING_STRIDE <= (1ull << 30), "one page directory");
 	sys_u64(vm, PML4)[UP_RING_BASE >> 39] = RING_PDPT | PTE_P | PTE_W | PTE_U;

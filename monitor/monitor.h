@@ -15,6 +15,7 @@ struct kvm_run;
 
 #define MAX_SLOTS 400
 #define PT_SLOT (MAX_SLOTS + 32) /* after the ring window's slots */
+#define RUN_SLOT (MAX_SLOTS + 33) /* the run page (abi.h) */
 #define UP_MAX_GIB 64            /* of guest memory */
 
 /* kvm.c: the virtual machine. */
@@ -71,6 +72,9 @@ struct proc {
 void *gmem_ptr(const struct vm *vm, uint64_t gpa, uint64_t len);
 /* Copy the NUL-terminated guest string at gpa into buf; 0 or -errno. */
 int gmem_str(const struct vm *vm, uint64_t gpa, char *buf, size_t size);
+
+/* The run page (abi.h): made by the main process, inherited by forks. */
+extern struct up_run_page *run_page;
 
 /* kvm.c */
 /* Create the VM, its memory (lazily backed) and its vCPU. Exits on error. */

@@ -242,6 +242,10 @@ expect debian/pipeline-one-vm-each "'$U' run --stats /bin/dash -c 'seq 1 100 | g
 expect debian/ls-la "ls -la /usr/bin > n.txt && '$U' run /bin/ls -la /usr/bin > u.txt && cmp n.txt u.txt"
 # Debian's /bin/sh (dash) as the program and from popen in a static program.
 diff_run glibc/popen-debian-sh /dev/null -- "$T/glibc/spawn"
+# A page shared by 4 VMs is host memory once: PSS of all four well below
+# 4 x 16 MiB (the monitors' own memory included), natively and under uniproc.
+cc -O2 -o "$T/pss_tree" tests/tools/pss_tree.c
+expect shm-pss "n=\$('$T/pss_tree' '$T/musl/shmpss'); u=\$('$T/pss_tree' '$U' run '$T/musl/shmpss'); echo \"native \$n KiB, uniproc \$u KiB\"; test \$n -lt 24576 && test \$u -lt 24576"
 # SysV IPC objects of a run are its own: another run and the host see none.
 expect ipc-private "n=\$(ipcs -m | grep -c '^0x'); '$U' run /bin/sh -c 'ipcmk -M 4096 >/dev/null; ipcs -m | grep -c ^0x' > in.txt && grep -qx 1 in.txt && '$U' run /bin/sh -c 'ipcs -m | grep -c ^0x' | grep -qx 0 && test \$(ipcs -m | grep -c '^0x') = \$n"
 # A root file system of our own: dash and the libraries it needs, copied

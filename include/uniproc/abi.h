@@ -59,6 +59,20 @@
 #define UP_MMU_QUEUE 0xe000 /* the monitor's queue of stores for mmu_stub */
 #define UP_MMU_QUEUE_MAX 255 /* pairs; then a 0 address */
 
+/*
+ * The run page: one page shared by every VM of a run, which the monitors
+ * write and the guests may only read, at UP_RUN_PAGE. futex_sleepers counts
+ * the processes of the run asleep in the host's futex (monitor/hsys_futex.c):
+ * while it is 0 a shared futex WAKE has no one to wake, and the library OS
+ * skips the exit.
+ */
+#define UP_RUN_PAGE (UP_HC_MMIO_BASE + 0x1000)
+#ifndef __ASSEMBLY__
+struct up_run_page {
+	uint32_t futex_sleepers;
+};
+#endif
+
 /* shmat(2) with this flag (no Linux SHM_* flag) asks the segment's size,
    so the library OS can choose where to attach it. */
 #define UP_SHMAT_QUERY 0x40000000
