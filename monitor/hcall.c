@@ -74,7 +74,12 @@ static void hc_syscall(struct proc *p, uint32_t gpa)
 		proc_die(p, SIGSYS, "syscall hypercall with bad address 0x%x", gpa);
 	uint64_t a[6];
 	memcpy(a, hc->args, sizeof a); /* read the guest's struct once */
-	long r = hsys(p, hc->nr, a);
+	long r;
+	/* A host signal the guest blocks or ignores interrupts a blocking host
+	   call, which on Linux it would not: make the call again. */
+	do
+		r = hsys(p, hc->nr, a);
+	while (r == -EINTR && !p->execed && !signal_interrupts(p));
 	p->interrupted = r == -EINTR && signal_interrupts(p);
 	if (p->execed) /* hc was the old program's */
 		p->execed = 0;

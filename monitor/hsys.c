@@ -135,6 +135,8 @@ static const hsys_fn table[] = {
 	[SYS_rt_sigaction] = hsys_rt_sigaction,
 	[SYS_rt_sigsuspend] = hsys_rt_sigsuspend,
 	[SYS_rt_sigpending] = hsys_rt_sigpending,
+	[SYS_signalfd4] = hsys_signalfd4,
+	[SYS_signalfd] = hsys_signalfd,
 	[SYS_prlimit64] = hsys_prlimit64,
 	/* hsys_mem.c: host memory behind guest addresses */
 	[SYS_mmap] = hsys_mmap,

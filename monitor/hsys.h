@@ -37,6 +37,8 @@ HSYS(readlinkat); HSYS(getcwd); HSYS(chdir); HSYS(fchdir); HSYS(mkdirat);
 HSYS(unlinkat); HSYS(renameat); HSYS(renameat2); HSYS(linkat); HSYS(utimensat); HSYS(symlinkat); HSYS(fchmodat);
 /* hsys_epoll.c */
 HSYS(epoll_create); HSYS(epoll_create1); HSYS(epoll_ctl); HSYS(epoll_wait); HSYS(epoll_pwait); HSYS(epoll_pwait2); HSYS(eventfd); HSYS(eventfd2); HSYS(timerfd_create); HSYS(timerfd_settime); HSYS(timerfd_gettime);
+/* hsys_io.c: the guest's fd closed: forget what pipes, epoll, signalfd keep. */
+void hsys_fd_closed(struct proc *p, int fd);
 /* A ring fd left the process, or an epoll fd closed: drop what epoll keeps. */
 void epoll_forget(int fd);
 /* hsys_io.c: poll(2) over host copies h (events[i] wanted), rings included. */
@@ -70,7 +72,7 @@ HSYS(futex); HSYS(memfd_create);
 HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill);
 HSYS(getppid); HSYS(setpgid); HSYS(getpgid); HSYS(getpgrp); HSYS(setsid); HSYS(getsid);
 /* signal.c */
-HSYS(rt_sigaction); HSYS(rt_sigsuspend); HSYS(rt_sigpending);
+HSYS(rt_sigaction); HSYS(rt_sigsuspend); HSYS(rt_sigpending); HSYS(signalfd4); HSYS(signalfd);
 /* exec.c */
 HSYS(execve); HSYS(execveat);
 

@@ -32,6 +32,8 @@ HSYS(read)
 	BUF_ARG(buf, 1, io_len(a[2]));
 	if (pipe_is_ring(fd))
 		return pipe_read(p, fd, &(struct iovec){buf, io_len(a[2])}, 1);
+	if (signal_is_signalfd(fd))
+		return signal_read(p, fd, buf, io_len(a[2]));
 	return hsys_ret(read(fd, buf, io_len(a[2])));
 }
 
@@ -125,12 +127,18 @@ HSYS(writev)
 	return n < 0 ? n : hsys_ret(writev(fd, iov, n));
 }
 
+void hsys_fd_closed(struct proc *p, int fd)
+{
+	pipe_forget(p, fd);
+	epoll_forget(fd);
+	signal_forget_fd(fd);
+}
+
 HSYS(close)
 {
 	FD_ARG(fd, 0);
 	long r = hsys_ret(close(fd));
-	pipe_forget(p, fd); /* closed even if close() reports an error */
-	epoll_forget(fd);
+	hsys_fd_closed(p, fd); /* closed even if close() reports an error */
 	return r;
 }
 
@@ -148,10 +156,8 @@ HSYS(close_range)
 	if (close_range(first, last, flags & CLOSE_RANGE_CLOEXEC) < 0)
 		return -errno;
 	if (!(flags & CLOSE_RANGE_CLOEXEC))
-		for (unsigned fd = first; fd <= last; fd++) {
-			pipe_forget(p, (int)fd);
-			epoll_forget((int)fd);
-		}
+		for (unsigned fd = first; fd <= last; fd++)
+			hsys_fd_closed(p, (int)fd);
 	return 0;
 }
 
@@ -237,8 +243,10 @@ HSYS(dup2)
 	if (nfd >= p->fd_limit)
 		return -EBADF;
 	long r = hsys_ret(dup2(fd, nfd));
-	if (r >= 0 && fd != nfd)
+	if (r >= 0 && fd != nfd) {
 		epoll_forget(nfd);
+		signal_forget_fd(nfd);
+	}
 	if (r >= 0)
 		pipe_copied(p, fd, nfd);
 	return r;
@@ -251,8 +259,10 @@ HSYS(dup3)
 	if (nfd >= p->fd_limit)
 		return -EBADF;
 	long r = hsys_ret(dup3(fd, nfd, (int)a[2]));
-	if (r >= 0)
+	if (r >= 0) {
 		epoll_forget(nfd);
+		signal_forget_fd(nfd);
+	}
 	if (r >= 0)
 		pipe_copied(p, fd, nfd);
 	return r;

@@ -24,31 +24,40 @@
 	if (pipe_is_ring(var))         \
 		return -ENOTSOCK
 
+/* 0 if the guest may make sockets of family, else -errno (warned once). */
 static int family_ok(struct proc *p, int family)
 {
+	if (p->net_none && family != AF_UNIX) {
+		static uint64_t warned; /* one bit per family below 64 */
+		if (family < 0 || family >= 64 || !(warned & (1ull << family)))
+			dprintf(p->log_fd, "uniproc: warning: socket family %d refused (--net none)\n", family);
+		if (family >= 0 && family < 64)
+			warned |= 1ull << family;
+		return -EACCES;
+	}
 	switch (family) {
 	case AF_UNIX:
 	case AF_INET:
 	case AF_INET6:
 	case AF_NETLINK:
-		return 1;
+		return 0;
 	}
 	hsys_warn_once(p, "socket family", family);
-	return 0;
+	return -EAFNOSUPPORT;
 }
 
 HSYS(socket)
 {
-	if (!family_ok(p, (int)a[0]))
-		return -EAFNOSUPPORT;
-	return hsys_newfd(p, socket((int)a[0], (int)a[1], (int)a[2]));
+	int r = family_ok(p, (int)a[0]);
+	return r < 0 ? r : hsys_newfd(p, socket((int)a[0], (int)a[1], (int)a[2]));
 }
 
 HSYS(socketpair)
 {
 	BUF_ARG(sv, 3, 2 * sizeof(int));
-	if (!family_ok(p, (int)a[0]))
-		return -EAFNOSUPPORT;
+	int r = family_ok(p, (int)a[0]);
+	if (r < 0)
+		return r;
 	int fds[2];
 	if (socketpair((int)a[0], (int)a[1], (int)a[2], fds) < 0)
 		return -errno;
@@ -235,31 +244,102 @@ HSYS(recvfrom)
 	return hsys_ret(recvfrom(fd, buf, a[2], (int)a[3], sa, sl));
 }
 
-/* SCM_RIGHTS must not carry a pipe ring (its ring would not follow). */
-static int control_ok(struct proc *p, struct msghdr *m)
+/*
+ * Control messages out: a copy of the guest's, where SCM_RIGHTS carries
+ * after each pipe ring fd its companion (pipe_export), which the receiving
+ * monitor turns back into a working ring (import_rights). The companions
+ * are closed after the send (*extra, *nextra).
+ */
+static long rights_out(struct msghdr *g, uint8_t *out, size_t room, size_t *len, int *extra,
+		       int *nextra)
 {
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+	size_t used = 0;
+	*nextra = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(g); c; c = CMSG_NXTHDR(g, c)) {
+		size_t data = c->cmsg_len - CMSG_LEN(0);
+		int rights = c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS;
+		int n = rights ? (int)(data / sizeof(int)) : 0, k = 0;
+		size_t need = CMSG_SPACE(rights ? 2 * n * sizeof(int) : data);
+		if (c->cmsg_len < CMSG_LEN(0) || used + need > room)
+			return -EINVAL;
+		struct cmsghdr *o = (struct cmsghdr *)(out + used);
+		*o = *c;
+		if (!rights) {
+			memcpy(CMSG_DATA(o), CMSG_DATA(c), data);
+			used += CMSG_SPACE(data);
 			continue;
-		int n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		}
+		int *src = (int *)CMSG_DATA(c), *dst = (int *)CMSG_DATA(o);
 		for (int i = 0; i < n; i++) {
 			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+			memcpy(&fd, src + i, sizeof fd);
 			if (hsys_fd(fd) < 0)
 				return -EBADF;
-			if (pipe_is_ring(fd)) {
-				hsys_warn_once(p, "SCM_RIGHTS of a pipe (ring) fd", fd);
-				return -EINVAL;
+			dst[k++] = fd;
+			if (pipe_is_ring(fd) && *nextra < 253) {
+				int e = pipe_export(fd);
+				if (e < 0)
+					return -EMFILE;
+				dst[k++] = extra[(*nextra)++] = e;
 			}
 		}
+		o->cmsg_len = CMSG_LEN(k * sizeof(int));
+		used += CMSG_SPACE(k * sizeof(int));
 	}
+	*len = used;
 	return 0;
 }
 
 /*
- * A guest struct msghdr at gm as a host one in *m (iov holds IOV_MAX_
- * entries); the address is copied to *ss when sending.
+ * Control messages in (*h, from the host) into the guest's buffer (at most
+ * room bytes): a ring fd's companion makes it a working ring and leaves the
+ * array; what does not fit is closed and flagged MSG_CTRUNC.
  */
+static size_t rights_in(struct proc *p, struct msghdr *h, uint8_t *gbuf, size_t room, int *flags)
+{
+	size_t used = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+		size_t data = c->cmsg_len - CMSG_LEN(0);
+		if (!(c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)) {
+			if (used + CMSG_LEN(data) > room) {
+				*flags |= MSG_CTRUNC;
+				continue;
+			}
+			memcpy(gbuf + used, c, CMSG_LEN(data));
+			used += CMSG_SPACE(data) < room - used ? CMSG_SPACE(data) : room - used;
+			continue;
+		}
+		int n = (int)(data / sizeof(int)), k = 0, fds[n > 0 ? n : 1];
+		memcpy(fds, CMSG_DATA(c), n * sizeof(int));
+		for (int i = 0; i < n; i++) {
+			int fd = fds[i];
+			if (i + 1 < n && pipe_is_export(fds[i + 1])) {
+				if (pipe_import(p, fd, fds[i + 1]) < 0) /* closes the companion */
+					*flags |= MSG_CTRUNC;
+				i++;
+			}
+			fds[k++] = fd;
+		}
+		size_t fit = used + CMSG_LEN(0) < room ? (room - used - CMSG_LEN(0)) / sizeof(int) : 0;
+		fit = fit < (size_t)k ? fit : (size_t)k;
+		for (int i = (int)fit; i < k; i++)
+			close(fds[i]);
+		if (fit < (size_t)k)
+			*flags |= MSG_CTRUNC;
+		if (!fit)
+			continue;
+		struct cmsghdr o = *c;
+		o.cmsg_len = CMSG_LEN(fit * sizeof(int));
+		memcpy(gbuf + used, &o, sizeof o);
+		memcpy(gbuf + used + CMSG_LEN(0), fds, fit * sizeof(int));
+		used += CMSG_SPACE(fit * sizeof(int)) < room - used ? CMSG_SPACE(fit * sizeof(int)) : room - used;
+	}
+	return used;
+}
+
+/* A guest struct msghdr at gm as a host one in *m (iov holds IOV_MAX_
+   entries); the address is copied to *ss when sending. The control buffer
+   is left as the guest's (checked) for the caller to translate. */
 static long get_msg(struct proc *p, uint64_t gm, int send, struct msghdr *m, struct iovec *iov,
 		    struct sockaddr_storage *ss, int *hold)
 {
@@ -287,11 +367,6 @@ static long get_msg(struct proc *p, uint64_t gm, int send, struct msghdr *m, str
 		m->msg_controllen = c.msg_controllen;
 		if (!m->msg_control)
 			return -EFAULT;
-		if (send) {
-			long r = control_ok(p, m);
-			if (r < 0)
-				return r;
-		}
 	}
 	if (c.msg_name && send) {
 		socklen_t sl;
@@ -323,16 +398,35 @@ static void put_msg(struct proc *p, uint64_t gm, const struct msghdr *m)
 static long msg_call(struct proc *p, int fd, uint64_t gm, int flags, int send)
 {
 	static struct iovec iov[IOV_MAX_];
+	static uint8_t ctl[2 * CONTROL_MAX] __attribute__((aligned(8)));
 	struct msghdr m;
 	struct sockaddr_storage ss;
-	int hold;
+	int hold, extra[256], nextra = 0;
 	long r = get_msg(p, gm, send, &m, iov, &ss, &hold);
 	if (r < 0)
 		return r;
-	if (send)
-		r = hsys_ret(sendmsg(fd, &m, flags));
-	else {
+	uint8_t *gctl = m.msg_control;
+	size_t groom = m.msg_controllen;
+	if (send) {
+		if (gctl) {
+			size_t len = 0;
+			r = rights_out(&m, ctl, sizeof ctl, &len, extra, &nextra);
+			m.msg_control = ctl;
+			m.msg_controllen = len;
+		}
+		if (r == 0)
+			r = hsys_ret(sendmsg(fd, &m, flags));
+		for (int i = 0; i < nextra; i++)
+			close(extra[i]);
+	} else {
+		if (gctl) { /* room for each fd's companion */
+			m.msg_control = ctl;
+			m.msg_controllen = 2 * groom + CMSG_SPACE(0) < sizeof ctl ? 2 * groom + CMSG_SPACE(0)
+										 : sizeof ctl;
+		}
 		r = hsys_ret(recvmsg(fd, &m, flags));
+		if (r >= 0 && gctl)
+			m.msg_controllen = rights_in(p, &m, gctl, groom, &m.msg_flags);
 		if (r >= 0)
 			put_msg(p, gm, &m);
 	}

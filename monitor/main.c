@@ -23,13 +23,14 @@ extern char **environ;
 static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: uniproc run [--mem SIZE] [--root DIR] [--max-procs N] [--ipc private|host] [--trace] [--stats] [--no-rewrite] [--] PROG [ARGS...]\n"
+		"usage: uniproc run [--mem SIZE] [--root DIR] [--max-procs N] [--net host|none] [--ipc private|host] [--trace] [--stats] [--no-rewrite] [--] PROG [ARGS...]\n"
 		"  Run the x86-64 Linux program PROG (static or dynamic) in its own KVM unikernel.\n"
 		"  --mem SIZE  guest memory, e.g. 512M or 4G (default 1G; lazily allocated)\n"
 		"  --root DIR  the guest sees the host tree beneath DIR as / (default /)\n"
 		"  --max-procs N  at most N processes in the tree (default 512); fork fails with EAGAIN\n"
 		"  --trace     print each syscall on stderr\n"
 		"  --no-rewrite  never patch syscall instructions (every syscall traps)\n"
+		"  --net host|none  sockets of every family (default), or only AF_UNIX\n"
 		"  --ipc private|host  SysV IPC and POSIX message queues of the run's own\n"
 		"              (default) or the host's\n"
 		"  --stats     at exit, print how many processes and VMs the run made\n");
@@ -241,8 +242,7 @@ void proc_exec(struct proc *p, const char *prog, char **argv, char **envp)
 		int fl = fcntl(fd, F_GETFD);
 		if (fl >= 0 && (fl & FD_CLOEXEC)) {
 			close(fd);
-			pipe_forget(p, fd);
-			epoll_forget(fd);
+			hsys_fd_closed(p, fd);
 		}
 	}
 	uint64_t blocked = signal_exec(p);
@@ -292,6 +292,11 @@ static int cmd_run(int argc, char **argv)
 			if (strcmp(argv[i], "host") && strcmp(argv[i], "private"))
 				errx(2, "--ipc %s: want host or private", argv[i]);
 			ipc_host = !strcmp(argv[i], "host");
+		} else if (!strcmp(argv[i], "--net") && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "host") && strcmp(argv[i], "none"))
+				errx(2, "--net %s: want host or none", argv[i]);
+			p->net_none = !strcmp(argv[i], "none");
 		} else if (!strcmp(argv[i], "--no-rewrite")) {
 			p->rewrite = 0;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {

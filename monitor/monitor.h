@@ -62,6 +62,7 @@ struct proc {
 	long exits;          /* VM exits not yet added to the tree's count */
 	int execed;          /* set by a successful execve: no syscall result */
 	int interrupted;     /* the last hypercall ended with EINTR for a signal */
+	int net_none;        /* --net none: only AF_UNIX sockets */
 };
 
 /* gmem.c: the one way the monitor reaches guest memory. */
@@ -262,6 +263,10 @@ void signal_fork_child(void);
    handler for sig and return 1, or 0 if it has none (or blocks sig). */
 int signal_fault(struct proc *p, int sig, int code, uint64_t addr,
 		 const struct up_fault_frame *f);
+/* signalfds: is fd one; it closed; read(2) of one. */
+int signal_is_signalfd(int fd);
+void signal_forget_fd(int fd);
+long signal_read(struct proc *p, int fd, void *buf, size_t len);
 /* A write found no reader left: SIGPIPE (which may end us), or -EPIPE. */
 long signal_sigpipe(struct proc *p);
 /* execve: handlers go back to SIG_DFL; returns the mask to keep. */
@@ -292,6 +297,13 @@ void pipe_stat(struct stat *st, struct statx *stx);
 short pipe_revents(int fd, short events);
 void pipe_poll_sleep(int fd, int delta, int rang);
 void pipe_fork(int delta);
+/* SCM_RIGHTS of a ring fd: a host fd to send after it (see pipe.c), or -1
+   if fd is no ring. */
+int pipe_export(int fd);
+/* Is fd such a companion of a ring fd? */
+int pipe_is_export(int fd);
+/* fd was received with its companion mfd: make fd a ring end (takes mfd). */
+int pipe_import(struct proc *p, int fd, int mfd);
 void pipe_exit(void);
 /* execve: tell the new library OS which fds are rings. */
 void pipe_republish(struct proc *p);

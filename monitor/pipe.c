@@ -626,6 +626,71 @@ void pipe_poll_sleep(int fd, int delta, int rang)
 /* --- Fork, exec and exit ------------------------------------------------ */
 
 /* Before a fork: the child will hold what we hold (undo: -1 after a failure). */
+/*
+ * SCM_RIGHTS. A ring fd travels as its socket followed by its memfd, which
+ * the sender reopens read-only for a read end and write-only for a write
+ * end, so the receiver learns both the ring and the end. The receiver (a
+ * monitor like us, trusting the ring no more than its own) maps it.
+ */
+int pipe_export(int fd)
+{
+	int end = READ;
+	struct ring *r = ring_of(fd, &end);
+	if (!r)
+		return -1;
+	char link[FD_LINK_MAX];
+	path_fd_link(r->memfd, link);
+	return open(link, (end == WRITE ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+}
+
+int pipe_is_export(int fd)
+{
+	char link[FD_LINK_MAX], name[64];
+	path_fd_link(fd, link);
+	ssize_t n = readlink(link, name, sizeof name - 1);
+	if (n < 0)
+		return 0;
+	name[n] = 0;
+	struct stat st;
+	return !strcmp(name, "/memfd:uniproc-pipe (deleted)") && fstat(fd, &st) == 0 &&
+	       st.st_size == MAP_BYTES;
+}
+
+int pipe_import(struct proc *p, int fd, int mfd)
+{
+	int fl = fcntl(mfd, F_GETFL), end = (fl & O_ACCMODE) == O_WRONLY ? WRITE : READ;
+	struct stat st, mine;
+	int idx = -1, r = -EIO;
+	if (fl < 0 || fstat(mfd, &st) < 0)
+		goto out;
+	for (int i = 0; i < UP_RING_MAX && idx < 0; i++) /* a ring we map already? */
+		if (rings[i] && fstat(rings[i]->memfd, &mine) == 0 && mine.st_ino == st.st_ino &&
+		    mine.st_dev == st.st_dev)
+			idx = i;
+	if (idx < 0) {
+		char link[FD_LINK_MAX];
+		path_fd_link(mfd, link);
+		int rw = open(link, O_RDWR | O_CLOEXEC);
+		int hi = rw < 0 ? -1 : fcntl(rw, F_DUPFD_CLOEXEC, UP_FD_MAX);
+		if (rw >= 0)
+			close(rw);
+		if (hi < 0 || (idx = free_index()) < 0 || map_ring(p, idx, hi) < 0) {
+			if (hi >= 0)
+				close(hi);
+			r = -EMFILE;
+			goto out;
+		}
+	}
+	pipe_forget(p, fd);
+	if (rings[idx]->nfd[end] == 0)
+		hint(rings[idx], end, 1);
+	name_fd(p, fd, idx, end, nonblocking(fd));
+	r = 0;
+out:
+	close(mfd);
+	return r;
+}
+
 void pipe_fork(int delta)
 {
 	for (int i = 0; i < UP_RING_MAX; i++)

@@ -15,6 +15,8 @@
 #include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -41,6 +43,14 @@ static int wake_fd[2] = {-1, -1}; /* the handler's self-pipe, for rt_sigsuspend 
 static struct kvm_xsave *fpu[FPU_DEPTH];
 static int nfpu;
 
+/* signalfds: each an eventfd (the guest's fd) that is readable while a
+   signal of its mask is pending. */
+#define MAX_SIGNALFD 16
+static struct {
+	int used, fd;
+	uint64_t mask;
+} sfds[MAX_SIGNALFD];
+
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	int e = errno;
@@ -48,6 +58,9 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	__atomic_fetch_or(&pending, BIT(sig), __ATOMIC_SEQ_CST);
 	if (wake_fd[1] >= 0)
 		write(wake_fd[1], "", 1);
+	for (int i = 0; i < MAX_SIGNALFD; i++)
+		if (sfds[i].used && (sfds[i].mask & BIT(sig)))
+			write(sfds[i].fd, &(uint64_t){1}, 8);
 	errno = e;
 }
 
@@ -123,9 +136,12 @@ static void host_action(int sig)
 {
 	if (!catchable(sig))
 		return;
-	uint64_t h = actions[sig].handler;
+	uint64_t h = actions[sig].handler, watched = 0;
+	for (int i = 0; i < MAX_SIGNALFD; i++)
+		if (sfds[i].used)
+			watched |= sfds[i].mask;
 	struct sigaction sa = {.sa_handler = SIG_DFL};
-	if (h > 1 || (h == 0 && terminates(sig))) {
+	if (h > 1 || (h == 0 && (terminates(sig) || (watched & BIT(sig))))) {
 		sa.sa_sigaction = on_signal;
 		sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls end with EINTR */
 		sigfillset(&sa.sa_mask);
@@ -446,5 +462,101 @@ void signal_fork_child(void)
 		close(wake_fd[0]);
 		close(wake_fd[1]);
 		make_wake_pipe();
+	}
+}
+
+/*
+ * signalfd4(2). The guest's fd is an eventfd the monitor's signal handler
+ * makes readable when a signal of the mask arrives; reading takes pending
+ * signals of the mask, as Linux does (signal_read). A signal a signalfd
+ * watches is caught even where its default action is to ignore it.
+ */
+HSYS(signalfd4)
+{
+	if (a[2] != 8 || (a[3] & ~(uint64_t)(SFD_CLOEXEC | SFD_NONBLOCK)))
+		return -EINVAL;
+	BUF_ARG(m, 1, 8);
+	uint64_t mask;
+	memcpy(&mask, m, 8);
+	mask &= ~UNBLOCKABLE;
+	int fd = (int)a[0], slot = -1;
+	for (int i = 0; i < MAX_SIGNALFD; i++)
+		if (fd >= 0 ? sfds[i].used && sfds[i].fd == fd : !sfds[i].used && slot < 0)
+			slot = i;
+	if (slot < 0)
+		return fd >= 0 ? -EINVAL : -ENOMEM;
+	if (fd < 0) {
+		fd = (int)hsys_newfd(p, eventfd(0, (a[3] & SFD_CLOEXEC ? EFD_CLOEXEC : 0) |
+						      (a[3] & SFD_NONBLOCK ? EFD_NONBLOCK : 0)));
+		if (fd < 0)
+			return fd;
+		sfds[slot].fd = fd;
+		sfds[slot].used = 1;
+	}
+	sfds[slot].mask = mask;
+	for (int sig = 1; sig <= 64; sig++)
+		if (mask & BIT(sig))
+			host_action(sig);
+	if (pending & mask)
+		write(fd, &(uint64_t){1}, 8);
+	return fd;
+}
+
+int signal_is_signalfd(int fd)
+{
+	for (int i = 0; i < MAX_SIGNALFD; i++)
+		if (sfds[i].used && sfds[i].fd == fd)
+			return 1;
+	return 0;
+}
+
+void signal_forget_fd(int fd)
+{
+	for (int i = 0; i < MAX_SIGNALFD; i++)
+		if (sfds[i].used && sfds[i].fd == fd)
+			sfds[i].used = 0;
+}
+
+HSYS(signalfd)
+{
+	return hsys_signalfd4(p, (uint64_t[6]){a[0], a[1], a[2], 0});
+}
+
+/* read(2) of a signalfd: take pending signals of its mask, or wait. */
+long signal_read(struct proc *p, int fd, void *buf, size_t len)
+{
+	int i = 0;
+	while (i < MAX_SIGNALFD && !(sfds[i].used && sfds[i].fd == fd))
+		i++;
+	if (i == MAX_SIGNALFD)
+		return -EBADF;
+	if (len < sizeof(struct signalfd_siginfo))
+		return -EINVAL;
+	for (;;) {
+		size_t n = 0;
+		uint64_t ready;
+		while (n + sizeof(struct signalfd_siginfo) <= len && (ready = pending & sfds[i].mask)) {
+			int sig = __builtin_ctzll(ready) + 1;
+			__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+			struct signalfd_siginfo ss = {.ssi_signo = sig, .ssi_errno = infos[sig].si_errno,
+						      .ssi_code = infos[sig].si_code,
+						      .ssi_pid = infos[sig].si_pid,
+						      .ssi_uid = infos[sig].si_uid,
+						      .ssi_status = infos[sig].si_status};
+			memcpy((char *)buf + n, &ss, sizeof ss);
+			n += sizeof ss;
+		}
+		uint64_t v;
+		if (n) {
+			read(fd, &v, 8); /* readable again only while some stay pending */
+			if (pending & sfds[i].mask)
+				write(fd, &(uint64_t){1}, 8);
+			sigstate(p)->pending = pending;
+			return (long)n;
+		}
+		if (read(fd, &v, 8) < 0 && errno != EINTR)
+			return -errno; /* EAGAIN when nonblocking */
+		if (errno == EINTR && signal_interrupts(p))
+			return -EINTR;
 	}
 }

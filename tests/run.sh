@@ -32,7 +32,7 @@ for src in tests/prog/*.c; do
 done
 # Dynamically linked builds of some (ld-musl and glibc's ld.so load them).
 mkdir -p "$T/musl-dyn" "$T/glibc-dyn"
-for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm; do
+for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm net; do
 	[ "$T/musl-dyn/$n" -nt "tests/prog/$n.c" ] || musl-gcc -O2 -o "$T/musl-dyn/$n" "tests/prog/$n.c" || exit 1
 	[ "$T/glibc-dyn/$n" -nt "tests/prog/$n.c" ] || gcc -O2 -o "$T/glibc-dyn/$n" "tests/prog/$n.c" || exit 1
 done
@@ -134,6 +134,10 @@ for libc in musl glibc; do
 	diff_run $libc/misc /dev/null -- "$P/misc"
 	diff_run $libc/mprotect /dev/null -- "$P/mprotect"
 	diff_run $libc/maps /dev/null -- "$P/maps"
+	mkdir -p "$WORK/net-$libc"
+	for c in prefork epoll scm udp "unix $WORK/net-$libc" killed signalfd families; do
+		diff_run "$libc/net-${c%% *}" /dev/null -- "$P/net" $c
+	done
 	mkdir -p "$WORK/shm-$libc"
 	for c in anon mutex "file $WORK/shm-$libc" posix memfd sysv; do
 		diff_run "$libc/shm-${c%% *}" /dev/null -- "$P/shm" $c
@@ -208,6 +212,10 @@ for libc in musl-dyn glibc-dyn; do
 	diff_run $libc/misc /dev/null -- "$P/misc"
 	diff_run $libc/mprotect /dev/null -- "$P/mprotect"
 	diff_run $libc/maps /dev/null -- "$P/maps"
+	mkdir -p "$WORK/net-$libc"
+	for c in prefork epoll scm udp "unix $WORK/net-$libc" killed signalfd families; do
+		diff_run "$libc/net-${c%% *}" /dev/null -- "$P/net" $c
+	done
 	mkdir -p "$WORK/shm-$libc"
 	for c in anon mutex "file $WORK/shm-$libc" posix memfd sysv; do
 		diff_run "$libc/shm-${c%% *}" /dev/null -- "$P/shm" $c
@@ -246,6 +254,17 @@ diff_run glibc/popen-debian-sh /dev/null -- "$T/glibc/spawn"
 # 4 x 16 MiB (the monitors' own memory included), natively and under uniproc.
 cc -O2 -o "$T/pss_tree" tests/tools/pss_tree.c
 expect shm-pss "n=\$('$T/pss_tree' '$T/musl/shmpss'); u=\$('$T/pss_tree' '$U' run '$T/musl/shmpss'); echo \"native \$n KiB, uniproc \$u KiB\"; test \$n -lt 24576 && test \$u -lt 24576"
+# --net none: only unix sockets, a one-line warning per refused family.
+expect net-none "'$U' run --net none '$T/musl/net' families > nn.txt 2> ne.txt; grep -qx 'unix: ok, inet: refused, inet6: refused' nn.txt && grep -qx 'uniproc: warning: socket family 2 refused (--net none)' ne.txt && test \$(wc -l < ne.txt) = 2 || { cat nn.txt ne.txt; false; }"
+# A unix socket outside --root cannot be reached: not by a symlink, not by
+# its host path (a listener outside, reachable natively).
+NJ=$WORK/njail
+mkdir -p "$NJ" && cp "$T/musl/net" "$NJ/net" && ln -sfn "$WORK/outside.sock" "$NJ/link"
+python3 -c "import socket, time; s = socket.socket(socket.AF_UNIX); s.bind('$WORK/outside.sock'); s.listen(8); time.sleep(60)" &
+LPID=$!
+for i in $(seq 50); do [ -S "$WORK/outside.sock" ] && break; sleep 0.1; done
+expect net-unix-outside-root "'$T/musl/net' connect '$WORK/outside.sock' | grep -q ': ok' && '$U' run --root '$NJ' /net connect /link | grep -q 'No such file' && '$U' run --root '$NJ' /net connect '$WORK/outside.sock' | grep -q 'No such file' && '$U' run --root '$NJ' /net connect /../../../..'$WORK/outside.sock' | grep -q 'No such file'"
+kill $LPID 2>/dev/null
 # SysV IPC objects of a run are its own: another run and the host see none.
 expect ipc-private "n=\$(ipcs -m | grep -c '^0x'); '$U' run /bin/sh -c 'ipcmk -M 4096 >/dev/null; ipcs -m | grep -c ^0x' > in.txt && grep -qx 1 in.txt && '$U' run /bin/sh -c 'ipcs -m | grep -c ^0x' | grep -qx 0 && test \$(ipcs -m | grep -c '^0x') = \$n"
 # A root file system of our own: dash and the libraries it needs, copied

@@ -12,6 +12,7 @@
 
 /* What pipe.c needs from the rest of the monitor. */
 void vm_ring(struct vm *vm, int idx) {}
+void path_fd_link(int fd, char *out) { snprintf(out, FD_LINK_MAX, "/proc/self/fd/%d", fd); }
 int signal_interrupts(struct proc *p) { return 0; }
 static int signalled;
 long signal_sigpipe(struct proc *p)
