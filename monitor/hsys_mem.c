@@ -49,8 +49,9 @@ HSYS(madvise)
  * mmap(2) of a file, MAP_PRIVATE, at the guest address the library OS chose
  * (always MAP_FIXED here). The file's pages come from the host page cache,
  * copy-on-write: VMs running the same library share its pages. Pages past
- * the end of the file are zero rather than SIGBUS, so neither the guest nor
- * the monitor can fault on them. On failure the range is left zero.
+ * the end of the file are zero rather than SIGBUS. (If the file shrinks
+ * later, the pages past its new end fault: the guest dies of SIGBUS, and the
+ * monitor catches its own, see gmem.c.) On failure the range is left zero.
  */
 HSYS(mmap)
 {
