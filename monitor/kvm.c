@@ -227,6 +227,7 @@ void vm_run(struct proc *p)
 		monitor_bus(p, bus.addr);
 	for (;;) {
 		struct kvm_run *run = p->vm.run; /* a fork makes a new one */
+		signal_vcpu(run);
 		p->exits++;
 		if (ioctl(p->vm.vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {

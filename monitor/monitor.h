@@ -267,6 +267,9 @@ void signal_check(struct proc *p);
 int signal_interrupts(struct proc *p);
 /* Enter the handler of a pending signal (UP_HC_SIGNAL). */
 void signal_deliver(struct proc *p);
+/* The vCPU runs with run: a host signal makes KVM_RUN return at once
+   (immediate_exit), however close to it the signal lands. */
+void signal_vcpu(struct kvm_run *run);
 /* KVM_RUN was interrupted by a host signal. */
 void signal_interrupted(struct proc *p);
 /* rt_sigreturn: restore what the frame at rsp holds (UP_HC_SIGRETURN). */
