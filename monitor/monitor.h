@@ -195,6 +195,9 @@ void tree_fill(int slot, int pid);
 void tree_release(int slot);
 /* Is pid a live process of this tree? */
 int tree_has(int pid);
+/* Is pid in the tree's table (a process of the run, unless it died by
+   SIGKILL and its pid was reused)? No /proc lookup: any uid may ask. */
+int tree_lists(int pid);
 /* Send sig to the processes of the tree in process group pgid (0: all);
    returns how many got it. */
 int tree_signal_group(int sig, int pgid, int include_self);

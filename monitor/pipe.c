@@ -266,7 +266,7 @@ static int ring_lock(struct proc *p, uint32_t *l)
 			sched_yield();
 			continue;
 		}
-		if ((!alive(z) || !tree_has((pid_t)z)) &&
+		if ((!alive(z) || !tree_lists((pid_t)z)) &&
 		    __atomic_compare_exchange_n(l, &z, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return 0;
 		if (signal_interrupts(p))

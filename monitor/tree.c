@@ -209,12 +209,27 @@ void tree_set_exe(uint64_t dev, uint64_t ino)
 		exes[my_slot] = (struct exe){dev, ino};
 }
 
+/* Is pid a process that exists? (A monitor of another uid after setuid
+   hides /proc/PID/exe from us, so is_monitor cannot tell.) */
+static int exists(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+int tree_lists(pid_t pid)
+{
+	for (int i = 0; i < tree->max; i++)
+		if (__atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST) == pid)
+			return pid > 0;
+	return 0;
+}
+
 int tree_runs_exe(uint64_t dev, uint64_t ino)
 {
 	for (int i = 0; i < tree->max; i++) {
 		pid_t pid = __atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST);
 		if (pid != 0 && exes[i].dev == dev && exes[i].ino == ino &&
-		    (pid < 0 || pid == getpid() || is_monitor(pid)))
+		    (pid < 0 || exists(pid)))
 			return 1;
 	}
 	return 0;

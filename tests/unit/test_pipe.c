@@ -13,7 +13,7 @@
 /* What pipe.c needs from the rest of the monitor. */
 void vm_ring(struct vm *vm, int idx) {}
 int signal_interrupts(struct proc *p) { return 0; }
-int tree_has(int pid) { return 1; } /* a live holder counts as one of the run */
+int tree_lists(int pid) { return 1; } /* a live holder counts as one of the run */
 static int signalled;
 long signal_sigpipe(struct proc *p)
 {
