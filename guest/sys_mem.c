@@ -227,8 +227,10 @@ SYSDEF(mmap)
 {
 	uint64_t addr = a0, len = PAGE_UP(a1), prot = a2, flags = a3, off = a5;
 	int fd = (int)a4;
-	if (a1 == 0 || len < a1 || (off & (PAGE - 1)))
+	if (a1 == 0 || (off & (PAGE - 1)))
 		return -EINVAL;
+	if (len < a1) /* past the end of the address space */
+		return -ENOMEM;
 	if ((flags & MAP_TYPE) == 0 || (flags & MAP_TYPE) > 3)
 		return -EINVAL;
 	/* A file's or shared memory's pages: the monitor puts them there. */

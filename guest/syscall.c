@@ -66,6 +66,7 @@ static const struct sys_entry table[] = {
 	[__NR_fchmod] = H("fx"),
 	[__NR_fchmodat] = H("fsx"),
 	[__NR_ftruncate] = H("fd"),
+	[__NR_truncate] = H("sd"),
 	[__NR_fsync] = H("f"),
 	[__NR_fdatasync] = H("f"),
 	[__NR_fcntl] = H("fdx"),

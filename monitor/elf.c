@@ -131,6 +131,12 @@ uint64_t elf_top(const struct vm *vm)
 	return vm->mem_size - UP_STACK_SIZE - (64ull << 20);
 }
 
+/* The top of the mmap area: an interpreter ends just below it. */
+uint64_t elf_mmap_top(const struct vm *vm)
+{
+	return vm->mem_size - UP_STACK_SIZE - (1ull << 20);
+}
+
 static int check_entry(const Elf64_Ehdr *eh, uint64_t lo, uint64_t hi, char *err, size_t es)
 {
 	if (eh->e_entry < lo || eh->e_entry >= hi)
@@ -139,24 +145,8 @@ static int check_entry(const Elf64_Ehdr *eh, uint64_t lo, uint64_t hi, char *err
 	return 0;
 }
 
-int elf_check(const struct vm *vm, const uint8_t *d, size_t size, char *interp, char *err,
-	      size_t es)
-{
-	const Elf64_Phdr *ph;
-	uint64_t lo, hi, bias;
-	if (check(vm, d, size, UP_USER_BASE, elf_top(vm), &ph, &lo, &hi, &bias, err, es) < 0 ||
-	    check_entry((const Elf64_Ehdr *)d, lo, hi, err, es) < 0)
-		return -1;
-	if (interp)
-		interp[0] = 0;
-	for (int i = 0; interp && i < ((const Elf64_Ehdr *)d)->e_phnum; i++)
-		if (ph[i].p_type == PT_INTERP)
-			memcpy(interp, d + ph[i].p_offset, ph[i].p_filesz);
-	return 0;
-}
-
-int elf_load(struct vm *vm, int fd, const uint8_t *d, size_t size, uint64_t base, uint64_t top,
-	     struct elf_info *info, char *err, size_t es)
+int elf_check(const struct vm *vm, const uint8_t *d, size_t size, uint64_t base, uint64_t top,
+	      struct elf_info *info, char *err, size_t es)
 {
 	const Elf64_Phdr *ph = NULL;
 	uint64_t lo, hi, bias;
@@ -183,18 +173,31 @@ int elf_load(struct vm *vm, int fd, const uint8_t *d, size_t size, uint64_t base
 				((p->p_flags & PF_R) ? PROT_READ : 0) |
 					((p->p_flags & PF_W) ? PROT_WRITE : 0) |
 					((p->p_flags & PF_X) ? PROT_EXEC : 0)};
-		if (p->p_type != PT_LOAD)
-			continue;
-		uint8_t *dst = gmem_ptr(vm, p->p_vaddr + bias, p->p_memsz);
-		if (!dst)
-			return fail(err, es, "ELF segment %d outside guest memory", i);
-		if (map_segment(vm, fd, p, bias) < 0)
-			memcpy(dst, d + p->p_offset, p->p_filesz); /* the rest stays zero */
-		if (!info->phdr && eh->e_phoff >= p->p_offset &&
+		if (p->p_type == PT_LOAD && !info->phdr && eh->e_phoff >= p->p_offset &&
 		    eh->e_phoff - p->p_offset < p->p_filesz)
 			info->phdr = p->p_vaddr + bias + (eh->e_phoff - p->p_offset);
 	}
 	if (!info->phdr)
 		return fail(err, es, "malformed ELF: program headers not loaded");
+	return 0;
+}
+
+int elf_load(struct vm *vm, int fd, const uint8_t *d, size_t size, uint64_t base, uint64_t top,
+	     struct elf_info *info, char *err, size_t es)
+{
+	if (elf_check(vm, d, size, base, top, info, err, es) < 0)
+		return -1;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)d;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(d + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *p = &ph[i];
+		if (p->p_type != PT_LOAD)
+			continue;
+		uint8_t *dst = gmem_ptr(vm, p->p_vaddr + info->bias, p->p_memsz);
+		if (!dst)
+			return fail(err, es, "ELF segment %d outside guest memory", i);
+		if (map_segment(vm, fd, p, info->bias) < 0)
+			memcpy(dst, d + p->p_offset, p->p_filesz); /* the rest stays zero */
+	}
 	return 0;
 }

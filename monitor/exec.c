@@ -1,14 +1,16 @@
 /*
  * execve(2). Checks everything that can fail while the caller can still
- * carry on (path, permissions, format, size); then the same process and VM
- * take the new program (proc_exec in main.c): fresh guest memory, and what
- * Linux keeps is kept: the pid, the parent, the cwd, the umask, ignored
- * signals, the signal mask and every fd without FD_CLOEXEC.
+ * carry on (path, permissions, format, interpreter, size), keeping the
+ * files it checked open; then the same process and VM take the new program
+ * from them (proc_exec in main.c): fresh guest memory, and what Linux keeps
+ * is kept: the pid, the parent, the cwd, the umask, ignored signals, the
+ * signal mask and every fd without FD_CLOEXEC.
  */
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +20,15 @@
 
 #include "hsys.h"
 
-#define ARG_MAX_BYTES (2 << 20)
 #define MAX_ARGS 65536
+#define MAX_ARG_STRLEN 131072 /* Linux's limit for one string, its NUL included */
+#define MAX_DEPTH 4           /* #! scripts naming scripts, as Linux allows */
 
 /* Copy a guest NULL-terminated array of strings; count or -errno. out is
    NULL-terminated either way, for free_strv. */
 static long copy_strv(struct proc *p, uint64_t gpa, char **out, int max, size_t *bytes)
 {
+	static char buf[MAX_ARG_STRLEN];
 	int n = 0;
 	long r = 0;
 	for (;; n++) {
@@ -40,14 +44,13 @@ static long copy_strv(struct proc *p, uint64_t gpa, char **out, int max, size_t 
 			r = -E2BIG;
 			break;
 		}
-		char buf[PATH_MAX * 8];
 		int e = gmem_str(&p->vm, *slot, buf, sizeof buf);
 		if (e < 0) {
 			r = e == -ENAMETOOLONG ? -E2BIG : e;
 			break;
 		}
 		*bytes += strlen(buf) + 1 + sizeof(char *);
-		if (*bytes > ARG_MAX_BYTES) {
+		if (*bytes > STACK_ARG_MAX) {
 			r = -E2BIG;
 			break;
 		}
@@ -64,120 +67,210 @@ static void free_strv(char **v)
 	}
 }
 
-/* Open path for exec: a regular file we may execute. fd or -errno. */
-static int open_exec(struct proc *p, int dirfd, const char *path)
+/* Move a monitor-private fd out of the guest's range (execve closes the
+   guest's CLOEXEC fds). fd or -errno. */
+static int hide(int fd)
 {
-	int fd = path_open(p, dirfd, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, UP_FD_MAX);
+	close(fd);
+	return hi < 0 ? -EMFILE : hi;
+}
+
+int exec_open(struct proc *p, int dirfd, const char *path)
+{
+	int fd = path_open(p, dirfd, path, O_PATH | O_CLOEXEC, 0);
 	if (fd < 0)
 		return fd;
 	struct stat st;
 	char self[FD_LINK_MAX];
 	path_fd_link(fd, self);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || access(self, X_OK) < 0) {
-		close(fd);
-		return -EACCES;
-	}
-	return fd;
+	int r = fstat(fd, &st) < 0 ? -errno : 0;
+	if (r == 0 && (!S_ISREG(st.st_mode) || faccessat(AT_FDCWD, self, X_OK, AT_EACCESS) < 0))
+		r = -EACCES;
+	if (r == 0 && (r = open(self, O_RDONLY | O_CLOEXEC)) < 0)
+		r = -errno;
+	close(fd);
+	return hide(r);
 }
 
-/* A dynamic program's interpreter: missing gives ENOENT, and one that is not
-   a loadable ELF ENOEXEC, as on Linux. */
-static int check_interp(struct proc *p, const char *interp)
+/* Map the file open at fd for reading; NULL if it is empty or cannot be. */
+static void *map_file(int fd, size_t *size)
 {
-	int fd = path_open(p, AT_FDCWD, interp, O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0)
-		return fd;
 	struct stat st;
-	void *d = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size
-			  ? mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)
-			  : MAP_FAILED;
-	close(fd);
-	if (d == MAP_FAILED)
-		return -ENOEXEC;
-	if ((size_t)st.st_size < sizeof(Elf64_Ehdr)) { /* Linux reads the header: EIO */
-		munmap(d, st.st_size);
-		return -EIO;
+	if (fstat(fd, &st) < 0 || st.st_size <= 0)
+		return NULL;
+	void *d = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	*size = st.st_size;
+	return d == MAP_FAILED ? NULL : d;
+}
+
+static int why(struct exec_image *img, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(img->why, sizeof img->why, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/*
+ * A #! line (NUL-terminated, "#!" included): argv becomes interp [arg]
+ * script args-after-argv0, as Linux makes it; the interpreter's path goes
+ * to next. 0, or -ENOEXEC.
+ */
+static int script(char *line, const char *cur, char **argv, int *argc, char *next)
+{
+	line[strcspn(line, "\n")] = 0;
+	char *interp = line + 2 + strspn(line + 2, " \t");
+	char *arg = interp + strcspn(interp, " \t");
+	if (*arg) {
+		*arg++ = 0;
+		arg += strspn(arg, " \t");
 	}
-	char why[256], nested[PATH_MAX];
-	int bad = elf_check(&p->vm, d, st.st_size, nested, why, sizeof why);
-	munmap(d, st.st_size);
-	if (bad || nested[0]) {
-		dprintf(p->log_fd, "uniproc: execve: interpreter %s: %s\n", interp,
-			bad ? why : "has an interpreter itself");
+	if (!*interp || *argc + 3 >= MAX_ARGS)
 		return -ENOEXEC;
-	}
+	int extra = *arg ? 2 : 1;
+	free(argv[0]);
+	memmove(argv + extra + 1, argv + 1, *argc * sizeof *argv);
+	argv[0] = strdup(interp);
+	if (*arg)
+		argv[1] = strdup(arg);
+	argv[extra] = strdup(cur);
+	*argc += extra;
+	snprintf(next, PATH_MAX, "%s", interp);
 	return 0;
 }
 
 /*
- * Decide what to run: an ELF we can load, or a #! script's interpreter.
- * Fills exe (the guest path to load) and may prepend to argv. 0 or -errno.
+ * The first line of the file open at fd, if it starts with #!, into
+ * line[256] (what Linux reads of it). 1 if it does, 0 if not, -EIO if the
+ * file shrank while we read it.
  */
-static int resolve(struct proc *p, int dirfd, const char *path, char *exe, char **argv, int *argc)
+static int shebang(int fd, char *line)
 {
-	char cur[PATH_MAX + 2];
-	if (path_names_exe(p, dirfd, path)) /* what it names here, not in the new monitor */
-		path = p->exe;
-	snprintf(cur, sizeof cur, "%s", path);
-	for (int depth = 0; depth < 4; depth++) {
-		int fd = open_exec(p, depth ? AT_FDCWD : dirfd, cur);
+	size_t size = 0;
+	uint8_t *d = map_file(fd, &size);
+	size_t n = d ? (size < 255 ? size : 255) : 0;
+	struct gmem_catch c;
+	if (GMEM_CATCH(&c)) {
+		munmap(d, size);
+		return -EIO;
+	}
+	if (n)
+		memcpy(line, d, n);
+	gmem_uncatch(&c);
+	line[n] = 0;
+	if (d)
+		munmap(d, size);
+	return n > 2 && line[0] == '#' && line[1] == '!';
+}
+
+/*
+ * Check the ELF file open at fd as it will load (base, top; base 0 for an
+ * interpreter), filling info. what names it in reasons ("": the program
+ * execve was given). 0 or -errno, with img->why set.
+ */
+static int check_elf(struct proc *p, int fd, const char *what, uint64_t base, uint64_t top,
+		     struct elf_info *info, struct exec_image *img)
+{
+	const char *sep = *what ? ": " : "";
+	size_t size = 0;
+	uint8_t *d = map_file(fd, &size);
+	if (!d)
+		return why(img, -ENOEXEC, "%s%snot an ELF file (empty)", what, sep);
+	if (base == 0 && size < sizeof(Elf64_Ehdr)) {
+		munmap(d, size); /* Linux reads an interpreter's whole header: EIO */
+		return why(img, -EIO, "%s%struncated ELF header", what, sep);
+	}
+	char err[200];
+	struct gmem_catch c;
+	int r = 0;
+	if (GMEM_CATCH(&c)) { /* the file shrank while we read it */
+		munmap(d, size);
+		return why(img, -EIO, "%s%schanged while it was read", what, sep);
+	}
+	if (elf_check(&p->vm, d, size, base, top, info, err, sizeof err) < 0)
+		r = why(img, -ENOEXEC, "%s%s%s", what, sep, err);
+	gmem_uncatch(&c);
+	munmap(d, size);
+	return r;
+}
+
+/* The program's PT_INTERP: found beneath the root, loadable just below the
+   mmap area, above the program. 0 or -errno (ENOENT if it is missing). */
+static int check_interp(struct proc *p, struct exec_image *img)
+{
+	const char *name = img->ei.interp;
+	int fd = exec_open(p, AT_FDCWD, name);
+	if (fd < 0)
+		return why(img, fd, "interpreter %s: %s", name, strerror(-fd));
+	img->interp_fd = fd;
+	char what[PATH_MAX + 16];
+	snprintf(what, sizeof what, "interpreter %s", name);
+	int r = check_elf(p, fd, what, 0, elf_mmap_top(&p->vm), &img->interp, img);
+	if (r == 0 && img->interp.interp[0])
+		r = why(img, -ENOEXEC, "%s: has an interpreter itself", what);
+	if (r == 0 && img->interp.start < img->ei.end)
+		r = why(img, -ENOEXEC, "%s: does not fit above the program (try a larger --mem)",
+			what);
+	return r;
+}
+
+void exec_release(struct exec_image *img)
+{
+	if (img->fd >= 0)
+		close(img->fd);
+	if (img->interp_fd >= 0)
+		close(img->interp_fd);
+	img->fd = img->interp_fd = -1;
+}
+
+int exec_prepare(struct proc *p, int dirfd, const char *path, char **argv, int *argc,
+		 char **envp, struct exec_image *img)
+{
+	img->fd = img->interp_fd = -1;
+	img->why[0] = 0;
+	if (strlen(path) >= sizeof img->execfn)
+		return -ENAMETOOLONG;
+	strcpy(img->execfn, path); /* AT_EXECFN: the path as given */
+	char cur[PATH_MAX];
+	/* What /proc/self/exe names here, not in the new program. */
+	snprintf(cur, sizeof cur, "%s", path_names_exe(p, dirfd, path) ? p->exe : path);
+	for (int depth = 0; depth < MAX_DEPTH; depth++) {
+		int fd = exec_open(p, depth ? AT_FDCWD : dirfd, cur);
 		if (fd < 0)
 			return fd;
-		struct stat st;
-		fstat(fd, &st);
-		size_t size = st.st_size;
-		void *d = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+		char line[256], next[PATH_MAX];
+		int r = shebang(fd, line);
+		if (r == 0) { /* not a script: an ELF, we shall see */
+			img->fd = fd;
+			break;
+		}
 		close(fd);
-		if (d == MAP_FAILED)
-			return -ENOEXEC;
-		if (size > 2 && !memcmp(d, "#!", 2)) {
-			char line[256];
-			size_t n = size < sizeof line - 1 ? size : sizeof line - 1;
-			memcpy(line, d, n);
-			line[n] = 0;
-			munmap(d, size);
-			line[strcspn(line, "\n")] = 0;
-			char *interp = line + 2 + strspn(line + 2, " \t");
-			char *arg = interp + strcspn(interp, " \t");
-			if (*arg) {
-				*arg++ = 0;
-				arg += strspn(arg, " \t");
-			}
-			if (!*interp || *argc + 3 >= MAX_ARGS)
-				return -ENOEXEC;
-			/* argv becomes: interp [arg] script args-after-argv0 */
-			int extra = *arg ? 2 : 1;
-			free(argv[0]);
-			memmove(argv + extra + 1, argv + 1, *argc * sizeof *argv);
-			argv[0] = strdup(interp);
-			if (*arg)
-				argv[1] = strdup(arg);
-			argv[extra] = strdup(cur);
-			*argc += extra;
-			snprintf(cur, sizeof cur, "%s", interp);
-			continue;
-		}
-		char why[256], interp[PATH_MAX];
-		int bad = elf_check(&p->vm, d, size, interp, why, sizeof why);
-		munmap(d, size);
-		if (bad) {
-			dprintf(p->log_fd, "uniproc: execve %s: %s\n", cur, why);
-			return -ENOEXEC;
-		}
-		if (interp[0] && (bad = check_interp(p, interp)) < 0)
-			return bad;
-		/* No PATH search in the new monitor: keep a relative path relative. */
-		if (strlen(cur) + 3 > PATH_MAX)
-			return -ENAMETOOLONG;
-		snprintf(exe, PATH_MAX, "%s%.4093s", strchr(cur, '/') ? "" : "./", cur);
-		return 0;
+		if (r < 0)
+			return why(img, r, "%s: changed while it was read", cur);
+		if ((r = script(line, cur, argv, argc, next)) < 0)
+			return r;
+		strcpy(cur, next);
 	}
-	return -ELOOP;
+	if (img->fd < 0)
+		return -ELOOP;
+	int r = stack_check(img->execfn, argv, envp);
+	if (r == 0)
+		r = check_elf(p, img->fd, strcmp(cur, path) ? cur : "", UP_USER_BASE,
+			      elf_top(&p->vm), &img->ei, img);
+	if (r == 0 && img->ei.interp[0])
+		r = check_interp(p, img);
+	if (r < 0)
+		exec_release(img);
+	return r;
 }
 
 static long do_execve(struct proc *p, int dirfd, uint64_t gpath, uint64_t gargv, uint64_t genvp)
 {
-	char path[PATH_MAX], exe[PATH_MAX];
+	char path[PATH_MAX];
 	int r = gmem_str(&p->vm, gpath, path, sizeof path);
 	if (r < 0)
 		return r;
@@ -188,7 +281,10 @@ static long do_execve(struct proc *p, int dirfd, uint64_t gpath, uint64_t gargv,
 	if (argc < 0 || envc < 0) {
 		free_strv(argv);
 		free_strv(envp);
-		return argc < 0 ? argc : envc;
+		int fd = exec_open(p, dirfd, path); /* Linux opens the file first */
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 ? fd : argc < 0 ? argc : envc;
 	}
 	if (argc == 0) { /* Linux passes an empty argv[0] */
 		argv[0] = strdup("");
@@ -196,18 +292,17 @@ static long do_execve(struct proc *p, int dirfd, uint64_t gpath, uint64_t gargv,
 		argc = 1;
 	}
 	int n = (int)argc;
-	r = resolve(p, dirfd, path, exe, argv, &n);
-	if (r < 0) {
-		free_strv(argv);
-		free_strv(envp);
-		return r;
+	static struct exec_image img;
+	r = exec_prepare(p, dirfd, path, argv, &n, envp, &img);
+	if (r == -ENOEXEC && img.why[0])
+		dprintf(p->log_fd, "uniproc: execve %s: %s\n", path, img.why);
+	if (r == 0) {
+		proc_exec(p, &img, argv, envp); /* the old program is gone */
+		p->execed = 1;                  /* no return value */
 	}
-
-	proc_exec(p, exe, argv, envp);
-	p->execed = 1; /* no return value: the old program is gone */
 	free_strv(argv);
 	free_strv(envp);
-	return 0;
+	return r;
 }
 
 HSYS(execve)

@@ -1,8 +1,50 @@
 /* Guest memory access: every guest pointer the monitor follows passes here. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "monitor.h"
+
+struct gmem_catch *gmem_catcher;
+
+/*
+ * SIGBUS: a page of a file mapping past the end of its file, which shrank
+ * after it was mapped (into guest memory, or a file the monitor reads).
+ * Jump to the innermost armed catch point; with none, die of it.
+ */
+static void on_bus(int sig, siginfo_t *si, void *uc)
+{
+	struct gmem_catch *c = gmem_catcher;
+	if (!c) {
+		signal(SIGBUS, SIG_DFL); /* the access faults again, fatally */
+		return;
+	}
+	gmem_catcher = c->outer;
+	c->addr = (uintptr_t)si->si_addr;
+	siglongjmp(c->jb, 1);
+}
+
+void gmem_init(void)
+{
+	struct sigaction sa = {.sa_sigaction = on_bus, .sa_flags = SA_SIGINFO | SA_NODEFER};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+void gmem_uncatch(struct gmem_catch *c)
+{
+	gmem_catcher = c->outer;
+}
+
+uint64_t gmem_guest_addr(const struct vm *vm, uintptr_t host)
+{
+	uintptr_t m = (uintptr_t)vm->mem;
+	return host >= m && host - m < vm->mem_size ? host - m : 0;
+}
 
 void *gmem_ptr(const struct vm *vm, uint64_t gpa, uint64_t len)
 {
@@ -19,9 +61,54 @@ int gmem_str(const struct vm *vm, uint64_t gpa, char *buf, size_t size)
 	size_t avail = vm->mem_size - gpa;
 	size_t n = avail < size ? avail : size;
 	const char *s = (const char *)vm->mem + gpa;
+	struct gmem_catch c;
+	if (GMEM_CATCH(&c)) /* a page past the end of a file: EFAULT, as Linux says */
+		return -EFAULT;
 	const char *nul = memchr(s, 0, n);
+	if (nul)
+		memcpy(buf, s, nul - s + 1);
+	gmem_uncatch(&c);
 	if (!nul)
 		return n == size ? -ENAMETOOLONG : -EFAULT;
-	memcpy(buf, s, nul - s + 1);
 	return 0;
+}
+
+/*
+ * Find a file page in guest memory past the end of its file: the one at
+ * gpa, or with gpa 0 the first one. Describes it in out and returns its
+ * guest address, or 0 if there is none. For reports: it reads the maps.
+ */
+uint64_t gmem_past_eof(const struct vm *vm, uint64_t gpa, char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[PATH_MAX + 128];
+	uint64_t found = 0;
+	while (f && !found && fgets(line, sizeof line, f)) {
+		uintptr_t lo, hi;
+		uint64_t off, ino;
+		int path_at = 0;
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %*s %" SCNx64 " %*s %" SCNu64 " %n", &lo,
+			   &hi, &off, &ino, &path_at) < 4 || !ino || !path_at)
+			continue;
+		uint64_t glo = gmem_guest_addr(vm, lo);
+		if (!glo || (gpa && (gpa < glo || gpa >= glo + (hi - lo))))
+			continue;
+		char *path = line + path_at, link[64];
+		path[strcspn(path, "\n")] = 0;
+		snprintf(link, sizeof link, "/proc/self/map_files/%" PRIxPTR "-%" PRIxPTR, lo, hi);
+		struct stat st;
+		if (stat(link, &st) < 0 && stat(path, &st) < 0)
+			continue;
+		uint64_t eof = ((uint64_t)st.st_size + 4095) & ~4095ull;
+		if (off + (hi - lo) <= eof)
+			continue;
+		found = off < eof ? glo + (eof - off) : glo;
+		if (gpa > found)
+			found = gpa & ~4095ull;
+		snprintf(out, size, "guest address 0x%" PRIx64 " maps %s past its end: the file shrank",
+			 found, path);
+	}
+	if (f)
+		fclose(f);
+	return found;
 }

@@ -50,6 +50,7 @@ static const hsys_fn table[] = {
 	[SYS_faccessat] = hsys_faccessat,
 	[SYS_faccessat2] = hsys_faccessat2,
 	[SYS_readlinkat] = hsys_readlinkat,
+	[SYS_truncate] = hsys_truncate,
 	[SYS_getcwd] = hsys_getcwd,
 	[SYS_chdir] = hsys_chdir,
 	[SYS_fchdir] = hsys_fchdir,

@@ -33,7 +33,7 @@ HSYS(ftruncate); HSYS(fsync); HSYS(fchmod); HSYS(pipe2); HSYS(poll); HSYS(ppoll)
 HSYS(select); HSYS(pselect6); HSYS(sendfile); HSYS(fadvise64); HSYS(fchown); HSYS(copy_file_range);
 /* hsys_path.c */
 HSYS(openat); HSYS(chown); HSYS(lchown); HSYS(fchownat); HSYS(newfstatat); HSYS(statfs); HSYS(fstatfs); HSYS(statx); HSYS(faccessat); HSYS(faccessat2);
-HSYS(readlinkat); HSYS(getcwd); HSYS(chdir); HSYS(fchdir); HSYS(mkdirat);
+HSYS(readlinkat); HSYS(truncate); HSYS(getcwd); HSYS(chdir); HSYS(fchdir); HSYS(mkdirat);
 HSYS(unlinkat); HSYS(renameat); HSYS(renameat2); HSYS(linkat); HSYS(utimensat); HSYS(symlinkat); HSYS(fchmodat);
 /* hsys_epoll.c */
 HSYS(epoll_create); HSYS(epoll_create1); HSYS(epoll_ctl); HSYS(epoll_wait); HSYS(epoll_pwait); HSYS(epoll_pwait2); HSYS(eventfd); HSYS(eventfd2); HSYS(timerfd_create); HSYS(timerfd_settime); HSYS(timerfd_gettime);

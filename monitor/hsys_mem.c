@@ -257,8 +257,9 @@ static int shared_anon(uint8_t *mem, uint64_t len)
  *    and write() of the file by any process; writable if the fd is.
  *  - MAP_SHARED|MAP_ANONYMOUS: a memfd's pages; a fork's child (a host fork
  *    of this monitor) keeps them shared, exec drops them.
- * Pages past the end of the file are zero rather than SIGBUS, so neither the
- * guest nor the monitor can fault on them. On failure the range is zero.
+ * Pages past the end of the file are zero rather than SIGBUS. (If the file
+ * shrinks later, the pages past its new end fault: the guest dies of SIGBUS,
+ * and the monitor catches its own, see gmem.c.) On failure the range is zero.
  */
 HSYS(mmap)
 {

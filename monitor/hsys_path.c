@@ -152,6 +152,22 @@ HSYS(readlinkat)
 	return r == -ENOENT ? -EINVAL : r; /* not a symlink */
 }
 
+/* truncate(2): refused for a program a process of the run runs (ETXTBSY). */
+HSYS(truncate)
+{
+	PATH_ARG(path, 0);
+	int fd = lookup(p, AT_FDCWD, path, 0);
+	if (fd < 0)
+		return fd;
+	long r = path_busy(fd);
+	char self[FD_LINK_MAX];
+	path_fd_link(fd, self);
+	if (r == 0)
+		r = hsys_ret(truncate(self, (off_t)a[1]));
+	close(fd);
+	return r;
+}
+
 HSYS(getcwd)
 {
 	size_t n = strlen(p->cwd) + 1;

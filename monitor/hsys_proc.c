@@ -87,13 +87,29 @@ HSYS(fork)
 	return pid;
 }
 
+/*
+ * Wait options as the host sees them. Every child of the guest ends with
+ * SIGCHLD; a child that does not is the monitor's own (the run's watchdog,
+ * tree.c) and stays out of the guest's waits: __WALL waits for the guest's
+ * children alone, and __WCLONE finds none. -ECHILD then.
+ */
+static long wait_options(uint64_t options)
+{
+	if ((options & __WCLONE) && !(options & __WALL))
+		return -ECHILD;
+	return (long)(options & ~(uint64_t)(__WALL | __WCLONE));
+}
+
 HSYS(wait4)
 {
 	int *status = a[1] ? gmem_ptr(&p->vm, a[1], sizeof(int)) : NULL;
 	struct rusage *ru = a[3] ? gmem_ptr(&p->vm, a[3], sizeof *ru) : NULL;
 	if ((a[1] && !status) || (a[3] && !ru))
 		return -EFAULT;
-	return hsys_ret(wait4((pid_t)a[0], status, (int)a[2], ru));
+	long options = wait_options((uint32_t)a[2]);
+	if (options < 0)
+		return options;
+	return hsys_ret(wait4((pid_t)a[0], status, (int)options, ru));
 }
 
 HSYS(waitid)
@@ -102,8 +118,11 @@ HSYS(waitid)
 	struct rusage *ru = a[4] ? gmem_ptr(&p->vm, a[4], sizeof *ru) : NULL;
 	if ((a[2] && !si) || (a[4] && !ru))
 		return -EFAULT;
+	long options = wait_options((uint32_t)a[3]);
+	if (options < 0)
+		return options;
 	/* The raw syscall also fills rusage, which glibc's waitid() hides. */
-	return hsys_ret(syscall(SYS_waitid, (int)a[0], (id_t)a[1], si, (int)a[3], ru));
+	return hsys_ret(syscall(SYS_waitid, (int)a[0], (id_t)a[1], si, (int)options, ru));
 }
 
 /* Is pid one of our children, perhaps exited but not yet reaped? */

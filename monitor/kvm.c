@@ -3,6 +3,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
@@ -146,7 +147,9 @@ void vm_recreate(struct vm *vm)
 	int n = vm->nslots;
 	vm->nslots = 0;
 	for (int i = 0; i < n; i++)
-		add_slot(vm, vm->slots[i][0], vm->slots[i][1]);
+		if (add_slot(vm, vm->slots[i][0], vm->slots[i][1]) < 0)
+			err(1, "kvm: KVM_SET_USER_MEMORY_REGION [0x%llx, 0x%llx) after fork",
+			    (unsigned long long)vm->slots[i][0], (unsigned long long)vm->slots[i][1]);
 	for (int g = 0; g < 32; g++)
 		if (vm->ring_groups & (1u << g))
 			ring_slot(vm, g);
@@ -181,9 +184,11 @@ void vm_ring(struct vm *vm, int idx)
 	}
 }
 
+/* A memory slot for guest range [lo, hi) (2 MiB aligned, not empty);
+   0, or -ENOMEM if out of slots or KVM refuses it. */
 static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi)
 {
-	if (vm->nslots == MAX_SLOTS)
+	if (vm->nslots == MAX_SLOTS || lo >= hi || (lo | hi) & (CHUNK - 1))
 		return -ENOMEM;
 	struct kvm_userspace_memory_region r = {
 		.slot = vm->nslots,
@@ -192,8 +197,7 @@ static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi)
 		.userspace_addr = (uint64_t)vm->mem + lo,
 	};
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-		err(1, "kvm: KVM_SET_USER_MEMORY_REGION [0x%llx, 0x%llx)",
-		    (unsigned long long)lo, (unsigned long long)hi);
+		return -ENOMEM;
 	vm->slots[vm->nslots][0] = lo;
 	vm->slots[vm->nslots][1] = hi;
 	vm->nslots++;
@@ -205,19 +209,23 @@ static int add_slot(struct vm *vm, uint64_t lo, uint64_t hi)
  * memory is backed in slots as the guest grows: the low end (program, break)
  * upward and the high end (stack, mmap) downward, each step at least half of
  * what that end already has, so the number of slots stays logarithmic.
+ * Slots start and end on 2 MiB; a range that is not aligned is rounded out.
  */
 int vm_back(struct vm *vm, uint64_t lo, uint64_t hi)
 {
 	if (lo >= hi || hi > vm->mem_size)
 		return -ENOMEM;
-	if (hi <= vm->low_top || lo >= vm->high_bottom)
+	/* What is not backed yet: the part between the two ends. */
+	lo = lo > vm->low_top ? lo : vm->low_top;
+	hi = hi < vm->high_bottom ? hi : vm->high_bottom;
+	if (lo >= hi)
 		return 0;
 	lo &= ~(CHUNK - 1);
 	hi = (hi + CHUNK - 1) & ~(CHUNK - 1);
 	uint64_t dlow = lo > vm->low_top ? lo - vm->low_top : 0;
 	uint64_t dhigh = hi < vm->high_bottom ? vm->high_bottom - hi : 0;
 	if (dlow <= dhigh) { /* nearer the low end */
-		uint64_t top = vm->low_top + vm->low_top / 2;
+		uint64_t top = (vm->low_top + vm->low_top / 2 + CHUNK - 1) & ~(CHUNK - 1);
 		top = hi > top ? hi : top;
 		top = top < vm->high_bottom ? top : vm->high_bottom;
 		if (add_slot(vm, vm->low_top, top) < 0)
@@ -225,7 +233,7 @@ int vm_back(struct vm *vm, uint64_t lo, uint64_t hi)
 		vm->low_top = top;
 	} else {
 		uint64_t have = vm->mem_size - vm->high_bottom;
-		uint64_t bottom = vm->high_bottom - have / 2;
+		uint64_t bottom = (vm->high_bottom - have / 2) & ~(CHUNK - 1);
 		bottom = lo < bottom ? lo : bottom;
 		bottom = bottom > vm->low_top ? bottom : vm->low_top;
 		if (add_slot(vm, bottom, vm->high_bottom) < 0)
@@ -243,20 +251,53 @@ static uint64_t guest_rip(struct proc *p)
 	return regs.rip;
 }
 
+/*
+ * KVM_RUN failed with EFAULT: the guest touched memory the host cannot
+ * provide. That is a page of a file mapping past the end of a file that
+ * shrank (Linux: SIGBUS), or a page of the pipe ring window with no ring.
+ */
+static void __attribute__((noreturn)) no_host_memory(struct proc *p)
+{
+	char what[PATH_MAX + 128];
+	unsigned long long rip = guest_rip(p);
+	if (gmem_past_eof(&p->vm, 0, what, sizeof what))
+		proc_die(p, SIGBUS, "%s (%s, RIP 0x%llx)", strsignal(SIGBUS), what, rip);
+	proc_die(p, SIGSEGV, "%s (guest memory with no host memory behind it%s, RIP 0x%llx)",
+		 strsignal(SIGSEGV),
+		 p->vm.ring_groups ? ", such as a pipe ring window page without a ring" : "", rip);
+}
+
+/* The monitor itself touched a file page past the end of its file. */
+static void __attribute__((noreturn)) monitor_bus(struct proc *p, uintptr_t addr)
+{
+	char what[PATH_MAX + 128];
+	uint64_t gpa = gmem_guest_addr(&p->vm, addr);
+	if (!gpa)
+		snprintf(what, sizeof what, "a file it was reading shrank");
+	else if (!gmem_past_eof(&p->vm, gpa, what, sizeof what))
+		snprintf(what, sizeof what, "guest address 0x%llx: a file page past its end",
+			 (unsigned long long)gpa);
+	proc_die(p, SIGBUS, "%s (in the monitor: %s)", strsignal(SIGBUS), what);
+}
+
 void vm_run(struct proc *p)
 {
+	struct gmem_catch bus; /* for all the monitor does from here on */
+	if (GMEM_CATCH(&bus))
+		monitor_bus(p, bus.addr);
 	for (;;) {
 		struct kvm_run *run = p->vm.run; /* a fork makes a new one */
+		signal_vcpu(run);
 		p->exits++;
 		if (ioctl(p->vm.vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				signal_interrupted(p);
 				continue;
 			}
-			if (errno == EFAULT) /* a pipe ring window page with no ring */
-				proc_die(p, SIGSEGV, "%s (unmapped pipe ring memory, RIP 0x%llx)",
-					 strsignal(SIGSEGV), (unsigned long long)guest_rip(p));
-			err(1, "kvm: KVM_RUN");
+			if (errno == EFAULT)
+				no_host_memory(p);
+			proc_die(p, SIGSEGV, "KVM_RUN: %s, RIP 0x%llx", strerror(errno),
+				 (unsigned long long)guest_rip(p));
 		}
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:

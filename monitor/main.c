@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,12 +52,18 @@ static uint64_t parse_size(const char *s)
 	return (v + (2ull << 20) - 1) & ~((2ull << 20) - 1); /* 2 MiB pages */
 }
 
-/* Find PROG as execvp does (PATH for names without a slash), beneath the root. */
+/*
+ * Find PROG as execvp does: PATH for a name without a slash, where the
+ * first file we may execute wins. Its path into used[PATH_MAX]; 0 or
+ * -errno (EACCES if only files we may not execute were found).
+ */
 static int find_prog(struct proc *p, const char *prog, char *used)
 {
+	if (!*prog)
+		return -ENOENT;
 	if (strchr(prog, '/')) {
 		snprintf(used, PATH_MAX, "%s", prog);
-		return path_open(p, AT_FDCWD, prog, O_RDONLY | O_CLOEXEC, 0);
+		return 0;
 	}
 	const char *path = getenv("PATH");
 	if (!path)
@@ -65,26 +72,16 @@ static int find_prog(struct proc *p, const char *prog, char *used)
 	for (const char *d = path;; d = strchr(d, ':') + 1) {
 		size_t n = strcspn(d, ":");
 		snprintf(used, PATH_MAX, "%.*s%s%s", (int)n, d, n ? "/" : "", prog);
-		int fd = path_open(p, AT_FDCWD, used, O_RDONLY | O_CLOEXEC, 0);
-		struct stat st;
-		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (st.st_mode & 0111))
-			return fd;
+		int fd = exec_open(p, AT_FDCWD, used);
 		if (fd >= 0) {
 			close(fd);
-			fd = -EACCES;
+			return 0;
 		}
 		if (fd == -EACCES)
 			r = fd;
 		if (!d[n])
 			return r;
 	}
-}
-
-/* The mmap area grows down from here; an interpreter goes just below it. */
-static uint64_t mmap_top(const struct proc *p)
-{
-	return p->vm.mem_size - UP_STACK_SIZE - (1ull << 20);
 }
 
 /* Load the library OS image and check it matches our ABI. */
@@ -99,65 +96,45 @@ static void load_libos(struct proc *p)
 	memcpy(gmem_ptr(&p->vm, UP_LIBOS_BASE, size), libos_image, size);
 }
 
-/* Map the ELF file fd into guest memory (see elf_load); 0, or -1 with err set. */
-static int load_elf(struct proc *p, int fd, uint64_t base, uint64_t top, struct elf_info *ei,
-		    char *err, size_t es)
+/*
+ * Load the ELF file open at fd into guest memory where exec_prepare found
+ * it goes (want); 0, or -1 with err set if it changed since.
+ */
+static int load_elf(struct proc *p, int fd, uint64_t base, uint64_t top,
+		    const struct elf_info *want, struct elf_info *ei, char *err, size_t es)
 {
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, es, "not a regular file");
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+		snprintf(err, es, "changed since it was checked");
 		return -1;
 	}
-	void *data = st.st_size ? mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
-	if (st.st_size && data == MAP_FAILED) {
+	void *data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (data == MAP_FAILED) {
 		snprintf(err, es, "%s", strerror(errno));
 		return -1;
 	}
 	int r = elf_load(&p->vm, fd, data, st.st_size, base, top, ei, err, es);
-	if (st.st_size)
-		munmap(data, st.st_size);
+	munmap(data, st.st_size);
+	if (r == 0 && (ei->start != want->start || ei->end != want->end || ei->entry != want->entry)) {
+		snprintf(err, es, "changed since it was checked");
+		r = -1;
+	}
 	for (int i = 0; r == 0 && i < ei->nseg; i++) /* page aligned, as mmap would */
 		fmap_add(p, ei->seg[i].lo & ~4095ull, (ei->seg[i].hi + 4095) & ~4095ull,
 			 ei->seg[i].off & ~4095ull, fd, 0);
 	return r;
 }
 
-/*
- * Load PROG, and its interpreter if it has one (found beneath the root, at
- * the top of the mmap area, as Linux puts it). Exits 127 if either is
- * missing, 126 if it can't run, as a shell does. *entry is where to start.
- */
-static void load_prog(struct proc *p, const char *prog, struct elf_info *ei,
-		      struct elf_info *interp, char *used)
+/* The program is the file open at fd: /proc/self/exe, and no process of
+   the run may write to it. */
+static void set_exe(struct proc *p, int fd, const char *execfn)
 {
-	int fd = find_prog(p, prog, used);
-	if (fd < 0) {
-		fprintf(stderr, "uniproc: %s: %s\n", prog, strerror(-fd));
-		exit(fd == -ENOENT || fd == -ENOTDIR ? 127 : 126);
-	}
+	struct stat st;
 	if (path_of_fd(p, fd, p->exe) < 0)
-		snprintf(p->exe, sizeof p->exe, "%s", used);
-	char why[256];
-	if (load_elf(p, fd, UP_USER_BASE, elf_top(&p->vm), ei, why, sizeof why) < 0) {
-		fprintf(stderr, "uniproc: %s: %s\n", prog, why);
-		exit(126);
-	}
-	close(fd);
-	interp->entry = 0;
-	if (!ei->interp[0])
-		return;
-	fd = path_open(p, AT_FDCWD, ei->interp, O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0) {
-		fprintf(stderr, "uniproc: %s: interpreter %s: %s\n", prog, ei->interp,
-			strerror(-fd));
-		exit(fd == -ENOENT || fd == -ENOTDIR ? 127 : 126);
-	}
-	if (load_elf(p, fd, 0, mmap_top(p), interp, why, sizeof why) < 0 || interp->interp[0]) {
-		fprintf(stderr, "uniproc: %s: interpreter %s: %s\n", prog, ei->interp,
-			interp->interp[0] ? "has an interpreter itself" : why);
-		exit(126);
-	}
-	close(fd);
+		snprintf(p->exe, sizeof p->exe, "%s", execfn);
+	if (fstat(fd, &st) == 0)
+		tree_set_exe(st.st_dev, st.st_ino);
+	p->name = p->exe;
 }
 
 /*
@@ -187,19 +164,30 @@ static void raise_fd_limit(void)
 }
 
 /*
- * Load PROG into the (fresh) guest memory and set the vCPU up to start it
- * with argv and envp: the start of a run, and the second half of execve.
+ * Load the program img holds (exec_prepare) into the fresh guest memory and
+ * set the vCPU up to start it with argv and envp: the start of a run, and
+ * the second half of execve. Releases img. 0, or -1 with a reason in err
+ * (the files changed since they were checked).
  */
-static void boot(struct proc *p, const char *prog, char **argv, char **envp)
+static int boot(struct proc *p, struct exec_image *img, char **argv, char **envp, char *err,
+		size_t es)
 {
 	load_libos(p);
 	static struct elf_info ei, interp;
-	char used[PATH_MAX];
-	load_prog(p, prog, &ei, &interp, used);
-	p->name = p->exe;
-	uint64_t rsp = stack_build(p, &ei, interp.entry ? interp.bias : 0, used, argv, envp);
-	if (!rsp)
-		errx(1, "%s: arguments and environment too large (E2BIG)", prog);
+	int dyn = img->interp_fd >= 0;
+	int r = load_elf(p, img->fd, UP_USER_BASE, elf_top(&p->vm), &img->ei, &ei, err, es);
+	if (r == 0 && dyn)
+		r = load_elf(p, img->interp_fd, 0, elf_mmap_top(&p->vm), &img->interp, &interp, err,
+			     es);
+	set_exe(p, img->fd, img->execfn);
+	uint64_t rsp = r < 0 ? 0 : stack_build(p, &ei, dyn ? interp.bias : 0, img->execfn, argv, envp);
+	exec_release(img);
+	if (r < 0)
+		return -1;
+	if (!rsp) {
+		snprintf(err, es, "%s", strerror(E2BIG));
+		return -1;
+	}
 
 	struct up_boot_info *bi = gmem_ptr(&p->vm, p->libos.boot_info, sizeof *bi);
 	if (!bi)
@@ -207,28 +195,30 @@ static void boot(struct proc *p, const char *prog, char **argv, char **envp)
 	mode_t mask = umask(0);
 	umask(mask);
 	*bi = (struct up_boot_info){
-		.mem_size = p->vm.mem_size, .entry = interp.entry ? interp.entry : ei.entry,
-		.stack = rsp, .brk = ei.end, .mmap_top = interp.entry ? interp.start : mmap_top(p),
+		.mem_size = p->vm.mem_size, .entry = dyn ? interp.entry : ei.entry,
+		.stack = rsp, .brk = ei.end, .mmap_top = dyn ? interp.start : elf_mmap_top(&p->vm),
 		.pid = getpid(), .ppid = getppid(), .trace = p->trace,
 		.umask = mask, .uid = getuid(), .euid = geteuid(), .gid = getgid(),
 		.egid = getegid(), .rewrite = p->rewrite,
 	};
 	/* Back the system area, library OS, program and stack up front. */
 	if (vm_back(&p->vm, 0, ei.end + (4ull << 20)) < 0 ||
-	    vm_back(&p->vm, bi->mmap_top - (1ull << 20), p->vm.mem_size) < 0)
-		errx(1, "cannot back guest memory");
-	if (interp.entry && vm_back(&p->vm, interp.start, p->vm.mem_size) < 0)
-		errx(1, "cannot back guest memory");
+	    vm_back(&p->vm, bi->mmap_top - (1ull << 20), p->vm.mem_size) < 0 ||
+	    (dyn && vm_back(&p->vm, interp.start, p->vm.mem_size) < 0)) {
+		snprintf(err, es, "cannot back guest memory");
+		return -1;
+	}
 	mmu_build(p);
 	for (int i = 0; i < ei.nseg; i++)
 		mmu_boot_protect(&p->vm, ei.seg[i].lo, ei.seg[i].hi, ei.seg[i].prot);
-	for (int i = 0; interp.entry && i < interp.nseg; i++)
+	for (int i = 0; dyn && i < interp.nseg; i++)
 		mmu_boot_protect(&p->vm, interp.seg[i].lo, interp.seg[i].hi, interp.seg[i].prot);
 	mmu_boot_protect(&p->vm, p->vm.mem_size - UP_STACK_SIZE, p->vm.mem_size, ei.stack_prot);
 	bi->low_top = p->vm.low_top;
 	bi->high_bottom = p->vm.high_bottom;
 	arch_setup(p, p->libos.boot_entry, p->libos.boot_stack);
 	arch_clock(p, bi);
+	return 0;
 }
 
 /*
@@ -236,7 +226,7 @@ static void boot(struct proc *p, const char *prog, char **argv, char **envp)
  * same process and VM take the new program. Guest memory is replaced by
  * fresh memory; what Linux keeps across exec stays in the monitor.
  */
-void proc_exec(struct proc *p, const char *prog, char **argv, char **envp)
+void proc_exec(struct proc *p, struct exec_image *img, char **argv, char **envp)
 {
 	for (int fd = 0; fd < UP_FD_MAX; fd++) {
 		int fl = fcntl(fd, F_GETFD);
@@ -249,9 +239,12 @@ void proc_exec(struct proc *p, const char *prog, char **argv, char **envp)
 	vm_reset(&p->vm);
 	fmap_remove(0, UINT64_MAX);
 	p->stub_used = 0;
-	boot(p, prog, argv, envp);
-	const char *base = strrchr(prog, '/');
-	prctl(PR_SET_NAME, base ? base + 1 : prog); /* what ps shows as the command */
+	char comm[16], err[256];
+	const char *base = strrchr(img->execfn, '/');
+	snprintf(comm, sizeof comm, "%.15s", base ? base + 1 : img->execfn);
+	if (boot(p, img, argv, envp, err, sizeof err) < 0) /* as Linux: SIGSEGV */
+		proc_die(p, SIGSEGV, "execve: %s", err);
+	prctl(PR_SET_NAME, comm); /* what ps shows as the command */
 	signal_exec_done(p, blocked);
 	pipe_republish(p);
 	tree_count(0, 0, 1);
@@ -259,6 +252,40 @@ void proc_exec(struct proc *p, const char *prog, char **argv, char **envp)
 		close(p->vfork_fd);
 		p->vfork_fd = -1;
 	}
+}
+
+/*
+ * The start of a run: PROG with args (argv[0..argc)) is found and checked
+ * as execvp would, then loaded. On failure, a one-line message and exit
+ * 127 if it is missing, 126 if it cannot run, as a shell does.
+ */
+static void start(struct proc *p, int argc, char **argv)
+{
+	char **av = calloc(argc + 9, sizeof *av); /* room for #! lines' words */
+	for (int i = 0; av && i < argc; i++)
+		av[i] = strdup(argv[i]);
+	if (!av)
+		err(1, "arguments");
+	char used[PATH_MAX];
+	static struct exec_image img;
+	int r = find_prog(p, argv[0], used);
+	if (r == 0)
+		r = exec_prepare(p, AT_FDCWD, used, av, &argc, environ, &img);
+	if (r < 0) {
+		fprintf(stderr, "uniproc: %s: %s\n", argv[0], img.why[0] ? img.why : strerror(-r));
+		exit(r == -ENOENT || r == -ENOTDIR ? 127 : 126);
+	}
+	char why[256];
+	struct gmem_catch c;
+	if (GMEM_CATCH(&c)) {
+		fprintf(stderr, "uniproc: %s: changed while it was loaded\n", argv[0]);
+		exit(126);
+	}
+	if (boot(p, &img, av, environ, why, sizeof why) < 0) {
+		fprintf(stderr, "uniproc: %s: %s\n", argv[0], why);
+		exit(126);
+	}
+	gmem_uncatch(&c);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -321,15 +348,33 @@ static int cmd_run(int argc, char **argv)
 	tree_init(max_procs);
 	ipc_init(ipc_host);
 	signal_init();
+	gmem_init();
 	tree_count(0, 1, 0);
 	path_init(p, root);
 	vm_create(&p->vm, mem);
-	boot(p, argv[i], argv + i, environ);
+	start(p, argc - i, argv + i);
 	vm_run(p);
+}
+
+/* Our command line as the host shows it (/proc/PID/cmdline, ps, pgrep -f). */
+static char *cmdline;
+static size_t cmdline_len;
+
+void proc_title(const char *title)
+{
+	if (!cmdline)
+		return;
+	memset(cmdline, 0, cmdline_len);
+	snprintf(cmdline, cmdline_len, "%s", title);
+	prctl(PR_SET_NAME, title);
 }
 
 int main(int argc, char **argv)
 {
+	if (argc > 0) {
+		cmdline = argv[0];
+		cmdline_len = argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0];
+	}
 	if (argc >= 2 && !strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))

@@ -6,6 +6,7 @@
 #define MONITOR_H
 
 #include <limits.h>
+#include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,6 +74,28 @@ struct proc {
 void *gmem_ptr(const struct vm *vm, uint64_t gpa, uint64_t len);
 /* Copy the NUL-terminated guest string at gpa into buf; 0 or -errno. */
 int gmem_str(const struct vm *vm, uint64_t gpa, char *buf, size_t size);
+/*
+ * A file page past the end of its file (the file shrank after it was
+ * mapped, into guest memory or for the monitor to read) raises SIGBUS when
+ * the monitor touches it. gmem_init installs the handler; GMEM_CATCH(c)
+ * arms catch point c and is 0, then 1 again (sigsetjmp) if such a SIGBUS
+ * comes, with c->addr the host address and c disarmed. On the way out
+ * without one, gmem_uncatch(c). Catch points nest; the innermost wins.
+ */
+struct gmem_catch {
+	sigjmp_buf jb;
+	struct gmem_catch *outer;
+	uintptr_t addr;
+};
+extern struct gmem_catch *gmem_catcher;
+#define GMEM_CATCH(c) ((c)->outer = gmem_catcher, gmem_catcher = (c), sigsetjmp((c)->jb, 0))
+void gmem_uncatch(struct gmem_catch *c);
+void gmem_init(void);
+/* The guest address of host address a in guest memory, or 0 if outside it. */
+uint64_t gmem_guest_addr(const struct vm *vm, uintptr_t a);
+/* A page of guest memory that maps a file past its end: the one at gpa, or
+   with gpa 0 the first one; its address and a description in out, or 0. */
+uint64_t gmem_past_eof(const struct vm *vm, uint64_t gpa, char *out, size_t size);
 
 /* The run page (abi.h): made by the main process, inherited by forks. */
 extern struct up_run_page *run_page;
@@ -163,25 +186,34 @@ struct elf_info {
 	char interp[PATH_MAX];     /* PT_INTERP, or "" for a static program */
 };
 /*
- * Check and load the ELF file image [data, data + size) into guest memory,
- * mapping its pages from fd where it can (fd -1: always copy). An ET_DYN
- * goes at base, or with base 0 as high as fits below top; all of it must
- * fit [UP_USER_BASE, top). On failure returns -1 with a one-line reason in err.
+ * Check the ELF file image [data, data + size) as it would load: an ET_DYN
+ * goes at base, or with base 0 as high as fits below top; an ET_EXEC where
+ * it was linked; all of it must fit [UP_USER_BASE, top), with its entry
+ * point in it and its program headers loaded. Fills info (its PT_INTERP, or
+ * ""); on failure returns -1 with a one-line reason in err.
  */
+int elf_check(const struct vm *vm, const uint8_t *data, size_t size, uint64_t base,
+	      uint64_t top, struct elf_info *info, char *err, size_t errsize);
+/* elf_check, then load it into guest memory, mapping its pages from fd
+   where it can (fd -1: always copy). */
 int elf_load(struct vm *vm, int fd, const uint8_t *data, size_t size, uint64_t base,
 	     uint64_t top, struct elf_info *info, char *err, size_t errsize);
 /* The highest address a program's image may reach. */
 uint64_t elf_top(const struct vm *vm);
-
-/* The same checks for a program, loading nothing: 0, or -1 with a reason in
-   err. interp (PATH_MAX bytes, or NULL) gets its PT_INTERP or "". */
-int elf_check(const struct vm *vm, const uint8_t *data, size_t size, char *interp, char *err,
-	      size_t errsize);
+/* The top of the mmap area (which grows down): an interpreter ends below it. */
+uint64_t elf_mmap_top(const struct vm *vm);
 
 /* stack.c */
+/* What argv, envp and AT_EXECFN may take of the stack, as Linux allows with
+   an 8 MiB stack limit: a quarter. */
+#define STACK_ARG_MAX (UP_STACK_SIZE / 4)
+/* Linux's rule: the strings of execfn, argv and envp and a pointer for each
+   argument (at least one) and variable fit STACK_ARG_MAX. 0 or -E2BIG. */
+int stack_check(const char *execfn, char *const argv[], char *const envp[]);
 /*
  * Build the initial stack at the top of guest memory as Linux does
- * (AT_BASE is interp_base: 0 for a static program). Returns the initial RSP, or 0 if the arguments are too big.
+ * (AT_BASE is interp_base: 0 for a static program). Returns the initial
+ * RSP, or 0 if the arguments are too big (never after stack_check).
  */
 uint64_t stack_build(struct proc *p, const struct elf_info *ei, uint64_t interp_base,
 		     const char *execfn, char *const argv[], char *const envp[]);
@@ -196,6 +228,9 @@ int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode);
  * last component into last[NAME_MAX + 1]. For creating and removing names.
  */
 int path_parent(struct proc *p, int dirfd, const char *path, char *last);
+/* -ETXTBSY if the file open at fd is a program a process of the run runs
+   (Linux refuses to write to it), else 0. */
+int path_busy(int fd);
 /* Does path name the guest's own fd N (/proc/self/fd/N, /dev/fd/N, ...)? N or -1. */
 int path_own_fd(struct proc *p, int dirfd, const char *path);
 /* Does path (relative to dirfd) name /proc/self/exe, that is p->exe? */
@@ -219,9 +254,17 @@ void tree_fill(int slot, int pid);
 void tree_release(int slot);
 /* Is pid a live process of this tree? */
 int tree_has(int pid);
+/* Is pid in the tree's table (a process of the run, unless it died by
+   SIGKILL and its pid was reused)? No /proc lookup: any uid may ask. */
+int tree_lists(int pid);
 /* Send sig to the processes of the tree in process group pgid (0: all);
    returns how many got it. */
 int tree_signal_group(int sig, int pgid, int include_self);
+/* This process runs the program file dev/ino (at the start, after execve). */
+void tree_set_exe(uint64_t dev, uint64_t ino);
+/* Does a live process of the run run the file dev/ino? Linux refuses to
+   write to a running program (ETXTBSY). */
+int tree_runs_exe(uint64_t dev, uint64_t ino);
 /* Count VMs created, processes (the first, forks) and execs. */
 void tree_count(int vm, int proc, int exec);
 /* Add n VM exits (each monitor as it exits). */
@@ -231,8 +274,40 @@ void tree_stats(int fd);
 /* At exit: leave the table; the main process kills what is left. */
 void tree_leave(void);
 
-/* main.c: execve past its checks: the process runs prog from now on. */
-void proc_exec(struct proc *p, const char *prog, char **argv, char **envp);
+/* exec.c: a program checked and opened, ready to load (execve, or the
+   start of a run). */
+struct exec_image {
+	int fd;                /* the ELF to load (for a #! script, its interpreter) */
+	int interp_fd;         /* the ELF's PT_INTERP, or -1 */
+	struct elf_info ei, interp; /* how they will load */
+	char execfn[PATH_MAX]; /* the path as given: AT_EXECFN */
+	char why[256];         /* a one-line reason, for a failure that has one */
+};
+/*
+ * Open path (relative to dirfd) for execve as Linux does: a regular file
+ * the process may execute, else EACCES, found before anything reads it (a
+ * FIFO is never opened, so it cannot hang). An O_RDONLY fd or -errno.
+ */
+int exec_open(struct proc *p, int dirfd, const char *path);
+/*
+ * Everything execve checks before its point of no return, so the caller
+ * can still carry on: path names a program we may execute; a #! script is
+ * run by its interpreter (argv, with room for 8 more, is rewritten as Linux
+ * does, *argc with it; up to 4 scripts deep); the ELF and its PT_INTERP check as they will load;
+ * argv and envp fit the new stack (E2BIG). 0 with img filled and its files
+ * open, or -errno (img->why says more, if it can).
+ */
+int exec_prepare(struct proc *p, int dirfd, const char *path, char **argv, int *argc,
+		 char **envp, struct exec_image *img);
+/* Close what exec_prepare opened. */
+void exec_release(struct exec_image *img);
+
+/* main.c: what the host shows as our command line and name, from now on
+   (a process that is no guest's). */
+void proc_title(const char *title);
+/* main.c: execve past its checks: the process runs img from now on, and
+   img is released. */
+void proc_exec(struct proc *p, struct exec_image *img, char **argv, char **envp);
 
 /* hcall.c: hypercall entry from the run loop. */
 void hcall(struct proc *p, unsigned nr, uint32_t gpa);
@@ -254,6 +329,9 @@ void signal_check(struct proc *p);
 int signal_interrupts(struct proc *p);
 /* Enter the handler of a pending signal (UP_HC_SIGNAL). */
 void signal_deliver(struct proc *p);
+/* The vCPU runs with run: a host signal makes KVM_RUN return at once
+   (immediate_exit), however close to it the signal lands. */
+void signal_vcpu(struct kvm_run *run);
 /* KVM_RUN was interrupted by a host signal. */
 void signal_interrupted(struct proc *p);
 /* rt_sigreturn: restore what the frame at rsp holds (UP_HC_SIGRETURN). */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -194,6 +195,58 @@ int path_names_exe(struct proc *p, int dirfd, const char *path)
 	return absolute(p, dirfd, path, abs) == 0 && is_self_exe(abs);
 }
 
+/* Would an open with flags write to the file, or truncate it? */
+static int writes(int flags)
+{
+	return !(flags & O_PATH) && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC));
+}
+
+int path_busy(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && tree_runs_exe(st.st_dev, st.st_ino))
+		return -ETXTBSY;
+	return 0;
+}
+
+/* Open the file the O_PATH handle fd names again, with flags. */
+static int reopen(int fd, int flags, int mode)
+{
+	char link[FD_LINK_MAX];
+	path_fd_link(fd, link);
+	int r = open(link, (int)open_flags(flags) & ~O_NOFOLLOW, mode & 07777);
+	return r < 0 ? -errno : r;
+}
+
+/*
+ * An open that may write to an existing file: find it first (O_PATH), so
+ * that a program running in the run is refused before anything happens to
+ * it (Linux: ETXTBSY), then open that same file. -ENOENT if there is no
+ * file yet (the caller creates it).
+ */
+static int open_for_write(struct proc *p, const char *abs, int flags, int mode)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY)),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = openat2_(p->root_fd, abs, &how);
+	if (fd < 0)
+		return -ENOENT;
+	struct stat st;
+	int r = proc_check(fd);
+	if (r == 0 && fstat(fd, &st) < 0)
+		r = -errno;
+	if (r == 0 && S_ISLNK(st.st_mode)) /* O_NOFOLLOW */
+		r = -ELOOP;
+	if (r == 0)
+		r = path_busy(fd);
+	if (r == 0)
+		r = reopen(fd, flags, mode);
+	close(fd);
+	return r;
+}
+
 int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode)
 {
 	char abs[PATH_MAX];
@@ -213,6 +266,8 @@ int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode)
 		if (fcntl(own, F_GETFD) < 0)
 			return -ENOENT;
 		if (!*rest) { /* reopen the guest's own file, as Linux does */
+			if (writes(flags) && (r = path_busy(own)) < 0)
+				return r;
 			char link[FD_LINK_MAX];
 			path_fd_link(own, link);
 			int fd = open(link, (int)open_flags(flags), mode & 07777);
@@ -225,6 +280,11 @@ int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode)
 		if (snprintf(joined, sizeof joined, "%s%s", base, rest) >= PATH_MAX)
 			return -ENAMETOOLONG;
 		strcpy(abs, joined);
+	}
+	if (writes(flags) && !(flags & O_CREAT && flags & O_EXCL) && (flags & O_TMPFILE) != O_TMPFILE) {
+		r = open_for_write(p, abs, flags, mode);
+		if (r != -ENOENT)
+			return r;
 	}
 	struct open_how how = {
 		.flags = open_flags(flags),

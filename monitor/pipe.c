@@ -234,26 +234,47 @@ static int alive(uint32_t pid)
 	return !(s && s[1] == ' ' && (s[2] == 'Z' || s[2] == 'X'));
 }
 
+/* How long a live process of the run may keep a ring lock. Holders copy for
+   microseconds and never sleep holding it: one that keeps it this long is a
+   guest that wrote a pid there. */
+#define LOCK_WAIT_NS 1000000000ll
+
+static long long now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000ll + t.tv_nsec;
+}
+
 /*
- * Take a ring lock. Holders copy for microseconds and never sleep holding
- * it; one that died holding it (SIGKILL) loses it.
+ * Take a ring lock: 0, -EINTR if a signal the guest takes arrives while we
+ * wait, or -EIO if a live process of the run keeps it past LOCK_WAIT_NS.
+ * A holder that died holding it (SIGKILL) loses it, and so does a pid that
+ * is no process of the run: only the run's processes hold its rings.
  */
-static void ring_lock(uint32_t *l)
+static int ring_lock(struct proc *p, uint32_t *l)
 {
 	uint32_t me = (uint32_t)getpid();
+	long long since = 0;
 	for (int i = 0;; i++) {
 		uint32_t z = 0;
 		if (__atomic_compare_exchange_n(l, &z, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return;
+			return 0;
 		if (z == me) /* our guest's, left behind: it is not running now */
-			return;
+			return 0;
 		if (i < 64) {
 			sched_yield();
 			continue;
 		}
-		if (!alive(z) && __atomic_compare_exchange_n(l, &z, me, 0, __ATOMIC_ACQUIRE,
-							     __ATOMIC_RELAXED))
-			return;
+		if ((!alive(z) || !tree_lists((pid_t)z)) &&
+		    __atomic_compare_exchange_n(l, &z, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return 0;
+		if (signal_interrupts(p))
+			return -EINTR;
+		if (!since)
+			since = now_ns();
+		else if (now_ns() - since > LOCK_WAIT_NS)
+			return -EIO;
 		nanosleep(&(struct timespec){0, 200000}, NULL);
 	}
 }
@@ -430,7 +451,9 @@ long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov)
 	if (!want)
 		return 0;
 	for (;;) {
-		ring_lock(&r->hdr->rlock);
+		int e = ring_lock(p, &r->hdr->rlock);
+		if (e < 0)
+			return e;
 		uint32_t cap = ring_cap(r);
 		if (!cap) {
 			ring_unlock(&r->hdr->rlock);
@@ -474,7 +497,9 @@ long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
 	for (;;) {
 		if (hung_up(fd))
 			return done ? (long)done : signal_sigpipe(p);
-		ring_lock(&r->hdr->wlock);
+		int e = ring_lock(p, &r->hdr->wlock);
+		if (e < 0)
+			return done ? (long)done : e;
 		uint32_t cap = ring_cap(r);
 		if (!cap) {
 			ring_unlock(&r->hdr->wlock);
@@ -540,8 +565,13 @@ long pipe_fcntl(struct proc *p, int fd, int cmd, uint64_t arg)
 		while (cap < want)
 			cap <<= 1;
 		/* Holding both locks, move the bytes to where the new size puts them. */
-		ring_lock(&r->hdr->wlock);
-		ring_lock(&r->hdr->rlock);
+		int e = ring_lock(p, &r->hdr->wlock);
+		if (e < 0)
+			return e;
+		if ((e = ring_lock(p, &r->hdr->rlock)) < 0) {
+			ring_unlock(&r->hdr->wlock);
+			return e;
+		}
 		uint32_t old = ring_cap(r);
 		long ret = cap;
 		uint64_t used = old ? ring_used(r, old) : 0;

@@ -37,6 +37,9 @@ static struct ksigaction actions[65];
 static volatile uint64_t pending;   /* host signals caught, not yet delivered */
 static siginfo_t infos[65];
 static int wake_fd[2] = {-1, -1}; /* the handler's self-pipe, for rt_sigsuspend */
+/* The vCPU's kvm_run: a signal sets its immediate_exit, so one that lands
+   between a check and KVM_RUN still ends the next run at once. */
+static struct kvm_run *volatile vcpu_run;
 
 /* FPU state saved at each delivery, restored at rt_sigreturn. */
 #define FPU_DEPTH 8
@@ -56,6 +59,9 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	int e = errno;
 	infos[sig] = *si;
 	__atomic_fetch_or(&pending, BIT(sig), __ATOMIC_SEQ_CST);
+	struct kvm_run *run = vcpu_run;
+	if (run)
+		__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	if (wake_fd[1] >= 0)
 		write(wake_fd[1], "", 1);
 	for (int i = 0; i < MAX_SIGNALFD; i++)
@@ -383,9 +389,16 @@ int signal_fault(struct proc *p, int sig, int code, uint64_t addr,
 	return 1;
 }
 
+void signal_vcpu(struct kvm_run *run)
+{
+	vcpu_run = run;
+}
+
 /* A run interrupted by a host signal: deliver now if in program code. */
 void signal_interrupted(struct proc *p)
 {
+	/* Taken from here on; one that comes later ends the next run. */
+	__atomic_store_n(&p->vm.run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 	if (!signal_interrupts(p))
 		return;
 	struct kvm_regs r;
@@ -457,6 +470,7 @@ long signal_sigpipe(struct proc *p)
 /* In a forked child: signals pending for the parent are not ours. */
 void signal_fork_child(void)
 {
+	vcpu_run = NULL; /* the parent's: not mapped here */
 	pending = 0;
 	if (wake_fd[0] >= 0) { /* a shared one would let one process take the other's byte */
 		close(wake_fd[0]);

@@ -1,6 +1,7 @@
 /* The initial process stack, laid out as Linux does (argv, envp, auxv). */
 #include <cpuid.h>
 #include <elf.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
 #include <string.h>
@@ -42,11 +43,25 @@ static uint64_t build(struct builder *b0, const struct elf_info *ei, uint64_t ba
 		      const char *execfn, char *const argv[], size_t argc, uint64_t *argp,
 		      char *const envp[], size_t envc, uint64_t *envpp);
 
+int stack_check(const char *execfn, char *const argv[], char *const envp[])
+{
+	size_t argc = count(argv), envc = count(envp);
+	uint64_t ptrs = 8 * ((argc ? argc : 1) + envc), bytes = strlen(execfn) + 1;
+	for (size_t i = 0; i < argc; i++)
+		bytes += strlen(argv[i]) + 1;
+	for (size_t i = 0; i < envc; i++)
+		bytes += strlen(envp[i]) + 1;
+	return ptrs < STACK_ARG_MAX && bytes <= STACK_ARG_MAX - ptrs ? 0 : -E2BIG;
+}
+
+/* Room on the stack past the strings and pointers stack_check counts: the
+   auxv, AT_RANDOM bytes, "x86_64", argc and alignment. */
+#define STACK_EXTRA 4096
+
 uint64_t stack_build(struct proc *p, const struct elf_info *ei, uint64_t base,
 		     const char *execfn, char *const argv[], char *const envp[])
 {
-	/* Strings may use at most a quarter of the stack, as Linux allows. */
-	struct builder b = {p, p->vm.mem_size, p->vm.mem_size - UP_STACK_SIZE / 4};
+	struct builder b = {p, p->vm.mem_size, p->vm.mem_size - STACK_ARG_MAX - STACK_EXTRA};
 	size_t argc = count(argv), envc = count(envp);
 	uint64_t *argp = calloc(argc + 1, 8), *envpp = calloc(envc + 1, 8);
 	uint64_t rsp = argp && envpp ? build(&b, ei, base, execfn, argv, argc, argp, envp, envc, envpp) : 0;

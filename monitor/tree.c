@@ -2,7 +2,9 @@
  * The process tree of one `uniproc run`: a table of monitor pids in shared
  * memory that only monitors map (never the guest). It bounds the number of
  * processes (--max-procs), scopes kill() to the tree, and lets the main
- * process end the whole tree when it exits.
+ * process end the whole tree when it exits. A watchdog outside the tree
+ * ends it too when the main process dies in a way that cannot clean up
+ * (SIGKILL).
  */
 #define _GNU_SOURCE
 #include <err.h>
@@ -11,8 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "monitor.h"
@@ -24,33 +29,99 @@ struct tree {
 	long procs;   /* processes: the first and every fork child */
 	long execs;   /* successful execs */
 	long exits;   /* VM exits, added as each monitor exits */
+	int ended;    /* the main process is gone: no new process may start */
 	pid_t pids[]; /* 0: free, -1: reserved by a forking parent */
+	/* then struct exe exes[max]: what the process in each slot runs */
+};
+
+/* The program file a process runs (Linux refuses to write to it: ETXTBSY). */
+struct exe {
+	uint64_t dev, ino;
 };
 
 static struct tree *tree;
+static struct exe *exes;
 static int tree_fd = -1; /* a memfd: every monitor of the run maps it */
 static int my_slot = -1;
 
-static void map_tree(size_t size)
+/* Offset of exes[] in the table of max slots. */
+static size_t exes_at(int max)
+{
+	return (sizeof *tree + max * sizeof(pid_t) + 7) & ~(size_t)7;
+}
+
+static void map_tree(size_t size, int max)
 {
 	tree = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, tree_fd, 0);
 	if (tree == MAP_FAILED)
 		err(1, "tree: process table");
+	exes = (struct exe *)((char *)tree + exes_at(max));
+}
+
+static int is_monitor(pid_t pid);
+
+/* SIGKILL every live process of the tree but us; how many there were. */
+static int kill_all(void)
+{
+	int n = 0;
+	for (int i = 0; i < tree->max; i++) {
+		pid_t pid = __atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST);
+		if (pid > 0 && pid != getpid() && is_monitor(pid) && kill(pid, SIGKILL) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* In the watchdog: once the main process (pidfd) has ended, end the rest. */
+static void __attribute__((noreturn)) watch(int pidfd)
+{
+	struct pollfd pf = {pidfd, POLLIN, 0};
+	while (poll(&pf, 1, -1) < 0 && errno == EINTR)
+		;
+	/* A process forked from now on sees this and ends itself (tree_fill). */
+	__atomic_store_n(&tree->ended, 1, __ATOMIC_SEQ_CST);
+	for (int round = 0; round < 500 && kill_all(); round++)
+		nanosleep(&(struct timespec){0, 10000000}, NULL);
+	_exit(0);
+}
+
+/*
+ * Start the run's watchdog: a process that waits for the main process to
+ * end, however it ends, then kills what is left of the run. It is a child
+ * whose end signals no one (exit signal 0), so the main process's waits
+ * never see it (hsys_proc.c hides __WALL), in a session of its own (signals
+ * to the terminal's process group leave it alone), holding no descriptor
+ * of the run. Needs pidfd_open (Linux 5.3).
+ */
+static void watchdog(void)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (pidfd < 0)
+		return;
+	if (syscall(SYS_clone, 0, NULL, NULL, NULL, 0) == 0) { /* a fork, no SIGCHLD */
+		setsid();
+		close_range(0, pidfd - 1, 0);
+		close_range(pidfd + 1, ~0u, 0);
+		proc_title("uniproc-watchdog");
+		watch(pidfd);
+	}
+	close(pidfd);
 }
 
 void tree_init(int max)
 {
-	size_t size = sizeof *tree + max * sizeof(pid_t);
+	size_t size = exes_at(max) + max * sizeof(struct exe);
 	int fd = memfd_create("uniproc-tree", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, size) < 0)
 		err(1, "tree: process table");
 	tree_fd = fcntl(fd, F_DUPFD_CLOEXEC, UP_FD_MAX);
 	close(fd);
-	map_tree(size);
+	map_tree(size, max);
 	tree->max = max;
 	tree->root = getpid();
 	tree->pids[0] = getpid();
 	my_slot = 0;
+	watchdog();
 }
 
 /* Is pid a live uniproc monitor (not a recycled pid of something else)? */
@@ -70,8 +141,11 @@ int tree_reserve(void)
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < tree->max; i++)
 			if (__atomic_compare_exchange_n(&tree->pids[i], &(pid_t){0}, -1, 0,
-							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+				if (my_slot >= 0) /* the child runs what we run */
+					exes[i] = exes[my_slot];
 				return i;
+			}
 		/* Full: free the slots of monitors that died without leaving. */
 		for (int i = 0; i < tree->max; i++) {
 			pid_t pid = tree->pids[i];
@@ -88,6 +162,8 @@ void tree_fill(int slot, int pid)
 	if (pid == getpid())
 		my_slot = slot;
 	__atomic_store_n(&tree->pids[slot], pid, __ATOMIC_SEQ_CST);
+	if (pid == getpid() && __atomic_load_n(&tree->ended, __ATOMIC_SEQ_CST))
+		raise(SIGKILL); /* the watchdog may have looked before we were here */
 }
 
 void tree_release(int slot)
@@ -125,6 +201,38 @@ void tree_leave(void)
 	if (getpid() == tree->root) /* the main process ends the tree */
 		tree_signal_group(SIGKILL, 0, 0);
 	tree_release(my_slot);
+}
+
+void tree_set_exe(uint64_t dev, uint64_t ino)
+{
+	if (my_slot >= 0)
+		exes[my_slot] = (struct exe){dev, ino};
+}
+
+/* Is pid a process that exists? (A monitor of another uid after setuid
+   hides /proc/PID/exe from us, so is_monitor cannot tell.) */
+static int exists(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+int tree_lists(pid_t pid)
+{
+	for (int i = 0; i < tree->max; i++)
+		if (__atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST) == pid)
+			return pid > 0;
+	return 0;
+}
+
+int tree_runs_exe(uint64_t dev, uint64_t ino)
+{
+	for (int i = 0; i < tree->max; i++) {
+		pid_t pid = __atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST);
+		if (pid != 0 && exes[i].dev == dev && exes[i].ino == ino &&
+		    (pid < 0 || exists(pid)))
+			return 1;
+	}
+	return 0;
 }
 
 void tree_count(int vm, int proc, int exec)

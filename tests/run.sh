@@ -68,17 +68,18 @@ if [ ! -w /dev/kvm ] || ! "$U" run "$T/musl/tls" >/dev/null 2>"$WORK/kvm.err"; t
 fi
 
 # diff_run NAME STDIN -- PROG ARGS: run natively and under uniproc, compare.
-# Set CMP_STDERR=0 to compare only stdout and status.
+# Set CMP_STDERR=0 to compare only stdout and status; TMO bounds each run (s).
 CMP_STDERR=1
 UOPTS=""
+TMO=120
 diff_run() {
 	name=$1 input=$2
 	shift 3
 	if [ $KVM = 0 ]; then skip "$name" "no KVM"; return; fi
 	d=$WORK/$name
 	rm -rf "$d" && mkdir -p "$d"
-	(cd "$d" && timeout 120 "$@" <"$input" >n.out 2>n.err; echo $? >n.rc)
-	(cd "$d" && timeout 120 "$U" run $UOPTS "$@" <"$input" >u.out 2>u.err; echo $? >u.rc)
+	(cd "$d" && timeout -k 5 $TMO "$@" <"$input" >n.out 2>n.err; echo $? >n.rc)
+	(cd "$d" && timeout -k 5 $TMO "$U" run $UOPTS "$@" <"$input" >u.out 2>u.err; echo $? >u.rc)
 	why=""
 	[ "$(cat "$d/n.rc")" = 124 ] && why="timed out natively: the test itself is broken;"
 	cmp -s "$d/n.rc" "$d/u.rc" || why="status $(cat "$d/n.rc") native, $(cat "$d/u.rc") uniproc"
@@ -325,7 +326,7 @@ if [ $KVM = 1 ]; then
 	done
 	expect kill-scope "sleep 30 & s=\$!; '$U' run '$T/musl/kill0' | grep -q 'child killed by 15' && kill -0 \$s && kill \$s"
 	expect one-vm-per-process "'$U' run --stats /bin/busybox sh -c 'i=0; while [ \$i -lt 200 ]; do /bin/busybox true; i=\$((i+1)); done' 2>&1 | grep -x 'uniproc: 201 processes, 200 execs, 201 VMs created'"
-	expect no-stray "'$U' run '$T/musl/fork' linger | grep -q 'still sleeping' && for i in \$(seq 100); do pgrep -f 'fork[ ]linger' >/dev/null || exit 0; sleep 0.1; done; pgrep -af 'fork[ ]linger'; exit 1"
+	expect no-stray "'$U' run '$T/musl/fork' linger | grep -q 'still sleeping' && for i in \$(seq 100); do pgrep -f '^$U run $T/musl/fork linger' >/dev/null || exit 0; sleep 0.1; done; pgrep -af '^$U run $T/musl/fork linger'; exit 1"
 	expect term-ends-tree "'$U' run /bin/busybox sh -c '/bin/busybox sleep 37 & wait' & m=\$!; sleep 0.5; kill -TERM \$m; wait \$m; test \$? = 143 || exit 1; for i in \$(seq 50); do pgrep -f '^$U run /bin/busybox sh -c /bin/busybox sleep 37' >/dev/null || exit 0; sleep 0.1; done; exit 1"
 	expect clone-thread "'$U' run '$T/musl/fork' thread 2>&1 | grep -q 'clone with thread flags: -1 Function not implemented' && '$U' run '$T/musl/fork' thread 2>&1 | grep -q 'warning: clone flags 0x10f00 (threads) are not supported'"
 	expect max-procs "'$U' run --max-procs 10 '$T/musl/fork' bomb | grep -q 'forked 9, then Resource temporarily unavailable'"
@@ -333,6 +334,39 @@ if [ $KVM = 1 ]; then
 	expect ctrl-c "timeout --preserve-status -s INT 0.5 '$U' run '$T/musl/stdin' < /dev/zero; test \$? = 130"
 	expect path-lookup "PATH=/nonexistent:$T/musl '$U' run tls | grep -q counter=42"
 	expect mem-option "'$U' run --mem 64M '$T/musl/tls' | grep -q counter=42 && ! '$U' run --mem 1K '$T/musl/tls' 2>/dev/null"
+
+	# --- a hostile or unlucky guest (issue 15) ---------------------------
+	# A killed main process takes the run with it, even by SIGKILL.
+	KT="^$U run /bin/busybox sh -c /bin/busybox sleep 77 &"
+	expect sigkill-ends-tree "rm -f kt.ready; '$U' run /bin/busybox sh -c '/bin/busybox sleep 77 & /bin/busybox sleep 78 & /bin/busybox touch kt.ready; wait' >/dev/null 2>&1 & m=\$!; i=0; while [ ! -e kt.ready ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i+1)); done; kill -KILL \$m; wait \$m; for i in \$(seq 100); do pgrep -f '$KT' >/dev/null || exit 0; sleep 0.1; done; ps -o pid,args -p \"\$(pgrep -d, -f '$KT')\"; kill -KILL \$(pgrep -f '$KT'); exit 1"
+	# A program given to `uniproc run` is checked as execve does.
+	mkdir -p "$WORK/runs" && mkfifo "$WORK/runs/fifo" && chmod 755 "$WORK/runs/fifo"
+	cp "$T/musl/tls" "$WORK/runs/noexec" && chmod 644 "$WORK/runs/noexec"
+	printf '#!/bin/busybox sh\necho "$0" "$@"; exit 3\n' >"$WORK/runs/script.sh" && chmod 755 "$WORK/runs/script.sh"
+	expect run-fifo "timeout 20 '$U' run runs/fifo 2>err.txt; test \$? = 126 && grep -qx 'uniproc: runs/fifo: Permission denied' err.txt"
+	expect run-noexec "'$U' run runs/noexec 2>err.txt; test \$? = 126 && grep -qx 'uniproc: runs/noexec: Permission denied' err.txt"
+	diff_run run-script /dev/null -- "$WORK/runs/script.sh" "two words" b
+	for libc in musl glibc; do
+		P=$T/$libc
+		mkdir -p "$WORK/harden-$libc" && cd "$WORK/harden-$libc" && { [ -p fifo ] || mkfifo fifo; } && cd "$ROOT"
+		diff_run $libc/wait-all /dev/null -- "$P/harden" wait-all
+		diff_run $libc/etxtbsy /dev/null -- "$P/harden" etxtbsy .
+		TMO=20
+		diff_run $libc/exec-refused /dev/null -- "$P/harden" exec-refused "$WORK/harden-$libc"
+		TMO=120
+		diff_run $libc/exec-limits /dev/null -- "$P/harden" exec-limits
+		expect $libc/exec-entry "'$U' run '$P/harden' exec-entry '$WORK/harden-$libc' 2>/dev/null | tr '\n' '|' | grep -qx 'execve an entry point outside the image: Exec format error|still running|'"
+		CMP_STDERR=0
+		diff_run $libc/shrink /dev/null -- "$P/harden" shrink .
+		CMP_STDERR=1
+		expect $libc/shrink-report "cd harden-$libc && '$U' run '$P/harden' shrink . 2>&1 >/dev/null | grep -q '^uniproc: .*: Bus error (guest address 0x[0-9a-f]* maps .*/shrinkme past its end: the file shrank, RIP 0x'"
+		expect $libc/shrink-monitor "cd harden-$libc && '$U' run '$P/harden' shrink-monitor . 2>err.txt; test \$? = 135 && grep -q '^uniproc: .*: Bus error (in the monitor: guest address 0x[0-9a-f]* maps .*/shrinkme past its end: the file shrank)' err.txt || { cat err.txt; false; }"
+		expect $libc/program-truncated "cd harden-$libc && cp '$P/harden' victim && rm -f ready && { i=0; while [ ! -e ready ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i+1)); done; truncate -s 0 victim; echo go; } | '$U' run ./victim victim ready >/dev/null 2>err.txt; test \$? = 135 && grep -q 'Bus error (guest address 0x[0-9a-f]* maps .*/victim past its end: the file shrank' err.txt || { cat err.txt; false; }"
+		expect $libc/mem-exhausted "'$U' run --mem 64M '$P/harden' mem 0x4000000 >mem.txt 2>&1; test \$? = 0 && test \$(grep -c 'until it fails: ENOMEM, after some' mem.txt) = 2 && grep -q 'brk until it fails: fails' mem.txt && test \$(grep -c 'hypercall memory .*: backed' mem.txt) = 3 && test \$(grep -c 'hypercall memory .*: refused' mem.txt) = 3 && grep -q 'malloc after: ok' mem.txt || { cat mem.txt; false; }"
+		expect $libc/lock-foreign "timeout -k 5 20 '$U' run '$P/harden' lock-foreign | tr '\n' '|' | grep -qx 'write past a foreign lock: 5|read past a foreign lock: 5|'"
+		expect $libc/lock-live "timeout -k 5 20 '$U' run '$P/harden' lock-live > ll.txt 2>&1; grep -Ec '(Input/output|I/O) error' ll.txt | grep -qx 2 && grep -q 'write once the holder is gone: ok' ll.txt || { cat ll.txt; false; }"
+		expect $libc/lock-killable "'$U' run '$P/harden' lock-hang > lh.txt 2>&1 & m=\$!; i=0; while ! grep -q locked lh.txt && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i+1)); done; kill -TERM \$m; i=0; while kill -0 \$m 2>/dev/null && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; kill -KILL \$m 2>/dev/null && { wait \$m; echo ignored SIGTERM; exit 1; }; wait \$m; test \$? = 143"
+	done
 else
 	skip bad-input "no KVM"
 fi

@@ -14,6 +14,7 @@
 void vm_ring(struct vm *vm, int idx) {}
 void path_fd_link(int fd, char *out) { snprintf(out, FD_LINK_MAX, "/proc/self/fd/%d", fd); }
 int signal_interrupts(struct proc *p) { return 0; }
+int tree_lists(int pid) { return 1; } /* a live holder counts as one of the run */
 static int signalled;
 long signal_sigpipe(struct proc *p)
 {
