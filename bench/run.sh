@@ -11,6 +11,7 @@ cc -O2 -o $B/spawn bench/spawn.c
 cc -O2 -o $B/pss bench/pss.c
 cc -O2 -o $B/pss_many bench/pss_many.c
 gcc -O2 -o $B/shm bench/shm.c
+musl-gcc -static -O2 -o $B/net bench/net.c
 for libc in musl glibc; do
 	CC=gcc; [ $libc = musl ] && CC=musl-gcc
 	for p in hello getpid fork forkmem pipe; do
@@ -86,6 +87,15 @@ n=$(med3 $B/shm pingpong 20000); u=$(med3 $U run $B/shm pingpong 20000)
 printf "%-30s %8s us %8s us  %s\n" "pshared mutex+cond ping-pong" "$n" "$u" "$(ratio $u $n)"
 n=$(med3 $B/shm create 200); u=$(med3 $U run $B/shm create 200)
 printf "%-30s %8s us %8s us  %s\n" "64 MiB MAP_SHARED map+unmap" "$n" "$u" "$(ratio $u $n)"
+# Sockets between VMs (musl, static): every socket call is a VM exit.
+n=$(med3 $B/net prefork 1000); u=$(med3 $U run $B/net prefork 1000)
+x=$($U run --stats $B/net prefork 1000 2>&1 >/dev/null | sed -n 's/uniproc: \([0-9]*\) VM exits/\1/p')
+printf "%-30s %6s r/s %8s r/s  %s  (%s VM exits per request by the clients)\n" "prefork 4 workers, 2 clients" "$n" "$u" \
+	"$(ratio $u $n)" "$(awk "BEGIN { printf \"%.1f\", $x / 2000 }")"
+n=$(med3 $B/net tcp 512); u=$(med3 $U run $B/net tcp 512)
+printf "%-30s %6s MiB/s %6s MiB/s  %s\n" "TCP loopback, 64 KiB writes" "$n" "$u" "$(ratio $u $n)"
+n=$(med3 $B/net unixrtt 5000); u=$(med3 $U run $B/net unixrtt 5000)
+printf "%-30s %8s us %8s us  %s\n" "unix socket 1-byte round trip" "$n" "$u" "$(ratio $u $n)"
 echo
 echo "memory a forked child adds (KiB)     native PSS/USS   uniproc PSS/USS"
 for kib in 0 1024; do
