@@ -39,6 +39,10 @@ int hc_memory(uint64_t lo, uint64_t hi, uint64_t *low_top, uint64_t *high_bottom
 {
 	struct up_hc_memory hc = {lo, hi, 0, 0};
 	HC(UP_HC_MEMORY, &hc);
+	if (boot_info.mmu_pending) { /* the new memory's page-directory entries */
+		boot_info.mmu_pending = 0;
+		mmu_sync();
+	}
 	if (!hc.low_top)
 		return -1;
 	*low_top = hc.low_top;

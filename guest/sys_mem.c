@@ -40,6 +40,8 @@
 #define MS_INVALIDATE 2
 #define MS_SYNC 4
 
+static void set_present(uint64_t a, uint64_t b);
+
 /* The state, where the monitor can read it (/proc/self/maps). */
 struct up_memview mem_view;
 #define extent up_extent
@@ -78,16 +80,54 @@ void mem_init(void)
 	next = 1;
 	low_top = boot_info.low_top;
 	high_bottom = boot_info.high_bottom;
+	set_present(0, low_top); /* what the monitor mapped at boot */
+	set_present(high_bottom, boot_info.mem_size);
 	mark(UP_USER_BASE, area_lo);             /* the program */
 	mark(area_hi, boot_info.mem_size);       /* its interpreter, the stack */
 }
 
 /* Make sure the host backs [a, b) before the program may touch it. */
+/* Bit c: 2 MiB chunk c is mapped in the page tables. Memory we never gave
+   out is not, so a stray access faults (SIGSEGV) instead of reaching
+   memory with no host memory behind it. */
+static uint64_t present[MAX_CHUNKS / 64];
+#define BACK_GRAIN (8ull << 20) /* ask for this much at a time */
+
+static int all_present(uint64_t a, uint64_t b)
+{
+	for (uint64_t c = a / CHUNK; c <= (b - 1) / CHUNK && c < MAX_CHUNKS; c++)
+		if (!(present[c / 64] & (1ull << (c % 64))))
+			return 0;
+	return 1;
+}
+
+static void set_present(uint64_t a, uint64_t b)
+{
+	for (uint64_t c = a / CHUNK; c <= (b - 1) / CHUNK && c < MAX_CHUNKS; c++)
+		present[c / 64] |= 1ull << (c % 64);
+}
+
+/* Make sure the host backs [a, b) and the page tables map it before the
+   program may touch it: the monitor does both, a bounded number of chunks
+   per call (its queue of page-directory stores). */
 static int back(uint64_t a, uint64_t b)
 {
-	if (b <= low_top || a >= high_bottom)
+	if (all_present(a, b))
 		return 0;
-	return hc_memory(a, b, &low_top, &high_bottom) ? -ENOMEM : 0;
+	a &= ~(BACK_GRAIN - 1);
+	b = (b + BACK_GRAIN - 1) & ~(BACK_GRAIN - 1);
+	a = a < UP_USER_BASE ? UP_USER_BASE : a;
+	b = b > boot_info.mem_size ? boot_info.mem_size : b;
+	while (a < b) {
+		uint64_t end = a + CHUNKS_PER_CALL * CHUNK < b ? a + CHUNKS_PER_CALL * CHUNK : b;
+		if (!all_present(a, end)) {
+			if (hc_memory(a, end, &low_top, &high_bottom))
+				return -ENOMEM;
+			set_present(a, end);
+		}
+		a = end;
+	}
+	return 0;
 }
 
 /* Is [a, b) entirely free? */

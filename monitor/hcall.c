@@ -194,9 +194,14 @@ void hcall(struct proc *p, unsigned nr, uint32_t gpa)
 		if (!hc)
 			break;
 		uint64_t lo = hc->lo, hi = hc->hi;
-		if (lo < UP_USER_BASE || vm_back(&p->vm, lo, hi) < 0)
+		int q = lo < UP_USER_BASE || vm_back(&p->vm, lo, hi) < 0 ? -ENOMEM
+									  : mmu_present(&p->vm, lo, hi);
+		if (q < 0)
 			hc->low_top = hc->high_bottom = 0; /* refused */
 		else {
+			struct up_boot_info *bi = gmem_ptr(&p->vm, p->libos.boot_info, sizeof *bi);
+			if (q > 0 && bi)
+				bi->mmu_pending = 1;
 			hc->low_top = p->vm.low_top;
 			hc->high_bottom = p->vm.high_bottom;
 		}

@@ -96,7 +96,9 @@ static int queue(struct vm *vm, uint64_t addr, uint64_t value)
 	return 0;
 }
 
-/* Set chunk's directory entry: directly before the first run, else queued. */
+/* Set chunk's directory entry: directly before the first run, else queued.
+   (A queued entry is in memory only once the guest stores it: until then
+   *pde still reads the old one.) */
 static int set_pde(struct vm *vm, uint64_t chunk, uint64_t value, int live)
 {
 	if (live)
@@ -184,6 +186,20 @@ static int protect_bits(struct vm *vm, uint64_t lo, uint64_t hi, uint64_t b, int
 	return queued;
 }
 
+int mmu_present(struct vm *vm, uint64_t lo, uint64_t hi)
+{
+	int n = 0;
+	for (uint64_t c = lo / CHUNK; c < (hi + CHUNK - 1) / CHUNK && c < vm->mem_size / CHUNK; c++)
+		n += !is_split(vm, c) && !*pde(vm, c);
+	if (n > UP_MMU_QUEUE_MAX)
+		return -ENOSPC;
+	for (uint64_t c = lo / CHUNK; n && c < (hi + CHUNK - 1) / CHUNK && c < vm->mem_size / CHUNK; c++)
+		if (!is_split(vm, c) && !*pde(vm, c) &&
+		    queue(vm, PD0 + 8 * c, c * CHUNK | DEFAULT_BITS | PTE_PS) < 0)
+			return -ENOSPC;
+	return n;
+}
+
 int mmu_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot, int live)
 {
 	if (lo >= hi || (lo | hi) % PAGE || lo < UP_USER_BASE || hi > vm->mem_size)
@@ -207,8 +223,10 @@ void mmu_build(struct proc *p)
 	sys_u64(vm, PML4)[0] = PDPT | PTE_P | PTE_W | PTE_U;
 	for (uint64_t g = 0; g < gib; g++)
 		sys_u64(vm, PDPT)[g] = (PD0 + g * PAGE) | PTE_P | PTE_W | PTE_U;
-	for (uint64_t c = 0; c < vm->mem_size / CHUNK; c++)
-		*pde(vm, c) = c * CHUNK | DEFAULT_BITS | PTE_PS;
+	for (uint64_t c = 0; c < vm->mem_size / CHUNK; c++) /* backed memory only */
+		*pde(vm, c) = c * CHUNK < vm->low_top || c * CHUNK >= vm->high_bottom
+				      ? c * CHUNK | DEFAULT_BITS | PTE_PS
+				      : 0;
 	/* The first 2 MiB: page 0 absent, the system area (page tables, GDT,
 	   IDT, TSS) for CPL0 only, the library OS's code read-only. */
 	protect_bits(vm, 0, PAGE, 0, 0);

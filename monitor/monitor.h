@@ -128,6 +128,9 @@ void mmu_boot_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot);
    (the guest must run mmu_sync), or -EINVAL, or -ENOSPC. */
 int mmu_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot, int live);
 
+/* Memory [lo, hi) has just been backed: map its 2 MiB pages (read-write)
+   where they are not mapped yet. Returns the stores queued, or -ENOSPC. */
+int mmu_present(struct vm *vm, uint64_t lo, uint64_t hi);
 /* The protection of the page at addr (in guest memory), as mmap's prot. */
 int mmu_prot(struct vm *vm, uint64_t addr);
 /* Is addr in a page mapped PROT_NONE (a fault there is SEGV_ACCERR)? */

@@ -100,6 +100,11 @@ int main(void)
 	printf("mprotect big rw: %d\n", mprotect(b, big, PROT_READ | PROT_WRITE));
 	try("write big rw", wr, b + big - 1);
 
+	/* Memory nothing mapped: inside the guest's memory, and far above it. */
+	try("read never-mapped memory", rd, (volatile char *)0x30000000);
+	try("write never-mapped memory", wr, (volatile char *)0x30001000);
+	try("read far above", rd, (volatile char *)0x700000000000);
+
 	printf("bad mprotect: %d %d\n", mprotect(m + 1, pg, PROT_READ), mprotect(m, pg, 0x100));
 	return 0;
 }
