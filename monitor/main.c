@@ -221,6 +221,7 @@ void proc_exec(struct proc *p, const char *prog, char **argv, char **envp)
 		}
 	}
 	uint64_t blocked = signal_exec(p);
+	timer_exec(); /* issue 17: POSIX timers go, alarm and itimers stay */
 	vm_reset(&p->vm);
 	p->stub_used = 0;
 	boot(p, prog, argv, envp);
