@@ -19,6 +19,8 @@ SYS(set_tid_address); SYS(set_robust_list); SYS(rseq); SYS(sched_yield);
 SYS(sched_getaffinity); SYS(rt_sigprocmask);
 SYS(prlimit64); SYS(getrlimit); SYS(setrlimit); SYS(fork); SYS(vfork);
 SYS(futex); SYS(clone); SYS(clone3); SYS(prctl); SYS(rt_sigsuspend); SYS(pause); SYS(rt_sigreturn); SYS(sigaltstack); SYS(read); SYS(write); SYS(readv); SYS(writev);
+/* issue 17 (sys_posix.c) */
+SYS(mknod); SYS(sched_get_priority_max); SYS(sched_get_priority_min);
 
 struct sys_entry {
 	sys_fn fn;
@@ -244,6 +246,40 @@ static const struct sys_entry table[] = {
 	[__NR_getresgid] = H("ppp"),
 	[__NR_getgroups] = H("dp"),
 	[__NR_setgroups] = H("dp"),
+	/* issue 17: files, timers and clocks, scheduling (monitor/hsys_file.c,
+	   hsys_splice.c, hsys_timer.c, hsys_sched.c; sys_posix.c). */
+	[__NR_mknod] = L(mknod, "sxx"),
+	[__NR_mknodat] = H("fsxx"),
+	[__NR_fallocate] = H("fxdd"),
+	[__NR_flock] = H("fx"),
+	[__NR_sync] = H(""),
+	[__NR_syncfs] = H("f"),
+	[__NR_readahead] = H("fdd"),
+	[__NR_splice] = H("fpfpdx"),
+	[__NR_tee] = H("ffdx"),
+	[__NR_vmsplice] = H("fpdx"),
+	[__NR_alarm] = H("d"),
+	[__NR_setitimer] = H("dpp"),
+	[__NR_getitimer] = H("dp"),
+	[__NR_timer_create] = H("dpp"),
+	[__NR_timer_settime] = H("dxpp"),
+	[__NR_timer_gettime] = H("dp"),
+	[__NR_timer_getoverrun] = H("d"),
+	[__NR_timer_delete] = H("d"),
+	[__NR_times] = H("p"),
+	[__NR_getrusage] = H("dp"),
+	[__NR_getpriority] = H("dd"),
+	[__NR_setpriority] = H("ddd"),
+	[__NR_ioprio_get] = H("dd"),
+	[__NR_ioprio_set] = H("ddx"),
+	[__NR_sched_setscheduler] = H("ddp"),
+	[__NR_sched_getscheduler] = H("d"),
+	[__NR_sched_setparam] = H("dp"),
+	[__NR_sched_getparam] = H("dp"),
+	[__NR_sched_get_priority_max] = L(sched_get_priority_max, "d"),
+	[__NR_sched_get_priority_min] = L(sched_get_priority_min, "d"),
+	[__NR_sched_rr_get_interval] = H("dp"),
+	[__NR_sched_setaffinity] = H("ddp"),
 };
 #define NTABLE (sizeof table / sizeof table[0])
 

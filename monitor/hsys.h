@@ -76,4 +76,35 @@ HSYS(rt_sigaction); HSYS(rt_sigsuspend); HSYS(rt_sigpending); HSYS(signalfd4); H
 /* exec.c */
 HSYS(execve); HSYS(execveat);
 
+/* issue 17 */
+/* hsys_file.c */
+HSYS(mknodat); HSYS(fallocate); HSYS(flock); HSYS(sync); HSYS(syncfs);
+HSYS(readahead);
+/* fcntl's lock and owner commands (F_*LK*, F_*OWN*, F_*SIG); -ENOSYS for others. */
+long hsys_fcntl_posix(struct proc *p, int fd, int cmd, uint64_t arg);
+/* Is r a host call's EINTR for a signal the guest blocks? Then try again. */
+int hsys_retry_eintr(struct proc *p, long r);
+/* A host call that may wait, as hsys_ret(call), made again after a host
+   signal the guest blocks (it stays pending for the guest). */
+#define HSYS_WAIT(p, call)                           \
+	({                                           \
+		long r_;                             \
+		do                                   \
+			r_ = hsys_ret(call);         \
+		while (hsys_retry_eintr((p), r_));   \
+		r_;                                  \
+	})
+/* hsys_io.c: a guest iovec array as host iovecs; the count or -errno. */
+struct iovec;
+int iov_in(struct proc *p, uint64_t gpa, uint64_t n, struct iovec *iov);
+/* hsys_splice.c */
+HSYS(splice); HSYS(tee); HSYS(vmsplice);
+/* hsys_timer.c */
+HSYS(alarm); HSYS(setitimer); HSYS(getitimer); HSYS(timer_create); HSYS(timer_settime);
+HSYS(timer_gettime); HSYS(timer_getoverrun); HSYS(timer_delete); HSYS(times); HSYS(getrusage);
+/* hsys_sched.c */
+HSYS(getpriority); HSYS(setpriority); HSYS(ioprio_get); HSYS(ioprio_set);
+HSYS(sched_setscheduler); HSYS(sched_getscheduler); HSYS(sched_setparam);
+HSYS(sched_getparam); HSYS(sched_rr_get_interval); HSYS(sched_setaffinity);
+
 #endif

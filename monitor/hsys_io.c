@@ -34,7 +34,7 @@ HSYS(read)
 		return pipe_read(p, fd, &(struct iovec){buf, io_len(a[2])}, 1);
 	if (signal_is_signalfd(fd))
 		return signal_read(p, fd, buf, io_len(a[2]));
-	return hsys_ret(read(fd, buf, io_len(a[2])));
+	return HSYS_WAIT(p, read(fd, buf, io_len(a[2])));
 }
 
 HSYS(write)
@@ -43,21 +43,21 @@ HSYS(write)
 	BUF_ARG(buf, 1, io_len(a[2]));
 	if (pipe_is_ring(fd))
 		return pipe_write(p, fd, &(struct iovec){buf, io_len(a[2])}, 1);
-	return hsys_ret(write(fd, buf, io_len(a[2])));
+	return HSYS_WAIT(p, write(fd, buf, io_len(a[2])));
 }
 
 HSYS(pread64)
 {
 	FD_ARG(fd, 0);
 	BUF_ARG(buf, 1, io_len(a[2]));
-	return hsys_ret(pread(fd, buf, io_len(a[2]), (off_t)a[3]));
+	return HSYS_WAIT(p, pread(fd, buf, io_len(a[2]), (off_t)a[3]));
 }
 
 HSYS(pwrite64)
 {
 	FD_ARG(fd, 0);
 	BUF_ARG(buf, 1, io_len(a[2]));
-	return hsys_ret(pwrite(fd, buf, io_len(a[2]), (off_t)a[3]));
+	return HSYS_WAIT(p, pwrite(fd, buf, io_len(a[2]), (off_t)a[3]));
 }
 
 /*
@@ -90,7 +90,7 @@ HSYS(sendfile)
 }
 
 /* Translate a guest iovec array; returns the count or -errno. */
-static int iov_in(struct proc *p, uint64_t gpa, uint64_t n, struct iovec *iov)
+int iov_in(struct proc *p, uint64_t gpa, uint64_t n, struct iovec *iov)
 {
 	if (n > IOV_MAX)
 		return -EINVAL;
@@ -114,7 +114,7 @@ HSYS(readv)
 	int n = iov_in(p, a[1], a[2], iov);
 	if (n >= 0 && pipe_is_ring(fd))
 		return pipe_read(p, fd, iov, n);
-	return n < 0 ? n : hsys_ret(readv(fd, iov, n));
+	return n < 0 ? n : HSYS_WAIT(p, readv(fd, iov, n));
 }
 
 HSYS(writev)
@@ -124,7 +124,7 @@ HSYS(writev)
 	int n = iov_in(p, a[1], a[2], iov);
 	if (n >= 0 && pipe_is_ring(fd))
 		return pipe_write(p, fd, iov, n);
-	return n < 0 ? n : hsys_ret(writev(fd, iov, n));
+	return n < 0 ? n : HSYS_WAIT(p, writev(fd, iov, n));
 }
 
 void hsys_fd_closed(struct proc *p, int fd)
@@ -216,13 +216,10 @@ HSYS(fcntl)
 		return hsys_ret(fcntl(fd, cmd));
 	case F_ADD_SEALS:
 		return hsys_ret(fcntl(fd, cmd, (int)a[2]));
-	case F_GETLK:
-	case F_SETLK:
-	case F_SETLKW: {
-		BUF_ARG(fl, 2, sizeof(struct flock));
-		return hsys_ret(fcntl(fd, cmd, fl));
 	}
-	}
+	long r = hsys_fcntl_posix(p, fd, cmd, a[2]); /* locks, owners: hsys_file.c */
+	if (r != -ENOSYS)
+		return r;
 	hsys_warn_once(p, "fcntl command", cmd);
 	return -EINVAL;
 }

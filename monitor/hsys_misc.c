@@ -20,13 +20,33 @@ HSYS(umask)
 	return umask((mode_t)a[0] & 0777);
 }
 
+/*
+ * The sleeps: the host's. A host signal the guest blocks (it stays pending
+ * for the guest) does not end them: they sleep on for what is left.
+ */
+static long sleep_common(struct proc *p, clockid_t clock, int flags, const struct timespec *req,
+			 struct timespec *rem)
+{
+	struct timespec want = *req, left;
+	for (;;) {
+		long r = -clock_nanosleep(clock, flags, &want, &left);
+		if (!hsys_retry_eintr(p, r)) {
+			if (r == -EINTR && rem && !(flags & TIMER_ABSTIME))
+				*rem = left;
+			return r;
+		}
+		if (!(flags & TIMER_ABSTIME))
+			want = left;
+	}
+}
+
 HSYS(nanosleep)
 {
 	BUF_ARG(req, 0, sizeof(struct timespec));
 	struct timespec *rem = a[1] ? gmem_ptr(&p->vm, a[1], sizeof *rem) : NULL;
 	if (a[1] && !rem)
 		return -EFAULT;
-	return hsys_ret(nanosleep(req, rem));
+	return sleep_common(p, CLOCK_MONOTONIC, 0, req, rem);
 }
 
 HSYS(clock_nanosleep)
@@ -35,7 +55,7 @@ HSYS(clock_nanosleep)
 	struct timespec *rem = a[3] ? gmem_ptr(&p->vm, a[3], sizeof *rem) : NULL;
 	if (a[3] && !rem)
 		return -EFAULT;
-	return -clock_nanosleep((clockid_t)a[0], (int)a[1], req, rem);
+	return sleep_common(p, (clockid_t)a[0], (int)a[1], req, rem);
 }
 
 HSYS(clock_gettime)

@@ -40,7 +40,10 @@ HSYS(openat)
 			pipe_copied(p, own, fd);
 		return fd;
 	}
-	int fd = path_open(p, (int)a[0], path, (int)a[2], (int)a[3]);
+	int fd; /* a FIFO's open waits for its peer: a blocked signal does not end it */
+	do
+		fd = path_open(p, (int)a[0], path, (int)a[2], (int)a[3]);
+	while (hsys_retry_eintr(p, fd));
 	return fd < 0 ? fd : hsys_newfd(p, fd);
 }
 

@@ -236,6 +236,7 @@ void proc_exec(struct proc *p, struct exec_image *img, char **argv, char **envp)
 		}
 	}
 	uint64_t blocked = signal_exec(p);
+	timer_exec(); /* issue 17: POSIX timers go, alarm and itimers stay */
 	vm_reset(&p->vm);
 	fmap_remove(0, UINT64_MAX);
 	p->stub_used = 0;

@@ -410,4 +410,36 @@ void hsys_warn_once(struct proc *p, const char *what, unsigned long code);
 /* libos_image.S: the library OS, linked into the monitor. */
 extern const uint8_t libos_image[], libos_image_end[];
 
+/* issue 17: pipe rings for splice, tee and vmsplice (pipe.c), the run's
+   processes (tree.c), POSIX timers (hsys_timer.c). */
+/* pipe_take's how: copy without consuming; never wait; wait whatever the
+   fd's O_NONBLOCK says (neither: as it says); with PIPE_PEEK, keep the
+   read lock (if bytes were copied) until pipe_drop, so that no other
+   reader takes them meanwhile. */
+#define PIPE_PEEK 1
+#define PIPE_NONBLOCK 2
+#define PIPE_BLOCK 4
+#define PIPE_HOLD 8
+/* Read from a ring's read end as read(2) does (0 at EOF, -EAGAIN, -EINTR). */
+long pipe_take(struct proc *p, int fd, struct iovec *iov, int niov, int how);
+/* Consume n bytes a peek has seen (fewer if fewer are left); releases
+   the read lock a PIPE_HOLD peek kept. */
+void pipe_drop(struct proc *p, int fd, uint64_t n);
+/* Wait for room in a ring's write end (how as pipe_take): the free bytes,
+   or -EPIPE (after SIGPIPE) when no reader is left, -EAGAIN, -EINTR. */
+long pipe_room(struct proc *p, int fd, int how);
+/* Do ring fds a and b name the same pipe? */
+int pipe_same(int a, int b);
+/* Pids of the run's live processes (us included) into pids[max]; the count. */
+int tree_pids(int *pids, int max);
+/* execve: POSIX timers are deleted (itimers and alarm stay). */
+void timer_exec(void);
+/* A count that timer_settime, timer_delete and exec move on; a signal
+   handler may read it (to date a timer's signal). */
+uint64_t timer_now(void);
+/* A timer's signal, caught at `caught` (timer_now), is to be delivered:
+   0 if its timer was reset or deleted since (Linux drops it), else 1 (and
+   timer_getoverrun reports overrun from now on). */
+int timer_delivered(int timerid, int overrun, uint64_t caught);
+
 #endif

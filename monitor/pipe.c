@@ -441,11 +441,25 @@ static uint64_t iov_total(const struct iovec *iov, int niov)
 	return t;
 }
 
-long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov)
+/* Does this call wait for the ring: as the fd's O_NONBLOCK says, or as told? */
+static int may_wait(int fd, int how)
+{
+	if (how & PIPE_NONBLOCK)
+		return 0;
+	return (how & PIPE_BLOCK) || !nonblocking(fd);
+}
+
+/*
+ * Read from the ring fd names (its read end) into the iovecs, waiting for
+ * bytes as read(2) does: 0 once no writer is left, -EAGAIN, -EINTR. With
+ * PIPE_PEEK the bytes stay in the ring (tee, splice until the other side
+ * took them); with PIPE_HOLD too, the read lock stays ours until pipe_drop.
+ */
+long pipe_take(struct proc *p, int fd, struct iovec *iov, int niov, int how)
 {
 	int end = READ;
 	struct ring *r = ring_of(fd, &end);
-	if (end != READ)
+	if (!r || end != READ)
 		return -EBADF;
 	uint64_t want = iov_total(iov, niov);
 	if (!want)
@@ -463,11 +477,14 @@ long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov)
 		n = n < want ? n : want;
 		if (n) {
 			ring_copy(r, cap, tail, iov, niov, n, 0);
-			__atomic_store_n(&r->hdr->tail, tail + n, __ATOMIC_SEQ_CST);
+			if (!(how & PIPE_PEEK))
+				__atomic_store_n(&r->hdr->tail, tail + n, __ATOMIC_SEQ_CST);
 		}
-		ring_unlock(&r->hdr->rlock);
+		if (!n || !(how & PIPE_HOLD))
+			ring_unlock(&r->hdr->rlock);
 		if (n) {
-			wake(r, WRITE, fd);
+			if (!(how & PIPE_PEEK))
+				wake(r, WRITE, fd);
 			return (long)n;
 		}
 		if (hung_up(fd)) { /* no writer is left: what they wrote is in */
@@ -475,7 +492,7 @@ long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov)
 				continue;
 			return 0;
 		}
-		if (nonblocking(fd))
+		if (!may_wait(fd, how))
 			return -EAGAIN;
 		if (signal_interrupts(p))
 			return -EINTR;
@@ -483,6 +500,57 @@ long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov)
 	}
 }
 
+long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov)
+{
+	return pipe_take(p, fd, iov, niov, 0);
+}
+
+void pipe_drop(struct proc *p, int fd, uint64_t n)
+{
+	int end = READ;
+	struct ring *r = ring_of(fd, &end);
+	if (!r || end != READ)
+		return;
+	if (ring_lock(p, &r->hdr->rlock) < 0) /* at once if PIPE_HOLD kept it ours */
+		return;
+	uint32_t cap = ring_cap(r);
+	uint64_t used = cap ? ring_used(r, cap) : 0;
+	n = n < used ? n : used;
+	__atomic_store_n(&r->hdr->tail, r->hdr->tail + n, __ATOMIC_SEQ_CST);
+	ring_unlock(&r->hdr->rlock);
+	if (n)
+		wake(r, WRITE, fd);
+}
+
+long pipe_room(struct proc *p, int fd, int how)
+{
+	int end = READ;
+	struct ring *r = ring_of(fd, &end);
+	if (!r || end != WRITE)
+		return -EBADF;
+	for (;;) {
+		if (hung_up(fd))
+			return signal_sigpipe(p);
+		uint32_t cap = ring_cap(r);
+		if (!cap)
+			return -EIO;
+		uint64_t room = cap - ring_used(r, cap);
+		if (room)
+			return (long)room;
+		if (!may_wait(fd, how))
+			return -EAGAIN;
+		if (signal_interrupts(p))
+			return -EINTR;
+		ring_sleep(r, fd, WRITE, 1);
+	}
+}
+
+int pipe_same(int a, int b)
+{
+	int end = READ;
+	struct ring *ra = ring_of(a, &end), *rb = ring_of(b, &end);
+	return ra && ra == rb;
+}
 
 long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
 {

@@ -36,6 +36,7 @@ struct ksigaction {
 static struct ksigaction actions[65];
 static volatile uint64_t pending;   /* host signals caught, not yet delivered */
 static siginfo_t infos[65];
+static uint64_t timer_caught[65]; /* issue 17: when a timer's signal came (timer_now) */
 static int wake_fd[2] = {-1, -1}; /* the handler's self-pipe, for rt_sigsuspend */
 /* The vCPU's kvm_run: a signal sets its immediate_exit, so one that lands
    between a check and KVM_RUN still ends the next run at once. */
@@ -57,7 +58,13 @@ static struct {
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	int e = errno;
-	infos[sig] = *si;
+	if (si->si_code == SI_TIMER && (pending & BIT(sig)) && infos[sig].si_code == SI_TIMER &&
+	    infos[sig].si_timerid == si->si_timerid)
+		infos[sig].si_overrun += 1 + si->si_overrun; /* issue 17: expirations a pending one missed */
+	else
+		infos[sig] = *si;
+	if (si->si_code == SI_TIMER)
+		timer_caught[sig] = timer_now();
 	__atomic_fetch_or(&pending, BIT(sig), __ATOMIC_SEQ_CST);
 	struct kvm_run *run = vcpu_run;
 	if (run)
@@ -242,6 +249,9 @@ static int restartable(uint64_t nr)
 	case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
 	case SYS_pread64: case SYS_pwrite64: case SYS_sendfile:
 	case SYS_wait4: case SYS_waitid:
+	/* issue 17: a FIFO's open, locks, splice */
+	case SYS_open: case SYS_openat: case SYS_creat: case SYS_flock: case SYS_fcntl:
+	case SYS_splice: case SYS_tee: case SYS_vmsplice:
 		return 1;
 	}
 	return 0;
@@ -352,6 +362,11 @@ void signal_deliver(struct proc *p)
 	int sig = __builtin_ctzll(ready) + 1;
 	__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
 	s->pending = pending;
+	if (infos[sig].si_code == SI_TIMER && /* issue 17: dropped if its timer was reset since */
+	    !timer_delivered(infos[sig].si_timerid, infos[sig].si_overrun, timer_caught[sig])) {
+		s->deliver = deliverable(p) != 0;
+		return;
+	}
 	if (actions[sig].handler <= 1) { /* the default action, or ignored since */
 		s->deliver = deliverable(p) != 0;
 		if (actions[sig].handler == 0 && terminates(sig))

@@ -257,3 +257,15 @@ void tree_stats(int fd)
 		__atomic_load_n(&tree->vms, __ATOMIC_SEQ_CST));
 	dprintf(fd, "uniproc: %ld VM exits\n", __atomic_load_n(&tree->exits, __ATOMIC_SEQ_CST));
 }
+
+/* issue 17 */
+int tree_pids(int *pids, int max)
+{
+	int n = 0;
+	for (int i = 0; i < tree->max && n < max; i++) {
+		pid_t pid = __atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST);
+		if (pid > 0 && is_monitor(pid))
+			pids[n++] = pid;
+	}
+	return n;
+}

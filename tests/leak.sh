@@ -7,10 +7,11 @@ D=$(mktemp -d /tmp/uniproc-leak.XXXXXX)
 trap 'rm -rf "$D"' EXIT
 for n in 200 2000; do
 	mkfifo "$D/in"
+	rm -f "$D/out" # the last round's: the new one is made once the FIFO opens
 	"$U" run "$P" cycles-hold $n <"$D/in" >"$D/out" &
 	pid=$!
 	exec 3>"$D/in"
-	while ! grep -q "cycles ok" "$D/out"; do
+	while ! grep -q "cycles ok" "$D/out" 2>/dev/null; do
 		kill -0 $pid 2>/dev/null || { echo "uniproc died"; exit 1; }
 		sleep 0.1
 	done

@@ -152,6 +152,13 @@ for libc in musl glibc; do
 		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c
 	done
 	diff_run $libc/pipe-pollmix "$WORK/numbers.txt" -- "$P/pipe" pollmix
+	# issue 17: files, timers and clocks, scheduling.
+	for c in mknod fifo fifo-signal space flock locks splice splice-race alarm alarm-dfl alarm-exec ptimer rusage sched; do
+		diff_run $libc/posix-$c /dev/null -- "$P/posix" $c
+	done
+	mkdir -p "$WORK/mkroot-$libc" && cp "$P/posix" "$WORK/mkroot-$libc/posix"
+	expect $libc/posix-mknod-device "'$U' run --root '$WORK/mkroot-$libc' /posix mknod-dev > mk.txt 2>&1 && grep -qx 'mknod char device: -1 Operation not permitted' mk.txt && grep -qx 'mknod fifo: 0' mk.txt || { cat mk.txt; false; }"
+	expect $libc/posix-trace "for c in mknod space locks splice ptimer sched; do '$U' run --trace '$P/posix' \$c 2>&1 >/dev/null; done > tr.txt; grep -q 'timer_create(' tr.txt && grep -q 'splice(' tr.txt && ! grep -i 'unsupported' tr.txt"
 	expect $libc/pipe-scribble "'$U' run '$P/scribble' > scr.txt 2>&1 && grep -Ec 'I/O error|Input/output error' scr.txt | grep -qx 3 && grep -q 'past a dead writer.s lock: 5' scr.txt && grep -q 'past a dead reader.s lock: 5' scr.txt && grep -q 'child: exited 7' scr.txt && grep -q '1048576 bytes, 1048576 intact, writer exited 0' scr.txt || { cat scr.txt; false; }"
 	expect $libc/pipe-host-stdio "head -c 3000000 /dev/urandom > rnd.bin; '$U' run '$P/stdin' < rnd.bin | cat > u.txt; '$P/stdin' < rnd.bin > n.txt; cmp n.txt u.txt"
 	# The same with every syscall trapping: the fallback stays correct.

@@ -112,6 +112,30 @@ int main(void)
 	struct iovec v = {out, 3000};
 	CHECK(pipe_read(p, fds[0], &v, 1) == 3000 && memcmp(out, in, 3000) == 0);
 
+	/* splice and tee: a peek leaves the bytes, a drop takes them; the room
+	   is the free bytes. */
+	pipe_fionread(fds[0], &avail);
+	CHECK(pipe_take(p, fds[0], &(struct iovec){out, 100}, 1, PIPE_PEEK | PIPE_BLOCK) == 100 &&
+	      memcmp(out, in, 100) == 0);
+	int after;
+	pipe_fionread(fds[0], &after);
+	CHECK(after == avail);
+	CHECK(pipe_take(p, fds[0], &(struct iovec){out, 100}, 1, PIPE_PEEK | PIPE_HOLD) == 100);
+	struct up_ring *hd = (struct up_ring *)(p->vm.rings);
+	CHECK(hd->rlock == (uint32_t)getpid()); /* held until the drop */
+	pipe_drop(p, fds[0], 100);
+	CHECK(hd->rlock == 0);
+	pipe_fionread(fds[0], &after);
+	CHECK(after == avail - 100);
+	CHECK(pipe_room(p, fds[1], PIPE_NONBLOCK) == 131072 - after);
+	CHECK(pipe_same(fds[0], fds[1]) && !pipe_same(fds[0], 0));
+	CHECK(pipe_take(p, fds[1], &(struct iovec){out, 1}, 1, PIPE_PEEK) == -EBADF);
+	CHECK(pipe_room(p, fds[0], 0) == -EBADF);
+	pipe_drop(p, fds[0], ~0ull); /* no more than there is */
+	pipe_fionread(fds[0], &after);
+	CHECK(after == 0);
+	CHECK(pipe_take(p, fds[0], &(struct iovec){out, 1}, 1, PIPE_PEEK | PIPE_NONBLOCK) == -EAGAIN);
+
 	/* A guest scribbles on the header between calls. */
 	struct up_ring *h = (struct up_ring *)(p->vm.rings);
 	int eio = 0, moved = 0;
@@ -132,6 +156,13 @@ int main(void)
 		moved += r > 0;
 		if (rnd() % 8 == 0)
 			pipe_fcntl(p, fds[0], F_SETPIPE_SZ, wild() % (4 * UP_RING_CAP_MAX));
+		iv = (struct iovec){out, n};
+		r = pipe_take(p, fds[0], &iv, 1, PIPE_PEEK | PIPE_NONBLOCK);
+		CHECK(r == -EIO || r == -EAGAIN || (r >= 0 && (size_t)r <= n));
+		r = pipe_room(p, fds[1], PIPE_NONBLOCK);
+		CHECK(r == -EIO || r == -EAGAIN || (r > 0 && r <= (long)UP_RING_CAP_MAX));
+		if (rnd() % 4 == 0)
+			pipe_drop(p, fds[0], wild());
 		pipe_fionread(fds[0], &avail);
 		CHECK(avail >= 0 && avail <= (int)UP_RING_CAP_MAX);
 		pipe_revents(fds[0], POLLIN);
