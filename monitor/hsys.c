@@ -78,6 +78,7 @@ static const hsys_fn table[] = {
 	[SYS_timerfd_settime] = hsys_timerfd_settime,
 	[SYS_timerfd_gettime] = hsys_timerfd_gettime,
 	/* hsys_id.c: credentials */
+	[SYS_prctl] = hsys_prctl,
 	[SYS_setuid] = hsys_setuid,
 	[SYS_setgid] = hsys_setgid,
 	[SYS_setreuid] = hsys_setreuid,

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <sys/fsuid.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -82,4 +83,34 @@ HSYS(setgroups)
 	if (n && !list)
 		return -EFAULT;
 	return hsys_ret(syscall(SYS_setgroups, n, list));
+}
+
+/*
+ * The prctl(2) options that describe the process to the host, applied to
+ * the monitor, which is that process on the host: the parent-death signal
+ * (a parent monitor's death), dumpable, keepcaps, no_new_privs, the child
+ * subreaper, reading the capability bounding set and the seccomp mode.
+ */
+HSYS(prctl)
+{
+	int opt = (int)a[0];
+	switch (opt) {
+	case PR_GET_PDEATHSIG:
+	case PR_GET_CHILD_SUBREAPER: {
+		BUF_ARG(out, 1, sizeof(int));
+		return hsys_ret(prctl(opt, out, 0, 0, 0));
+	}
+	case PR_SET_PDEATHSIG:
+	case PR_GET_DUMPABLE:
+	case PR_SET_DUMPABLE:
+	case PR_GET_KEEPCAPS:
+	case PR_SET_KEEPCAPS:
+	case PR_GET_SECCOMP:
+	case PR_CAPBSET_READ:
+	case PR_SET_CHILD_SUBREAPER:
+	case PR_SET_NO_NEW_PRIVS:
+	case PR_GET_NO_NEW_PRIVS:
+		return hsys_ret(prctl(opt, a[1], a[2], a[3], a[4]));
+	}
+	return -EINVAL;
 }

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -283,6 +284,9 @@ HSYS(ioctl)
 		break;
 	case FIONREAD:
 	case FIONBIO:
+	case FIOASYNC:
+	case TIOCOUTQ: /* = SIOCOUTQ */
+	case SIOCATMARK:
 	case TIOCGPGRP:
 	case TIOCSPGRP:
 		size = sizeof(int);

@@ -3,7 +3,7 @@
 set -e
 # Debian's own dynamically linked programs are run by the tests (issue 9).
 PKGS="gcc make binutils musl-tools libcapstone-dev coreutils procps diffutils busybox-static
-dash bash grep sed mawk findutils tar perl python3"
+dash bash grep sed mawk findutils tar perl python3 nginx-light"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

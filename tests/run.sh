@@ -273,6 +273,9 @@ LPID=$!
 for i in $(seq 50); do [ -S "$WORK/outside.sock" ] && break; sleep 0.1; done
 expect net-unix-outside-root "'$T/musl/net' connect '$WORK/outside.sock' | grep -q ': ok' && '$U' run --root '$NJ' /net connect /link | grep -q 'No such file' && '$U' run --root '$NJ' /net connect '$WORK/outside.sock' | grep -q 'No such file' && '$U' run --root '$NJ' /net connect /../../../..'$WORK/outside.sock' | grep -q 'No such file'"
 kill $LPID 2>/dev/null
+# Debian's nginx: master and workers (as nobody), reload, a killed worker
+# replaced, quit (issue 13).
+expect apps/nginx "sh '$ROOT/tests/apps/nginx.sh' '$U' 18089"
 # SysV IPC objects of a run are its own: another run and the host see none.
 expect ipc-private "n=\$(ipcs -m | grep -c '^0x'); '$U' run /bin/sh -c 'ipcmk -M 4096 >/dev/null; ipcs -m | grep -c ^0x' > in.txt && grep -qx 1 in.txt && '$U' run /bin/sh -c 'ipcs -m | grep -c ^0x' | grep -qx 0 && test \$(ipcs -m | grep -c '^0x') = \$n"
 # A root file system of our own: dash and the libraries it needs, copied

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -30,5 +31,14 @@ int main(int argc, char **argv)
 	       sysconf(_SC_CLK_TCK), sysconf(_SC_NPROCESSORS_ONLN) >= 1);
 	printf("sysconf: open_max >= 256: %d, phys_pages > 0: %d, arg_max %ld\n",
 	       sysconf(_SC_OPEN_MAX) >= 256, sysconf(_SC_PHYS_PAGES) > 0, sysconf(_SC_ARG_MAX));
+	int d0 = prctl(PR_GET_DUMPABLE);
+	prctl(PR_SET_DUMPABLE, 0);
+	int d1 = prctl(PR_GET_DUMPABLE);
+	prctl(PR_SET_DUMPABLE, 1);
+	int sig = 0;
+	prctl(PR_SET_PDEATHSIG, 9);
+	prctl(PR_GET_PDEATHSIG, &sig);
+	printf("prctl: dumpable %d then %d, pdeathsig %d, capbset_read(CAP_CHOWN) %d, no_new_privs %d\n",
+	       d0, d1, sig, prctl(PR_CAPBSET_READ, 0), prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
 	return 0;
 }
