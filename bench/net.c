@@ -1,4 +1,7 @@
-/* net prefork N | tcp MIB | unixrtt N: sockets between processes.
+/* net prefork N | tcp MIB | unixrtt N | client PORT N: sockets between processes.
+   client: the load generator for servers (nginx): 2 processes make N short
+   connections each to 127.0.0.1:PORT (GET /, read the reply to its end);
+   prints requests per second.
    prefork: a master forks 4 workers that accept on its socket, then 2
    client processes make N short connections each (connect, request,
    response, close); prints requests per second. tcp: MIB MiB over TCP
@@ -118,6 +121,37 @@ static void unixrtt(long n)
 	wait(NULL);
 }
 
+static void client(int port, long n)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	double t0 = now();
+	for (int k = 0; k < 2; k++)
+		if (fork() == 0) {
+			long bad = 0;
+			for (long i = 0; i < n; i++) {
+				int c = socket(AF_INET, SOCK_STREAM, 0);
+				if (connect(c, (struct sockaddr *)&a, sizeof a) < 0) {
+					bad++;
+					close(c);
+					continue;
+				}
+				write(c, "GET / HTTP/1.0\r\n\r\n", 18);
+				char rep[4096];
+				while (read(c, rep, sizeof rep) > 0)
+					;
+				close(c);
+			}
+			_exit(bad != 0);
+		}
+	int st, ok = 1;
+	for (int k = 0; k < 2; k++) {
+		wait(&st);
+		ok &= WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	printf("%.0f\n", ok ? 2 * n / (now() - t0) : 0.0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3)
@@ -129,5 +163,7 @@ int main(int argc, char **argv)
 		tcp(n);
 	else if (!strcmp(argv[1], "unixrtt"))
 		unixrtt(n);
+	else if (!strcmp(argv[1], "client") && argc > 3)
+		client(atoi(argv[2]), atol(argv[3]));
 	return 0;
 }

@@ -96,6 +96,8 @@ n=$(med3 $B/net tcp 512); u=$(med3 $U run $B/net tcp 512)
 printf "%-30s %6s MiB/s %6s MiB/s  %s\n" "TCP loopback, 64 KiB writes" "$n" "$u" "$(ratio $u $n)"
 n=$(med3 $B/net unixrtt 5000); u=$(med3 $U run $B/net unixrtt 5000)
 printf "%-30s %8s us %8s us  %s\n" "unix socket 1-byte round trip" "$n" "$u" "$(ratio $u $n)"
+# Debian's nginx, natively and under uniproc (load from bench/net.c client).
+sh bench/nginx.sh "$U" "$B/net"
 echo
 echo "memory a forked child adds (KiB)     native PSS/USS   uniproc PSS/USS"
 for kib in 0 1024; do
