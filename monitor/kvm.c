@@ -71,12 +71,23 @@ static uint64_t pt_size(const struct vm *vm)
 	return vm->mem_size / 512;
 }
 
+/* A KVM create ioctl, made again when a signal interrupts it (a signal
+   to a child that is just being forked: its monitor delivers it after). */
+static int create(int fd, unsigned long req)
+{
+	int r;
+	do
+		r = ioctl(fd, req, 0);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
 /* A VM and its vCPU, without memory. */
 static void vm_new(struct vm *vm)
 {
 	tree_count(1, 0, 0);
-	vm->vm_fd = hide_fd(ioctl(vm->kvm_fd, KVM_CREATE_VM, 0), "KVM_CREATE_VM");
-	vm->vcpu_fd = hide_fd(ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0), "KVM_CREATE_VCPU");
+	vm->vm_fd = hide_fd(create(vm->kvm_fd, KVM_CREATE_VM), "KVM_CREATE_VM");
+	vm->vcpu_fd = hide_fd(create(vm->vm_fd, KVM_CREATE_VCPU), "KVM_CREATE_VCPU");
 	vm->vcpu_has_cpuid = 0;
 	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
 	if (vm->run == MAP_FAILED)
