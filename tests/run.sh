@@ -273,6 +273,9 @@ LPID=$!
 for i in $(seq 50); do [ -S "$WORK/outside.sock" ] && break; sleep 0.1; done
 expect net-unix-outside-root "'$T/musl/net' connect '$WORK/outside.sock' | grep -q ': ok' && '$U' run --root '$NJ' /net connect /link | grep -q 'No such file' && '$U' run --root '$NJ' /net connect '$WORK/outside.sock' | grep -q 'No such file' && '$U' run --root '$NJ' /net connect /../../../..'$WORK/outside.sock' | grep -q 'No such file'"
 kill $LPID 2>/dev/null
+# Guest ring 0 (issue 15 item 7): the library OS's code and the system area
+# (page tables, GDT, IDT, TSS) are out of the program's reach.
+expect libos-readonly "'$U' run '$T/musl/mprotect' libos > lr.txt 2>&1; grep -q 'write library OS code .*SIGSEGV SEGV_ACCERR' lr.txt && grep -q 'write system area (IDT) .*SIGSEGV SEGV_ACCERR' lr.txt && grep -q 'read system area (IDT) .*SIGSEGV SEGV_ACCERR' lr.txt || { cat lr.txt; false; }"
 # Debian's nginx: master and workers (as nobody), reload, a killed worker
 # replaced, quit (issue 13).
 expect apps/nginx "sh '$ROOT/tests/apps/nginx.sh' '$U' 18089"

@@ -42,13 +42,21 @@ static void ex(volatile char *p) { ((void (*)(void))(uintptr_t)p)(); }
 
 static const int relro_table[4] = {1, 2, 3, 4}; /* in .rodata */
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_segv;
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGSEGV, &sa, NULL);
+	if (argc > 1 && !strcmp(argv[1], "libos")) {
+		/* Under uniproc: the library OS's code (its CPL0 stubs too) at
+		   1 MiB, and the system area below it, are not writable. */
+		try("write library OS code", wr, (volatile char *)0x100040);
+		try("write system area (IDT)", wr, (volatile char *)0x5000);
+		try("read system area (IDT)", rd, (volatile char *)0x5000);
+		return 0;
+	}
 	long pg = sysconf(_SC_PAGESIZE);
 
 	char *m = mmap(NULL, 8 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
