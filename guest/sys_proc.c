@@ -295,23 +295,20 @@ SYSDEF(clone3) { return -ENOSYS; } /* libc falls back to clone */
 
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
+#define PR_CAPBSET_READ 23
 
-/* prctl: the process name is kept; other options are not supported. */
+/* prctl: the process name is the host process's (ps and /proc show it),
+   and so is the capability bounding set; other options are not supported. */
 SYSDEF(prctl)
 {
-	static char name[16];
 	switch (a0) {
+	case PR_CAPBSET_READ:
+		return hc_syscall(__NR_prctl, a0, a1, 0, 0, 0, 0);
 	case PR_SET_NAME:
-		if (!user_ok(a1, 1))
-			return -EFAULT;
-		memset(name, 0, sizeof name);
-		memcpy(name, (const char *)a1, strnlen((const char *)a1, sizeof name - 1));
-		return 0;
 	case PR_GET_NAME:
-		if (!user_ok(a1, sizeof name))
+		if (!user_ok(a1, a0 == PR_GET_NAME ? 16 : 1))
 			return -EFAULT;
-		memcpy((char *)a1, name, sizeof name);
-		return 0;
+		return hc_syscall(__NR_prctl, a0, a1, 0, 0, 0, 0);
 	}
 	static uint64_t warned;
 	if (a0 < 64 && !(warned & (1ull << a0)))

@@ -139,6 +139,7 @@ static const hsys_fn table[] = {
 	[SYS_signalfd4] = hsys_signalfd4,
 	[SYS_signalfd] = hsys_signalfd,
 	[SYS_prlimit64] = hsys_prlimit64,
+	[SYS_prctl] = hsys_prctl,
 	/* hsys_mem.c: host memory behind guest addresses */
 	[SYS_mmap] = hsys_mmap,
 	[SYS_munmap] = hsys_munmap,

@@ -58,7 +58,7 @@ HSYS(removexattr); HSYS(lremovexattr); HSYS(fremovexattr);
 /* hsys_misc.c */
 HSYS(umask); HSYS(nanosleep); HSYS(clock_nanosleep); HSYS(clock_gettime);
 HSYS(clock_getres); HSYS(gettimeofday); HSYS(time); HSYS(sysinfo);
-HSYS(getrandom); HSYS(uname); HSYS(prlimit64);
+HSYS(getrandom); HSYS(uname); HSYS(prlimit64); HSYS(prctl);
 /* hsys_mem.c */
 HSYS(mmap); HSYS(munmap); HSYS(madvise); HSYS(mprotect); HSYS(msync); HSYS(mremap);
 /* After a change of protections (mmu_protect's result): the guest must make

@@ -1,6 +1,7 @@
 /* Time, identity, randomness and signal dispositions. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -100,8 +101,36 @@ HSYS(prlimit64)
 		if (!rl || a[1] != RLIMIT_NOFILE)
 			return -EINVAL;
 		p->fd_limit = rl->rlim_cur < UP_FD_MAX ? (int)rl->rlim_cur : UP_FD_MAX;
+		p->fd_hard = rl->rlim_max < UP_FD_MAX ? (int)rl->rlim_max : UP_FD_MAX;
 		return 0;
 	}
 	BUF_ARG(old, 3, sizeof(struct rlimit));
 	return hsys_ret(getrlimit((int)a[1], old));
+}
+
+/* prctl PR_SET_NAME and PR_GET_NAME: the name is the host process's, which
+   ps and /proc/PID/comm show (the library OS serves no other option). */
+HSYS(prctl)
+{
+	char name[16] = "";
+	if (a[0] == PR_SET_NAME) {
+		for (size_t i = 0; i < sizeof name - 1; i++) {
+			const char *c = gmem_ptr(&p->vm, a[1] + i, 1);
+			if (!c)
+				return -EFAULT;
+			if (!(name[i] = *c))
+				break;
+		}
+		return hsys_ret(prctl(PR_SET_NAME, name));
+	}
+	if (a[0] == PR_GET_NAME) {
+		BUF_ARG(out, 1, sizeof name);
+		if (prctl(PR_GET_NAME, name) < 0)
+			return -errno;
+		memcpy(out, name, sizeof name);
+		return 0;
+	}
+	if (a[0] == PR_CAPBSET_READ)
+		return hsys_ret(prctl(PR_CAPBSET_READ, a[1], 0, 0, 0));
+	return -EINVAL;
 }
