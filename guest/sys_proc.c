@@ -295,23 +295,20 @@ SYSDEF(clone3) { return -ENOSYS; } /* libc falls back to clone */
 
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
+#define PR_CAPBSET_READ 23
 
-/* prctl: the process name is kept; other options are not supported. */
+/* prctl: the process name is the host process's (ps and /proc show it), and
+   so are the options that describe the process to the host (hsys_id.c). */
 SYSDEF(prctl)
 {
-	static char name[16];
 	switch (a0) {
+	case PR_CAPBSET_READ:
+		return hc_syscall(__NR_prctl, a0, a1, 0, 0, 0, 0);
 	case PR_SET_NAME:
-		if (!user_ok(a1, 1))
-			return -EFAULT;
-		memset(name, 0, sizeof name);
-		memcpy(name, (const char *)a1, strnlen((const char *)a1, sizeof name - 1));
-		return 0;
 	case PR_GET_NAME:
-		if (!user_ok(a1, sizeof name))
+		if (!user_ok(a1, a0 == PR_GET_NAME ? 16 : 1))
 			return -EFAULT;
-		memcpy((char *)a1, name, sizeof name);
-		return 0;
+		return hc_syscall(__NR_prctl, a0, a1, 0, 0, 0, 0);
 	case 1: /* PR_SET_PDEATHSIG */
 	case 2: /* PR_GET_PDEATHSIG */
 	case 3: /* PR_GET_DUMPABLE */
@@ -319,7 +316,6 @@ SYSDEF(prctl)
 	case 7: /* PR_GET_KEEPCAPS */
 	case 8: /* PR_SET_KEEPCAPS */
 	case 21: /* PR_GET_SECCOMP */
-	case 23: /* PR_CAPBSET_READ */
 	case 36: /* PR_SET_CHILD_SUBREAPER */
 	case 37: /* PR_GET_CHILD_SUBREAPER */
 	case 38: /* PR_SET_NO_NEW_PRIVS */

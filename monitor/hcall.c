@@ -86,6 +86,7 @@ static void hc_syscall(struct proc *p, uint32_t gpa)
 	else
 		hc->ret = r;
 	signal_check(p);
+	signal_publish(p);
 }
 
 static void hc_log(struct proc *p, uint32_t gpa)

@@ -10,6 +10,7 @@
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "hsys.h"
@@ -87,14 +88,31 @@ HSYS(setgroups)
 
 /*
  * The prctl(2) options that describe the process to the host, applied to
- * the monitor, which is that process on the host: the parent-death signal
+ * the monitor, which is that process on the host: its name, the parent-death signal
  * (a parent monitor's death), dumpable, keepcaps, no_new_privs, the child
  * subreaper, reading the capability bounding set and the seccomp mode.
  */
 HSYS(prctl)
 {
 	int opt = (int)a[0];
+	char name[16] = "";
 	switch (opt) {
+	case PR_SET_NAME: /* the host process's name, which ps and /proc show */
+		for (size_t i = 0; i < sizeof name - 1; i++) {
+			const char *c = gmem_ptr(&p->vm, a[1] + i, 1);
+			if (!c)
+				return -EFAULT;
+			if (!(name[i] = *c))
+				break;
+		}
+		return hsys_ret(prctl(PR_SET_NAME, name));
+	case PR_GET_NAME: {
+		BUF_ARG(out, 1, sizeof name);
+		if (prctl(PR_GET_NAME, name) < 0)
+			return -errno;
+		memcpy(out, name, sizeof name);
+		return 0;
+	}
 	case PR_GET_PDEATHSIG:
 	case PR_GET_CHILD_SUBREAPER: {
 		BUF_ARG(out, 1, sizeof(int));

@@ -174,6 +174,7 @@ HSYS(fstat)
 	BUF_ARG(st, 1, sizeof(struct stat));
 	if (fstat(fd, st) < 0)
 		return -errno;
+	procfs_stat(fd, -1, st, NULL);
 	if (pipe_is_ring(fd))
 		pipe_stat(st, NULL);
 	return 0;
@@ -183,7 +184,8 @@ HSYS(getdents64)
 {
 	FD_ARG(fd, 0);
 	BUF_ARG(buf, 1, io_len(a[2]));
-	return hsys_ret(getdents64(fd, buf, io_len(a[2])));
+	long r = procfs_getdents(p, fd, buf, io_len(a[2])); /* /proc: the guest's view */
+	return r != PROCFS_NONE ? r : hsys_ret(getdents64(fd, buf, io_len(a[2])));
 }
 
 HSYS(fcntl)
@@ -289,6 +291,9 @@ HSYS(ioctl)
 	case SIOCATMARK:
 	case TIOCGPGRP:
 	case TIOCSPGRP:
+	case TIOCGPTN:   /* ptsname */
+	case TIOCSPTLCK: /* unlockpt */
+	case TIOCGPTLCK:
 		size = sizeof(int);
 		break;
 	case FIOCLEX:

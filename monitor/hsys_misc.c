@@ -1,6 +1,7 @@
 /* Time, identity, randomness and signal dispositions. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -120,8 +121,10 @@ HSYS(prlimit64)
 		if (!rl || a[1] != RLIMIT_NOFILE)
 			return -EINVAL;
 		p->fd_limit = rl->rlim_cur < UP_FD_MAX ? (int)rl->rlim_cur : UP_FD_MAX;
+		p->fd_hard = rl->rlim_max < UP_FD_MAX ? (int)rl->rlim_max : UP_FD_MAX;
 		return 0;
 	}
 	BUF_ARG(old, 3, sizeof(struct rlimit));
 	return hsys_ret(getrlimit((int)a[1], old));
 }
+

@@ -55,6 +55,8 @@ HSYS(newfstatat)
 	if (fd < 0)
 		return fd;
 	long r = hsys_ret(fstatat(fd, "", st, AT_EMPTY_PATH));
+	if (r == 0)
+		procfs_stat(fd, fd, st, NULL);
 	close(fd);
 	if (r == 0 && !path[0] && pipe_is_ring((int)a[0]))
 		pipe_stat(st, NULL);
@@ -90,6 +92,8 @@ HSYS(statx)
 		return fd;
 	flags = (flags & ~AT_SYMLINK_NOFOLLOW) | AT_EMPTY_PATH;
 	long r = hsys_ret(statx(fd, "", flags, (unsigned)a[3], stx));
+	if (r == 0)
+		procfs_stat(fd, fd, NULL, stx);
 	close(fd);
 	if (r == 0 && !path[0] && pipe_is_ring((int)a[0]))
 		pipe_stat(NULL, stx);
@@ -120,32 +124,14 @@ HSYS(readlinkat)
 	if ((int64_t)a[3] <= 0)
 		return -EINVAL;
 	BUF_ARG(buf, 2, a[3]);
-	if (path_names_exe(p, (int)a[0], path)) {
-		size_t n = strlen(p->exe);
-		n = n < a[3] ? n : a[3];
-		memcpy(buf, p->exe, n);
-		return (long)n;
-	}
-	int own = path_own_fd(p, (int)a[0], path);
-	if (own >= 0) { /* the guest's path of its fd, or what Linux shows (pipe:[N]) */
-		char target[PATH_MAX];
-		struct stat st;
-		if (fstat(own, &st) < 0)
-			return -ENOENT;
-		if (pipe_is_ring(own))
-			snprintf(target, sizeof target, "pipe:[%lu]", (unsigned long)st.st_ino);
-		else if (path_of_fd(p, own, target) < 0) {
-			char link[FD_LINK_MAX];
-			path_fd_link(own, link);
-			ssize_t n = readlink(link, target, sizeof target - 1);
-			if (n < 0)
-				return -errno;
-			target[n] = 0;
-		}
-		size_t n = strlen(target);
-		n = n < a[3] ? n : a[3];
+	char target[PATH_MAX];
+	int n = path_readlink(p, (int)a[0], path, target); /* what the monitor shows */
+	if (n != PROCFS_NONE) {
+		if (n < 0)
+			return n;
+		n = (size_t)n < a[3] ? n : (int)a[3];
 		memcpy(buf, target, n);
-		return (long)n;
+		return n;
 	}
 	int fd = lookup(p, (int)a[0], path, AT_SYMLINK_NOFOLLOW);
 	if (fd < 0)

@@ -180,6 +180,7 @@ static int boot(struct proc *p, struct exec_image *img, char **argv, char **envp
 		r = load_elf(p, img->interp_fd, 0, elf_mmap_top(&p->vm), &img->interp, &interp, err,
 			     es);
 	set_exe(p, img->fd, img->execfn);
+	tree_set_cmd(p->exe, argv);
 	uint64_t rsp = r < 0 ? 0 : stack_build(p, &ei, dyn ? interp.bias : 0, img->execfn, argv, envp);
 	exec_release(img);
 	if (r < 0)
@@ -263,6 +264,8 @@ void proc_exec(struct proc *p, struct exec_image *img, char **argv, char **envp)
 static void start(struct proc *p, int argc, char **argv)
 {
 	char **av = calloc(argc + 9, sizeof *av); /* room for #! lines' words */
+	const char *base = strrchr(argv[0], '/');
+	prctl(PR_SET_NAME, base ? base + 1 : argv[0]); /* what ps shows, as after exec */
 	for (int i = 0; av && i < argc; i++)
 		av[i] = strdup(argv[i]);
 	if (!av)
@@ -298,7 +301,8 @@ static int cmd_run(int argc, char **argv)
 	int i = 0, max_procs = DEFAULT_MAX_PROCS, ipc_host = 0;
 	p->rewrite = 1;
 	p->vfork_fd = -1;
-	p->fd_limit = UP_FD_MAX;
+	p->fd_limit = p->fd_hard = UP_FD_MAX;
+	p->shm_fd = -1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
@@ -352,6 +356,7 @@ static int cmd_run(int argc, char **argv)
 	gmem_init();
 	tree_count(0, 1, 0);
 	path_init(p, root);
+	devfs_init(p);
 	vm_create(&p->vm, mem);
 	start(p, argc - i, argv + i);
 	vm_run(p);

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../include/uniproc/abi.h"
 
@@ -64,6 +65,11 @@ struct proc {
 	int execed;          /* set by a successful execve: no syscall result */
 	int interrupted;     /* the last hypercall ended with EINTR for a signal */
 	int net_none;        /* --net none: only AF_UNIX sockets */
+	int fd_hard;         /* the guest's hard RLIMIT_NOFILE (fd_limit is the soft one) */
+	/* The initial stack's strings (stack.c): /proc/self/cmdline and environ. */
+	uint64_t arg_start, arg_end, env_start, env_end;
+	int shm_fd;          /* O_PATH handle of the run's own /dev/shm (a root without one), or -1 */
+	char shm_dir[128];   /* its host path */
 };
 
 /* gmem.c: the one way the monitor reaches guest memory. */
@@ -160,10 +166,61 @@ const struct fmap *fmap_at(uint64_t addr);
 /* The first file mapping that ends above addr, or NULL. */
 const struct fmap *fmap_next(uint64_t addr);
 
-/* procfs.c: /proc files the monitor makes from the guest's own view. */
-/* If abs names one (/proc/self/maps), an fd open on its contents (O_CLOEXEC
-   if flags say so) or -errno; 1 if it names none. */
-int procfs_open(struct proc *p, const char *abs, int flags);
+/*
+ * procfs.c: /proc as the guest sees it: its own processes, nothing of the
+ * monitor; and the minimum of /dev and /sys, whatever the root holds. The
+ * hooks return PROCFS_NONE for a name they leave to the caller, and
+ * PROCFS_AGAIN when they rewrote the (guest) path abs[PATH_MAX] into
+ * another name for the same file, for the caller to resolve again.
+ */
+#define PROCFS_NONE (-100000)
+#define PROCFS_AGAIN (-100001)
+/* open(2) of guest path abs (absolute, not yet resolved): an fd, -errno,
+   PROCFS_NONE or PROCFS_AGAIN. */
+int procfs_open(struct proc *p, char *abs, int flags, int mode);
+/* readlink(2) of guest path abs into out[PATH_MAX]: its length, -errno,
+   PROCFS_NONE (a plain symlink, if any) or PROCFS_AGAIN. */
+int procfs_readlink(struct proc *p, char *abs, char *out);
+/* The guest path of host fd fd at host path host, if it is one procfs or
+   devfs gave out: 0 with out[PATH_MAX] set, else -1. */
+int procfs_guest_path(struct proc *p, int fd, const char *host, char *out);
+/* getdents64(2) on fd: the guest's view of a /proc directory (the run's
+   processes, their fds below UP_FD_MAX), or PROCFS_NONE for any other. */
+long procfs_getdents(struct proc *p, int fd, void *buf, size_t len);
+/* fstat/statx of fd, a /proc/PID/fd directory: its size is the count of
+   the guest's fds (the host's would count the monitor's); transient: fd is
+   the monitor's own handle for the call (not counted), or -1. */
+struct stat;
+struct statx;
+void procfs_stat(int fd, int transient, struct stat *st, struct statx *stx);
+/* The target of the guest's own fd fd, as readlink of /proc/self/fd/N shows
+   it (a path, pipe:[N], socket:[N]...): its length in out[PATH_MAX]. */
+int procfs_fd_link(struct proc *p, int fd, char *out);
+/* Is path s prefix, or beneath it? Then what follows it ("" or "/..."). */
+const char *procfs_beneath(const char *s, const char *prefix);
+/* Open host path path with the guest's open flags (never creating). */
+int procfs_host_open(const char *path, int flags, int mode);
+
+/* devfs.c: /dev and /sys as programs need them, whatever the root holds. */
+/* abs was not found beneath the root: an fd on what /dev or /sys must
+   hold anyway (the host's device, the run's own /dev/shm), -errno,
+   PROCFS_NONE or PROCFS_AGAIN. */
+int devfs_open(struct proc *p, char *abs, int flags, int mode);
+/* The guest path of host path host, if devfs_open gave it: 0, else -1. */
+int devfs_guest_path(struct proc *p, const char *host, char *out);
+/* At the start of a run: the run's own /dev/shm if the root has none. */
+void devfs_init(struct proc *p);
+
+/* procfs_gen.c: the files procfs makes, written to f for process pid (a
+   process of the run; own: our own, whose guest memory we can read). */
+int procfs_gen_maps(struct proc *p, FILE *f);
+int procfs_gen_smaps_rollup(struct proc *p, FILE *f);
+int procfs_gen_stat(struct proc *p, int pid, int own, FILE *f);
+int procfs_gen_status(struct proc *p, int pid, int own, FILE *f);
+int procfs_gen_cmdline(struct proc *p, int pid, int own, FILE *f);
+int procfs_gen_environ(struct proc *p, FILE *f);
+int procfs_gen_limits(struct proc *p, int pid, int own, FILE *f);
+int procfs_gen_mounts(struct proc *p, int info, FILE *f);
 
 /* x86_64.c: descriptor tables and registers for the boot. */
 void arch_setup(struct proc *p, uint64_t entry, uint64_t rsp);
@@ -244,6 +301,14 @@ int path_names_exe(struct proc *p, int dirfd, const char *path);
 void path_fd_link(int fd, char *out);
 /* Guest path of a host fd into out[PATH_MAX]; -EACCES if outside root. */
 int path_of_fd(struct proc *p, int fd, char *out);
+/* Guest path of host path host into out[PATH_MAX]; -EACCES if outside root. */
+int path_to_guest(const struct proc *p, const char *host, char *out);
+/* The open(2) flags of flags that openat2() takes. */
+uint64_t path_flags(int flags);
+/* readlink(2) of path (relative to dirfd) when the monitor answers it (the
+   guest's fds, /proc's magic links): the target's length in out[PATH_MAX]
+   (not NUL-terminated), -errno, or PROCFS_NONE: a plain file or symlink. */
+int path_readlink(struct proc *p, int dirfd, const char *path, char *out);
 
 /* tree.c: the monitors of one `uniproc run`. */
 /* In the main process: a table of at most max processes. */
@@ -268,6 +333,21 @@ void tree_set_exe(uint64_t dev, uint64_t ino);
 /* Does a live process of the run run the file dev/ino? Linux refuses to
    write to a running program (ETXTBSY). */
 int tree_runs_exe(uint64_t dev, uint64_t ino);
+/* Is pid a live process of the run (and not a host process that took the
+   pid of one that died)? Any uid may ask. */
+int tree_member(int pid);
+/* This process runs the program at guest path exe with argv, from now on
+   (what the other processes of the run see as its exe and cmdline). */
+void tree_set_cmd(const char *exe, char *const argv[]);
+/* The program and argv (NUL-separated, at most size bytes) of pid, a
+   process of the run: the length of argv, or -ENOENT. exe: PATH_MAX bytes. */
+int tree_cmd(int pid, char *exe, char *cmdline, size_t size);
+/* This process's signal mask, ignored and caught signals (bit sig - 1). */
+void tree_set_sigs(uint64_t blk, uint64_t ign, uint64_t cgt);
+/* Those of pid, a process of the run, into out[3]; 0 or -ENOENT. */
+int tree_sigs(int pid, uint64_t out[3]);
+/* The run ends: remove this host directory with what it holds. */
+void tree_set_private_dir(const char *dir);
 /* Count VMs created, processes (the first, forks) and execs. */
 void tree_count(int vm, int proc, int exec);
 /* Add n VM exits (each monitor as it exits). */
@@ -350,6 +430,10 @@ void signal_forget_fd(int fd);
 long signal_read(struct proc *p, int fd, void *buf, size_t len);
 /* A write found no reader left: SIGPIPE (which may end us), or -EPIPE. */
 long signal_sigpipe(struct proc *p);
+/* The guest's signal mask, ignored, caught and pending signals, into m[4]. */
+void signal_masks(struct proc *p, uint64_t m[4]);
+/* Tell the run our masks (tree_set_sigs): after each hypercall. */
+void signal_publish(struct proc *p);
 /* execve: handlers go back to SIG_DFL; returns the mask to keep. */
 uint64_t signal_exec(struct proc *p);
 /* After the new program is loaded: its mask is the old one. */

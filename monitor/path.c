@@ -2,10 +2,12 @@
  * The guest's file system: the host tree beneath --root. Every guest path is
  * made absolute (against the guest cwd or a dirfd's path) and resolved by the
  * host kernel with openat2(RESOLVE_IN_ROOT), so no "..", absolute or relative
- * symlink, or /proc magic link leaves the root. Per-process /proc entries are
- * refused: they would expose the monitor itself (/proc/self/mem); only the
- * program (/proc/self/exe) and its own fds (/proc/self/fd/N, /dev/fd/N,
- * /dev/stdin...) are served, from the guest's view.
+ * symlink, or /proc magic link leaves the root. /proc is the monitor's
+ * (procfs.c), whatever the root holds: the guest's own fds (/proc/self/fd/N,
+ * /dev/fd/N, /dev/stdin...) are served here, the rest of it there; a host
+ * procfs reached another way (a symlink such as /etc/mtab) goes there too.
+ * What /dev and /sys must hold comes from devfs_open when the root
+ * lacks it.
  */
 #define _GNU_SOURCE
 #include <err.h>
@@ -46,7 +48,7 @@ static int host_path_of_fd(int fd, char *out)
 }
 
 /* Host path to guest path; -EACCES if it is not beneath the root. */
-static int to_guest(const struct proc *p, const char *host, char *out)
+int path_to_guest(const struct proc *p, const char *host, char *out)
 {
 	if (strncmp(host, p->root, p->root_len) != 0)
 		return -EACCES;
@@ -63,7 +65,9 @@ int path_of_fd(struct proc *p, int fd, char *out)
 {
 	char host[PATH_MAX];
 	int r = host_path_of_fd(fd, host);
-	return r < 0 ? r : to_guest(p, host, out);
+	if (r < 0)
+		return r;
+	return procfs_guest_path(p, fd, host, out) == 0 ? 0 : path_to_guest(p, host, out);
 }
 
 void path_init(struct proc *p, const char *root)
@@ -79,7 +83,7 @@ void path_init(struct proc *p, const char *root)
 		err(1, "path: moving the root fd");
 	close(fd);
 	char cwd[PATH_MAX];
-	if (!getcwd(cwd, sizeof cwd) || to_guest(p, cwd, p->cwd) < 0) {
+	if (!getcwd(cwd, sizeof cwd) || path_to_guest(p, cwd, p->cwd) < 0) {
 		strcpy(p->cwd, "/");
 		if (fchdir(p->root_fd) < 0)
 			err(1, "path: chdir to root");
@@ -113,8 +117,13 @@ static int absolute(struct proc *p, int dirfd, const char *path, char *out)
 	return 0;
 }
 
-/* Refuse per-process procfs entries: /proc/<pid>/..., including self. */
-static int proc_check(int fd)
+/*
+ * A host procfs file reached through the root (a symlink to /proc/...):
+ * PROCFS_AGAIN with abs its path, for procfs to serve as the guest's own
+ * /proc; -EACCES for a per-process entry of a procfs mounted elsewhere;
+ * 0 for any other file.
+ */
+static int proc_check(int fd, char *abs)
 {
 	struct statfs sf;
 	if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
@@ -122,6 +131,10 @@ static int proc_check(int fd)
 	char host[PATH_MAX];
 	if (host_path_of_fd(fd, host) < 0)
 		return -EACCES;
+	if (!strncmp(host, "/proc", 5) && (!host[5] || host[5] == '/')) {
+		strcpy(abs, host);
+		return PROCFS_AGAIN;
+	}
 	for (char *c = strtok(host, "/"); c; c = strtok(NULL, "/"))
 		if (strspn(c, "0123456789") == strlen(c))
 			return -EACCES;
@@ -129,7 +142,7 @@ static int proc_check(int fd)
 }
 
 /* openat2() refuses flags open() ignores: keep the ones Linux defines. */
-static uint64_t open_flags(int flags)
+uint64_t path_flags(int flags)
 {
 	unsigned f = (unsigned)flags;
 	if (f & O_PATH)
@@ -179,6 +192,22 @@ static int own_fd(const char *abs, const char **rest)
 	return -1;
 }
 
+int path_readlink(struct proc *p, int dirfd, const char *path, char *out)
+{
+	char abs[PATH_MAX];
+	int r = absolute(p, dirfd, path, abs);
+	for (int hops = 0; r == 0 && hops < 8; hops++) {
+		const char *rest;
+		int fd = own_fd(abs, &rest);
+		if (fd >= 0 && !*rest)
+			return procfs_fd_link(p, fd, out);
+		if ((r = procfs_readlink(p, abs, out)) != PROCFS_AGAIN)
+			return r;
+		r = 0;
+	}
+	return r < 0 ? r : -ELOOP;
+}
+
 int path_own_fd(struct proc *p, int dirfd, const char *path)
 {
 	char abs[PATH_MAX];
@@ -214,7 +243,7 @@ static int reopen(int fd, int flags, int mode)
 {
 	char link[FD_LINK_MAX];
 	path_fd_link(fd, link);
-	int r = open(link, (int)open_flags(flags) & ~O_NOFOLLOW, mode & 07777);
+	int r = open(link, (int)path_flags(flags) & ~O_NOFOLLOW, mode & 07777);
 	return r < 0 ? -errno : r;
 }
 
@@ -224,7 +253,7 @@ static int reopen(int fd, int flags, int mode)
  * it (Linux: ETXTBSY), then open that same file. -ENOENT if there is no
  * file yet (the caller creates it).
  */
-static int open_for_write(struct proc *p, const char *abs, int flags, int mode)
+static int open_for_write(struct proc *p, char *abs, int flags, int mode)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY)),
@@ -234,7 +263,7 @@ static int open_for_write(struct proc *p, const char *abs, int flags, int mode)
 	if (fd < 0)
 		return -ENOENT;
 	struct stat st;
-	int r = proc_check(fd);
+	int r = proc_check(fd, abs);
 	if (r == 0 && fstat(fd, &st) < 0)
 		r = -errno;
 	if (r == 0 && S_ISLNK(st.st_mode)) /* O_NOFOLLOW */
@@ -247,30 +276,28 @@ static int open_for_write(struct proc *p, const char *abs, int flags, int mode)
 	return r;
 }
 
-int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode)
+/*
+ * One resolution of guest path abs: an fd, -errno, or PROCFS_AGAIN when it
+ * led to another name for the file (then in abs) to resolve again.
+ */
+static int open_abs(struct proc *p, char *abs, int flags, int mode)
 {
-	char abs[PATH_MAX];
-	int r = absolute(p, dirfd, path, abs);
-	if (r < 0)
+	int r = procfs_open(p, abs, flags, mode);
+	if (r != PROCFS_NONE)
 		return r;
-	if (is_self_exe(abs))
-		strcpy(abs, p->exe);
-	if (!(flags & O_PATH)) {
-		int fd = procfs_open(p, abs, flags);
-		if (fd != 1)
-			return fd;
-	}
 	const char *rest;
 	int own = own_fd(abs, &rest);
 	if (own >= 0) {
 		if (fcntl(own, F_GETFD) < 0)
 			return -ENOENT;
 		if (!*rest) { /* reopen the guest's own file, as Linux does */
+			if ((r = proc_check(own, abs)) != 0) /* one procfs gave: its name */
+				return r;
 			if (writes(flags) && (r = path_busy(own)) < 0)
 				return r;
 			char link[FD_LINK_MAX];
 			path_fd_link(own, link);
-			int fd = open(link, (int)open_flags(flags), mode & 07777);
+			int fd = open(link, (int)path_flags(flags), mode & 07777);
 			return fd < 0 ? -errno : fd;
 		}
 		char base[PATH_MAX];
@@ -280,6 +307,7 @@ int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode)
 		if (snprintf(joined, sizeof joined, "%s%s", base, rest) >= PATH_MAX)
 			return -ENAMETOOLONG;
 		strcpy(abs, joined);
+		return PROCFS_AGAIN;
 	}
 	if (writes(flags) && !(flags & O_CREAT && flags & O_EXCL) && (flags & O_TMPFILE) != O_TMPFILE) {
 		r = open_for_write(p, abs, flags, mode);
@@ -287,18 +315,34 @@ int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode)
 			return r;
 	}
 	struct open_how how = {
-		.flags = open_flags(flags),
+		.flags = path_flags(flags),
 		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode & 07777 : 0,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = openat2_(p->root_fd, abs, &how);
-	if (fd < 0)
-		return -errno;
-	if ((r = proc_check(fd)) < 0) {
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT && (r = devfs_open(p, abs, flags, mode)) == PROCFS_NONE)
+			r = -ENOENT;
+		return r;
+	}
+	if ((r = proc_check(fd, abs)) != 0) {
 		close(fd);
 		return r;
 	}
 	return fd;
+}
+
+int path_open(struct proc *p, int dirfd, const char *path, int flags, int mode)
+{
+	char abs[PATH_MAX];
+	int r = absolute(p, dirfd, path, abs);
+	for (int hops = 0; r == 0 && hops < 8; hops++)
+		if ((r = open_abs(p, abs, flags, mode)) == PROCFS_AGAIN)
+			r = 0;
+		else
+			return r;
+	return r < 0 ? r : -ELOOP;
 }
 
 int path_parent(struct proc *p, int dirfd, const char *path, char *last)

@@ -167,9 +167,33 @@ static void host_action(int sig)
 void signal_init(void)
 {
 	make_wake_pipe();
-	for (int sig = 1; sig <= 64; sig++)
+	for (int sig = 1; sig <= 64; sig++) {
+		struct sigaction old;
+		/* An ignored signal stays ignored across exec: the program's too. */
+		if (catchable(sig) && sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			actions[sig].handler = 1;
 		if (terminates(sig))
 			host_action(sig);
+	}
+}
+
+void signal_masks(struct proc *p, uint64_t m[4])
+{
+	m[0] = sigstate(p)->blocked & ~UNBLOCKABLE;
+	m[1] = m[2] = 0;
+	for (int sig = 1; sig <= 64; sig++)
+		if (actions[sig].handler == 1)
+			m[1] |= BIT(sig);
+		else if (actions[sig].handler > 1)
+			m[2] |= BIT(sig);
+	m[3] = pending;
+}
+
+void signal_publish(struct proc *p)
+{
+	uint64_t m[4];
+	signal_masks(p, m);
+	tree_set_sigs(m[0], m[1], m[2]);
 }
 
 /* rt_sigaction: the guest's disposition, kept here. */

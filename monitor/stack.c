@@ -86,6 +86,11 @@ static uint64_t build(struct builder *b0, const struct elf_info *ei, uint64_t ba
 		if (!(argp[i] = push_str(&b, argv[i])))
 			return 0;
 	envpp[envc] = argp[argc] = 0;
+	/* /proc/self/cmdline and environ: the strings, argv's then envp's. */
+	struct proc *p = b.p;
+	p->env_end = fn;
+	p->env_start = p->arg_end = envc ? envpp[0] : fn;
+	p->arg_start = argc ? argp[0] : p->arg_end;
 	uint64_t platform = push_str(&b, "x86_64");
 	uint8_t rnd[16];
 	if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -30,13 +32,25 @@ struct tree {
 	long execs;   /* successful execs */
 	long exits;   /* VM exits, added as each monitor exits */
 	int ended;    /* the main process is gone: no new process may start */
+	char private_dir[128]; /* removed when the run ends (the run's /dev/shm), or "" */
 	pid_t pids[]; /* 0: free, -1: reserved by a forking parent */
 	/* then struct exe exes[max]: what the process in each slot runs */
 };
 
-/* The program file a process runs (Linux refuses to write to it: ETXTBSY). */
+/*
+ * What the run knows of the process in a slot: the program file it runs
+ * (Linux refuses to write to it: ETXTBSY), and what /proc/PID shows of it to
+ * the other processes of the run, which cannot read its guest memory.
+ */
+#define CMDLINE_MAX 4096
 struct exe {
 	uint64_t dev, ino;
+	uint64_t start;        /* host start time (ticks since boot), 0: not known yet */
+	uint64_t sigblk, sigign, sigcgt; /* the guest's view, as of its last hypercall */
+	uint32_t seq;          /* odd while exe[] and cmdline[] change */
+	uint32_t cmdline_len;
+	char exe[PATH_MAX];    /* the guest path of the program */
+	char cmdline[CMDLINE_MAX]; /* its argv at exec, NUL-separated (truncated) */
 };
 
 static struct tree *tree;
@@ -60,6 +74,38 @@ static void map_tree(size_t size, int max)
 
 static int is_monitor(pid_t pid);
 
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	remove(path);
+	return 0;
+}
+
+/* Remove the run's private directory (its /dev/shm), if it has one. */
+static void remove_private_dir(void)
+{
+	if (tree->private_dir[0])
+		nftw(tree->private_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The host start time of pid (field 22 of /proc/PID/stat), or 0. */
+static uint64_t start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *f = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+	for (int i = 2; f && i < 22; i++)
+		f = strchr(f + 1, ' ');
+	return f ? strtoull(f + 1, NULL, 10) : 0;
+}
+
 /* SIGKILL every live process of the tree but us; how many there were. */
 static int kill_all(void)
 {
@@ -82,6 +128,7 @@ static void __attribute__((noreturn)) watch(int pidfd)
 	__atomic_store_n(&tree->ended, 1, __ATOMIC_SEQ_CST);
 	for (int round = 0; round < 500 && kill_all(); round++)
 		nanosleep(&(struct timespec){0, 10000000}, NULL);
+	remove_private_dir();
 	_exit(0);
 }
 
@@ -120,6 +167,7 @@ void tree_init(int max)
 	tree->max = max;
 	tree->root = getpid();
 	tree->pids[0] = getpid();
+	exes[0].start = start_time(getpid());
 	my_slot = 0;
 	watchdog();
 }
@@ -144,6 +192,7 @@ int tree_reserve(void)
 							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 				if (my_slot >= 0) /* the child runs what we run */
 					exes[i] = exes[my_slot];
+				exes[i].start = 0;
 				return i;
 			}
 		/* Full: free the slots of monitors that died without leaving. */
@@ -159,8 +208,10 @@ int tree_reserve(void)
 
 void tree_fill(int slot, int pid)
 {
-	if (pid == getpid())
+	if (pid == getpid()) { /* the child: its start time tells it from a reused pid */
+		__atomic_store_n(&exes[slot].start, start_time(pid), __ATOMIC_SEQ_CST);
 		my_slot = slot;
+	}
 	__atomic_store_n(&tree->pids[slot], pid, __ATOMIC_SEQ_CST);
 	if (pid == getpid() && __atomic_load_n(&tree->ended, __ATOMIC_SEQ_CST))
 		raise(SIGKILL); /* the watchdog may have looked before we were here */
@@ -198,8 +249,10 @@ void tree_leave(void)
 {
 	if (!tree || my_slot < 0)
 		return;
-	if (getpid() == tree->root) /* the main process ends the tree */
+	if (getpid() == tree->root) { /* the main process ends the tree */
 		tree_signal_group(SIGKILL, 0, 0);
+		remove_private_dir();
+	}
 	tree_release(my_slot);
 }
 
@@ -233,6 +286,95 @@ int tree_runs_exe(uint64_t dev, uint64_t ino)
 			return 1;
 	}
 	return 0;
+}
+
+/* The slot of pid, a live process of the run (not a host process that
+   took the pid of one that died by SIGKILL: its start time differs), or -1. */
+static int member_slot(pid_t pid)
+{
+	if (pid <= 0)
+		return -1;
+	for (int i = 0; i < tree->max; i++)
+		if (__atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST) == pid) {
+			uint64_t start = __atomic_load_n(&exes[i].start, __ATOMIC_SEQ_CST);
+			if (pid == getpid())
+				return i;
+			return (start ? start_time(pid) == start : exists(pid)) ? i : -1;
+		}
+	return -1;
+}
+
+int tree_member(int pid)
+{
+	return member_slot(pid) >= 0;
+}
+
+void tree_set_cmd(const char *exe, char *const argv[])
+{
+	if (my_slot < 0)
+		return;
+	struct exe *e = &exes[my_slot];
+	__atomic_add_fetch(&e->seq, 1, __ATOMIC_SEQ_CST);
+	snprintf(e->exe, sizeof e->exe, "%s", exe);
+	size_t n = 0;
+	for (int i = 0; argv[i] && n < sizeof e->cmdline; i++) {
+		size_t len = strlen(argv[i]) + 1;
+		if (len > sizeof e->cmdline - n)
+			len = sizeof e->cmdline - n;
+		memcpy(e->cmdline + n, argv[i], len);
+		n += len;
+	}
+	e->cmdline_len = n;
+	__atomic_add_fetch(&e->seq, 1, __ATOMIC_SEQ_CST);
+}
+
+int tree_cmd(int pid, char *exe, char *cmdline, size_t size)
+{
+	int i = member_slot(pid);
+	if (i < 0)
+		return -ENOENT;
+	struct exe *e = &exes[i];
+	size_t n = 0;
+	for (int tries = 0; tries < 100; tries++) { /* a seqlock: copy until unchanged */
+		uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_SEQ_CST);
+		if (seq & 1)
+			continue;
+		if (exe)
+			memcpy(exe, e->exe, PATH_MAX);
+		n = e->cmdline_len < size ? e->cmdline_len : size;
+		if (cmdline)
+			memcpy(cmdline, e->cmdline, n);
+		if (__atomic_load_n(&e->seq, __ATOMIC_SEQ_CST) == seq)
+			break;
+	}
+	if (exe)
+		exe[PATH_MAX - 1] = 0;
+	return (int)n;
+}
+
+void tree_set_sigs(uint64_t blk, uint64_t ign, uint64_t cgt)
+{
+	if (my_slot < 0)
+		return;
+	exes[my_slot].sigblk = blk;
+	exes[my_slot].sigign = ign;
+	exes[my_slot].sigcgt = cgt;
+}
+
+int tree_sigs(int pid, uint64_t out[3])
+{
+	int i = member_slot(pid);
+	if (i < 0)
+		return -ENOENT;
+	out[0] = exes[i].sigblk;
+	out[1] = exes[i].sigign;
+	out[2] = exes[i].sigcgt;
+	return 0;
+}
+
+void tree_set_private_dir(const char *dir)
+{
+	snprintf(tree->private_dir, sizeof tree->private_dir, "%s", dir);
 }
 
 void tree_count(int vm, int proc, int exec)

@@ -32,7 +32,7 @@ for src in tests/prog/*.c; do
 done
 # Dynamically linked builds of some (ld-musl and glibc's ld.so load them).
 mkdir -p "$T/musl-dyn" "$T/glibc-dyn"
-for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm net; do
+for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm net procfs; do
 	[ "$T/musl-dyn/$n" -nt "tests/prog/$n.c" ] || musl-gcc -O2 -o "$T/musl-dyn/$n" "tests/prog/$n.c" || exit 1
 	[ "$T/glibc-dyn/$n" -nt "tests/prog/$n.c" ] || gcc -O2 -o "$T/glibc-dyn/$n" "tests/prog/$n.c" || exit 1
 done
@@ -204,8 +204,18 @@ for libc in musl glibc; do
 	expect $libc/trace "'$U' run --trace '$P/getpid' 3 2>&1 >/dev/null | grep -Eq '^\[[0-9]+\] getpid\(\) = [0-9]+' && '$U' run --trace '$P/getpid' 3 2>&1 >/dev/null | grep -q 'exit_group(0) = ?'"
 	rm -rf "$WORK/jail" && mkdir -p "$WORK/jail/etc" && echo jail-hostname >"$WORK/jail/etc/hostname" && cp "$P/escape" "$WORK/jail/escape"
 	echo SECRET >"$WORK/secret.txt"
-	expect $libc/root-escape "cd '$WORK/jail' && '$U' run --root '$WORK/jail' /escape > esc.txt 2>&1 && ! grep SECRET esc.txt && test \$(grep -c 'ok \\[jail-hostname\\]' esc.txt) = 4 && grep -q 'cwd after chdir(/../..): /\$' esc.txt && grep -q 'exe -> /escape' esc.txt || { cat esc.txt; false; }"
-	expect $libc/proc-self "cd '$WORK/jail' && '$U' run ./escape > esc2.txt 2>&1 && ! grep '/proc/.* -> ok' esc2.txt && grep -q 'open /proc/1/environ  *-> Permission denied' esc2.txt && grep -q '/proc/self/exe -> $WORK/jail/escape' esc2.txt || { cat esc2.txt; false; }"
+	expect $libc/root-escape "cd '$WORK/jail' && '$U' run --root '$WORK/jail' /escape > esc.txt 2>&1 && ! grep SECRET esc.txt && test \$(grep -c 'ok \\[jail-hostname\\]' esc.txt) = 5 && grep -q 'cwd after chdir(/../..): /\$' esc.txt && grep -q 'exe -> /escape' esc.txt || { cat esc.txt; false; }"
+	expect $libc/proc-self "cd '$WORK/jail' && '$U' run ./escape > esc2.txt 2>&1 && grep -q 'open /proc/self/mem  *-> No such file' esc2.txt && grep -q 'open /proc/1/environ  *-> No such file' esc2.txt && grep -q 'open /proc/self/cwd/secret.txt  *-> No such file' esc2.txt && grep -q '/proc/self/exe -> $WORK/jail/escape' esc2.txt || { cat esc2.txt; false; }"
+	# /proc, /dev and /sys (issue 18): the process's own entries, a child's,
+	# system-wide files and devices agree with Linux, also in a bare root;
+	# nothing reaches the monitor or a process outside the run.
+	diff_run $libc/procfs-self /dev/null -- "$P/procfs" self
+	diff_run $libc/procfs-system /dev/null -- "$P/procfs" system
+	expect $libc/procfs-fd1 "'$P/procfs' fd1 > fd1.txt && mv fd1.txt fd1.n && '$U' run '$P/procfs' fd1 > fd1.txt && cmp fd1.n fd1.txt"
+	BR=$WORK/bare-$libc
+	mkdir -p "$BR" && cp "$P/procfs" "$BR/procfs"
+	expect $libc/procfs-bare-root "'$P/procfs' system < /dev/null > br.n 2>&1; '$U' run --root '$BR' /procfs system < /dev/null > br.u 2>&1; cmp br.n br.u || diff br.n br.u"
+	expect $libc/procfs-hostile "'$U' run '$P/procfs' hostile \"\$(readlink -f '$U')\" \$\$ 1 \$(pgrep -d' ' -f uniproc-watchdog) > ho.txt 2>&1; grep -qx 'hostile: [0-9]* probes, 0 leaks' ho.txt || { head -20 ho.txt; false; }"
 done
 
 # --- dynamically linked programs (issue 9) ---------------------------------
@@ -220,6 +230,8 @@ for libc in musl-dyn glibc-dyn; do
 	diff_run $libc/misc /dev/null -- "$P/misc"
 	diff_run $libc/mprotect /dev/null -- "$P/mprotect"
 	diff_run $libc/maps /dev/null -- "$P/maps"
+	diff_run $libc/procfs-self /dev/null -- "$P/procfs" self
+	diff_run $libc/procfs-system /dev/null -- "$P/procfs" system
 	mkdir -p "$WORK/net-$libc"
 	for c in prefork epoll scm udp "unix $WORK/net-$libc" killed signalfd families; do
 		diff_run "$libc/net-${c%% *}" /dev/null -- "$P/net" $c
@@ -337,6 +349,14 @@ if [ $KVM = 1 ]; then
 		if cmp -s "$WORK/bb.on" "$WORK/bb.ou" && cmp -s "$WORK/bb.en" "$WORK/bb.eu"; then pass "busybox/$n"
 		else fail "busybox/$n" "$(diff "$WORK/bb.on" "$WORK/bb.ou" | head -6 | tr '\n' '|') stderr: $(diff "$WORK/bb.en" "$WORK/bb.eu" | head -4 | tr '\n' '|')"; fi
 	done
+	# Programs that read /proc (issue 18) see the run's processes and no other.
+	expect proc-busybox-ps "'$U' run /bin/busybox sh -c '/bin/busybox sleep 31 & /bin/busybox ps; kill \$!' > ps.txt 2>&1; test \$(wc -l < ps.txt) = 4 && grep -q ' /bin/busybox sleep 31\$' ps.txt && grep -q ' /bin/busybox ps\$' ps.txt || { cat ps.txt; false; }"
+	expect proc-busybox-pidof-kill "PATH='$BBIN' '$U' run /bin/busybox sh -c 'sleep 36 & until p=\$(pidof sleep); do :; done; test \$p = \$! && kill \$p; wait \$!; echo \$?' > pk.txt 2>&1; grep -qx 143 pk.txt || { cat pk.txt; false; }"
+	expect proc-pgrep-kill "'$U' run /bin/dash -c 'sleep 33 & until p=\$(pgrep -x sleep); do :; done; test \$p = \$! && kill \$p; wait \$!; echo \$?' 2>/dev/null | grep -qx 143"
+	expect proc-pgrep-outside "sleep 34 & s=\$!; '$U' run /usr/bin/pgrep -f 'sleep 34' > po.txt 2>/dev/null; r=\$?; kill \$s; test \$r = 1 && test ! -s po.txt"
+	expect proc-ps-aux "'$U' run /bin/sh -c 'sleep 35 & ps aux; kill \$!' 2>/dev/null > pa.txt; test \$(wc -l < pa.txt) = 4 && grep -q '^USER  *PID' pa.txt && grep -q ' sleep 35\$' pa.txt && grep -q ' ps aux\$' pa.txt || { cat pa.txt; false; }"
+	expect proc-df "'$U' run /bin/busybox df / | tail -1 | grep -q ' /\$' && '$U' run /bin/df / | tail -1 | grep -q ' /\$' && '$U' run /bin/busybox df | grep -q ' /\$'"
+	expect proc-free "'$U' run /bin/busybox free | grep -q '^Mem:' && '$U' run /usr/bin/free | grep -q '^Mem:'"
 	expect kill-scope "sleep 30 & s=\$!; '$U' run '$T/musl/kill0' | grep -q 'child killed by 15' && kill -0 \$s && kill \$s"
 	expect one-vm-per-process "'$U' run --stats /bin/busybox sh -c 'i=0; while [ \$i -lt 200 ]; do /bin/busybox true; i=\$((i+1)); done' 2>&1 | grep -x 'uniproc: 201 processes, 200 execs, 201 VMs created'"
 	expect no-stray "'$U' run '$T/musl/fork' linger | grep -q 'still sleeping' && for i in \$(seq 100); do pgrep -f '^$U run $T/musl/fork linger' >/dev/null || exit 0; sleep 0.1; done; pgrep -af '^$U run $T/musl/fork linger'; exit 1"
