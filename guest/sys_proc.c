@@ -18,6 +18,29 @@ SYSDEF(set_robust_list) { return a1 == 24 ? 0 : -EINVAL; }
 SYSDEF(rseq) { return -ENOSYS; } /* callers fall back without it */
 SYSDEF(sched_yield) { return 0; }
 
+/* NUMA memory policy: a VM's memory is one node, under the default policy.
+   get_mempolicy(mode, nodemask, maxnode, addr, flags). */
+SYSDEF(get_mempolicy)
+{
+	if (a4 & ~7ull) /* MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_MEMS_ALLOWED */
+		return -EINVAL;
+	if (a0 && !user_ok(a0, 4))
+		return -EFAULT;
+	if (a1 && a2 && !user_ok(a1, (a2 + 7) / 8))
+		return -EFAULT;
+	if (a0)
+		*(int *)a0 = 0; /* MPOL_DEFAULT, or node 0 with MPOL_F_NODE */
+	if (a1 && a2) {
+		memset((void *)a1, 0, (a2 + 7) / 8);
+		*(uint8_t *)a1 = 1; /* node 0 */
+	}
+	return 0;
+}
+
+/* set_mempolicy(mode, nodemask, maxnode) and mbind(): one node, nothing to do. */
+SYSDEF(set_mempolicy) { return a0 <= 5 ? 0 : -EINVAL; }
+SYSDEF(mbind) { return (a0 & 4095) ? -EINVAL : 0; }
+
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003

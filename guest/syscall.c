@@ -13,7 +13,7 @@ SYS(brk); SYS(mincore); SYS(msync); SYS(shmat); SYS(shmdt); SYS(mmap); SYS(munma
 SYS(open); SYS(creat); SYS(stat); SYS(lstat); SYS(access); SYS(readlink);
 SYS(mkdir); SYS(rmdir); SYS(unlink); SYS(rename); SYS(symlink); SYS(chmod); SYS(pipe); SYS(link);
 SYS(clock_gettime); SYS(clock_getres); SYS(gettimeofday); SYS(time);
-SYS(getpid); SYS(getppid); SYS(gettid); SYS(getuid); SYS(geteuid);
+SYS(get_mempolicy); SYS(set_mempolicy); SYS(mbind); SYS(getpid); SYS(getppid); SYS(gettid); SYS(getuid); SYS(geteuid);
 SYS(getgid); SYS(getegid); SYS(exit); SYS(exit_group); SYS(arch_prctl);
 SYS(set_tid_address); SYS(set_robust_list); SYS(rseq); SYS(sched_yield);
 SYS(sched_getaffinity); SYS(rt_sigprocmask);
@@ -200,6 +200,9 @@ static const struct sys_entry table[] = {
 	[__NR_set_robust_list] = L(set_robust_list, "pd"),
 	[__NR_rseq] = L(rseq, "pdxx"),
 	[__NR_sched_yield] = L(sched_yield, ""),
+	[__NR_get_mempolicy] = L(get_mempolicy, "ppdpx"),
+	[__NR_set_mempolicy] = L(set_mempolicy, "dpd"),
+	[__NR_mbind] = L(mbind, "pddpdx"),
 	[__NR_sched_getaffinity] = L(sched_getaffinity, "ddp"),
 	[__NR_rt_sigaction] = H("dppd"), /* monitor/signal.c */
 	[__NR_rt_sigprocmask] = L(rt_sigprocmask, "dppd"),

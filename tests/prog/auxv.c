@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -31,6 +32,9 @@ int main(int argc, char **argv)
 	       sysconf(_SC_CLK_TCK), sysconf(_SC_NPROCESSORS_ONLN) >= 1);
 	printf("sysconf: open_max >= 256: %d, phys_pages > 0: %d, arg_max %ld\n",
 	       sysconf(_SC_OPEN_MAX) >= 256, sysconf(_SC_PHYS_PAGES) > 0, sysconf(_SC_ARG_MAX));
+	int mode = -1;
+	long mr = syscall(SYS_get_mempolicy, &mode, NULL, 0, NULL, 0);
+	printf("get_mempolicy: %ld, mode %d\n", mr, mode);
 	int d0 = prctl(PR_GET_DUMPABLE);
 	prctl(PR_SET_DUMPABLE, 0);
 	int d1 = prctl(PR_GET_DUMPABLE);
