@@ -38,6 +38,6 @@ BB='seq 1 100000 | grep 7 | wc -l; yes | head -c 1000000 | md5sum; trap "echo tr
 /bin/busybox sh -c "$BB"
 build/uniproc run --stats /bin/busybox sh -c "$BB"
 echo "== Debian's own dash, coreutils and python3 (dynamically linked), natively and under uniproc"
-DEB='ls -l /bin/dash | cut -c1-10; seq 1 1000 | sort -rn | head -2 | tr "\n" " "; echo; python3 -c "import os, hashlib; print(os.getpid() > 0, hashlib.md5(b\"uniproc\").hexdigest())"'
+DEB='ls -l /bin/dash | cut -c1-10; seq 1 1000 | sort -rn | head -2 | tr "\n" " "; echo; /usr/bin/python3 -c "import os, hashlib; print(os.getpid() > 0, hashlib.md5(b\"uniproc\").hexdigest())"'
 /bin/dash -c "$DEB"
 build/uniproc run --stats /bin/dash -c "$DEB"
