@@ -14,21 +14,20 @@
 libos_header:
 	.quad UP_LIBOS_MAGIC, UP_ABI_VERSION, _image_end, boot_entry
 	.quad libos_stack_top, boot_info, syscall_trap, exc_stubs, 16
-	.quad exc_stack_top, syscall_call, stub_pool, STUB_POOL_SIZE, saved_user_rsp
-	.quad fd_table, sigstate, _text_end, mem_view
+	.quad UP_CPU_AREA + 4096, syscall_call, stub_pool, STUB_POOL_SIZE, thread0 + UP_T_SAVED_RSP
+	.quad fd_table, thread0 + UP_T_DELIVER, _text_end, mem_view, thread0
 
 	.data
-	.align 16
+	.align 64
+	/* The first thread's struct up_thread (abi.h): GS base of vCPU 0. */
+	.globl thread0
+thread0:
+	.quad thread0, 0, 0, thread0 + 32
 	/* iretq frame from the CPL0 syscall trap to syscall_entry at CPL3. */
-trap_iret_frame:
 	.quad syscall_entry, UP_SEL_UCODE, 0x3002 /* IOPL=3 */
 	.quad libos_stack_top, UP_SEL_UDATA
-	.globl saved_user_rsp
-saved_user_rsp:
-	.quad 0
-	.globl via_call
-via_call:		/* 1 while serving a rewritten site, 0 for a trap */
-	.quad 0
+	.quad libos_stack_top
+	.space 512 - 80
 
 	.bss
 	.align 4096
@@ -40,15 +39,13 @@ stub_pool:		/* read-only and executable for CPL3: the monitor writes it */
 libos_stack:
 	.space STACK_SIZE
 libos_stack_top:
-	.space 4096
-exc_stack_top:
 
 	.text
 /* CPL0: LSTAR points here. RCX = user RIP, R11 = user RFLAGS. */
 	.globl syscall_trap
 syscall_trap:
-	mov %rsp, saved_user_rsp(%rip)
-	lea trap_iret_frame(%rip), %rsp
+	mov %rsp, %gs:UP_T_SAVED_RSP
+	mov %gs:UP_T_IRET_PTR, %rsp
 	iretq
 
 /*
@@ -56,8 +53,9 @@ syscall_trap:
  * Saves what the kernel ABI preserves, calls libos_syscall(frame), and
  * returns to RCX with RFLAGS = R11 and the user's RSP.
  */
+	.globl syscall_entry
 syscall_entry:
-	movq $0, via_call(%rip)
+	movq $0, %gs:UP_T_VIA_CALL
 	push %r11
 	push %rcx
 	push %r9
@@ -67,10 +65,23 @@ syscall_entry:
 	push %rsi
 	push %rdi
 	push %rax
-	mov %rsp, %rdi
+	push %rbx
+	push %rbp
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	lea 48(%rsp), %rdi
 	sub $8, %rsp
 	call libos_syscall_trap
-	add $16, %rsp
+	add $8, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbp
+	pop %rbx
+	add $8, %rsp
 	pop %rdi
 	pop %rsi
 	pop %rdx
@@ -79,15 +90,15 @@ syscall_entry:
 	pop %r9
 	pop %rcx
 	pop %r11
-	cmpq $0, sigstate(%rip)  /* up_sigstate.deliver */
+	cmpq $0, %gs:UP_T_DELIVER  /* up_sigstate.deliver */
 	jne 1f
 	push %r11
 	popfq
-	mov saved_user_rsp(%rip), %rsp
+	mov %gs:UP_T_SAVED_RSP, %rsp
 	jmp *%rcx
 1:	push %r11
 	popfq
-	mov saved_user_rsp(%rip), %rsp
+	mov %gs:UP_T_SAVED_RSP, %rsp
 	movabs %eax, UP_HC_MMIO_BASE + 8 * UP_HC_SIGNAL_NR  /* the program's registers, all of them */
 	jmp *%rcx
 
@@ -98,9 +109,9 @@ syscall_entry:
  */
 	.globl syscall_call
 syscall_call:
-	mov %rsp, saved_user_rsp(%rip)
-	movq $1, via_call(%rip)
-	lea libos_stack_top(%rip), %rsp
+	mov %rsp, %gs:UP_T_SAVED_RSP
+	movq $1, %gs:UP_T_VIA_CALL
+	mov %gs:UP_T_STACK_TOP, %rsp
 	pushfq
 	push %r11
 	push %rcx
@@ -111,8 +122,20 @@ syscall_call:
 	push %rsi
 	push %rdi
 	push %rax
-	mov %rsp, %rdi
+	push %rbx
+	push %rbp
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	lea 48(%rsp), %rdi
 	call libos_syscall
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbp
+	pop %rbx
 	add $8, %rsp
 	pop %rdi
 	pop %rsi
@@ -122,13 +145,13 @@ syscall_call:
 	pop %r9
 	pop %rcx
 	pop %r11
-	cmpq $0, sigstate(%rip)  /* up_sigstate.deliver */
+	cmpq $0, %gs:UP_T_DELIVER  /* up_sigstate.deliver */
 	jne 1f
 	popfq
-	mov saved_user_rsp(%rip), %rsp
+	mov %gs:UP_T_SAVED_RSP, %rsp
 	ret
 1:	popfq
-	mov saved_user_rsp(%rip), %rsp
+	mov %gs:UP_T_SAVED_RSP, %rsp
 	movabs %eax, UP_HC_MMIO_BASE + 8 * UP_HC_SIGNAL_NR
 	ret
 
@@ -185,8 +208,8 @@ exc_stubs:
 	exc 16,0; exc 17,1; exc 18,0; exc 19,0; exc 20,0; exc 21,1; exc 22,0; exc 23,0
 	exc 24,0; exc 25,0; exc 26,0; exc 27,0; exc 28,0; exc 29,1; exc 30,1; exc 31,0
 /*
- * CPL0, vector 3. From mmu_sync: make the stores queued at UP_MMU_QUEUE
- * (CPL0 only), pairs of address and value ending at address 0, then empty
+ * CPL0, vector 3. From mmu_sync: make the stores queued in this vCPU's
+ * page of UP_CPU_AREA (CPL0 only; its exception stack's page), pairs of address and value ending at address 0, then empty
  * the queue; a guest store, unlike the monitor's, lets KVM drop its shadow
  * of the old entry. It only does what the monitor queued. Any other
  * breakpoint is an exception like the rest.
@@ -197,7 +220,8 @@ bp_stub:
 	push %rax
 	push %rdx
 	push %rcx
-	mov $UP_MMU_QUEUE, %rcx
+	mov %rsp, %rcx	/* this vCPU's queue: the start of its stack's page */
+	and $~4095, %rcx
 1:	mov (%rcx), %rdx
 	test %rdx, %rdx
 	jz 2f
@@ -205,7 +229,8 @@ bp_stub:
 	mov %rax, (%rdx)
 	add $16, %rcx
 	jmp 1b
-2:	movq $0, UP_MMU_QUEUE
+2:	and $~4095, %rcx
+	movq $0, (%rcx)
 	pop %rcx
 	pop %rdx
 	pop %rax

@@ -10,15 +10,22 @@ static inline void doorbell(unsigned nr, uint32_t v)
 /* The library OS data lives below 4 GiB, so the address fits 32 bits. */
 #define HC(nr, p) doorbell(nr, (uint32_t)(uintptr_t)(p))
 
+/* Make the page-directory stores the monitor queued for this vCPU (abi.h). */
+static void sync_mmu(void)
+{
+	struct up_thread *t = self();
+	if (t->mmu_pending) {
+		t->mmu_pending = 0;
+		mmu_sync();
+	}
+}
+
 long hc_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 		uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct up_hc_syscall hc = {nr, {a0, a1, a2, a3, a4, a5}, 0};
 	HC(UP_HC_SYSCALL, &hc);
-	if (boot_info.mmu_pending) { /* page-directory stores to make (abi.h) */
-		boot_info.mmu_pending = 0;
-		mmu_sync();
-	}
+	sync_mmu();
 	return hc.ret;
 }
 
@@ -39,10 +46,7 @@ int hc_memory(uint64_t lo, uint64_t hi, uint64_t *low_top, uint64_t *high_bottom
 {
 	struct up_hc_memory hc = {lo, hi, 0, 0};
 	HC(UP_HC_MEMORY, &hc);
-	if (boot_info.mmu_pending) { /* the new memory's page-directory entries */
-		boot_info.mmu_pending = 0;
-		mmu_sync();
-	}
+	sync_mmu(); /* the new memory's page-directory entries */
 	if (!hc.low_top)
 		return -1;
 	*low_top = hc.low_top;
@@ -66,4 +70,17 @@ uint64_t hc_patch(uint64_t site, uint64_t rax)
 	struct up_hc_patch hc = {site, rax, 0, 0};
 	HC(UP_HC_PATCH, &hc);
 	return hc.ret == 0 ? hc.resume : 0;
+}
+
+long hc_clone(struct up_hc_clone *hc)
+{
+	HC(UP_HC_CLONE, hc);
+	return hc->ret;
+}
+
+void hc_thread_exit(int status)
+{
+	struct up_hc_exit hc = {status};
+	for (;;)
+		HC(UP_HC_THREAD_EXIT, &hc);
 }

@@ -12,13 +12,41 @@ struct sc_frame {
 	uint64_t nr;
 	uint64_t a[6];
 	uint64_t rcx, r11; /* return RIP and RFLAGS on the trap path */
+	uint64_t rflags;   /* a rewritten site's (via_call only) */
 };
+/* Below the frame entry.S keeps the registers the C ABI preserves: the
+   program's, which a new thread starts with (sys_thread.c). */
+struct sc_saved {
+	uint64_t r15, r14, r13, r12, rbp, rbx;
+};
+#define SC_SAVED(f) ((const struct sc_saved *)(f) - 1)
 
 typedef long (*sys_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 		       uint64_t);
 
 extern struct up_boot_info boot_info;
-extern struct up_sigstate sigstate;
+
+/* The running thread's state (abi.h): GS base of its vCPU. */
+static inline struct up_thread *self(void)
+{
+	struct up_thread *t;
+	__asm__("mov %%gs:0, %0" : "=r"(t));
+	return t;
+}
+#define sigstate (self()->sig)
+
+/* sys_thread.c: threads. */
+/* A lock of the library OS: spins (the holder may be in a hypercall);
+   the same thread may take it again. */
+struct lock {
+	uint32_t owner, depth;
+};
+void lock_take(struct lock *l);
+void lock_give(struct lock *l);
+/* More than one thread has ever run (then private futexes may sleep). */
+extern int threaded;
+/* In a forked child: this thread is the only one. */
+void thread_fork_child(void);
 
 /* hcall.c: hypercalls */
 long hc_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
@@ -28,6 +56,10 @@ void hc_log(const char *msg, size_t len);
 /* Ask the monitor to rewrite the syscall instruction at site; returns
    where the trapped syscall must now return, or 0 if not rewritten. */
 uint64_t hc_patch(uint64_t site, uint64_t rax);
+/* Start a thread (abi.h); the new tid or -errno. */
+long hc_clone(struct up_hc_clone *hc);
+/* This thread ends (the last one: the process, with status). */
+void hc_thread_exit(int status) __attribute__((noreturn));
 /* rt_sigreturn: the monitor restores the program's registers. */
 void hc_sigreturn(struct up_hc_sigreturn *hc);
 /* Wake the other side of the pipe ring fd names, asleep in its monitor. */
@@ -54,6 +86,8 @@ int user_ok(uint64_t p, uint64_t n);
 
 /* sys_mem.c */
 void mem_init(void);
+extern struct lock mem_lock; /* taken around memory syscalls */
+long sys_mmap(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 /* Make [a, b) zero and give its pages back to the host. */
 void mem_release(uint64_t a, uint64_t b);
 
@@ -76,6 +110,8 @@ uint64_t tsc_ns(void);
 
 /* Served by the monitor: forward the syscall as it is. */
 long sys_host(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-extern uint64_t cur_nr; /* number of the syscall being served */
+#define cur_nr (self()->nr) /* number of the syscall being served */
+/* The frame of the syscall the running thread serves (entry.S). */
+struct sc_frame *cur_frame(void);
 
 #endif

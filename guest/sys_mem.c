@@ -32,7 +32,7 @@
 #define PROT_GROWSUP 0x02000000
 #define CHUNK (2ull << 20)
 #define MAX_CHUNKS (64ull * 512) /* 64 GiB of guest memory */
-#define CHUNKS_PER_CALL 255      /* page-directory stores the monitor can queue */
+#define CHUNKS_PER_CALL UP_MMU_QUEUE_MAX /* page-directory stores the monitor can queue */
 #define MREMAP_MAYMOVE 1
 #define MADV_DONTNEED 4
 #define MADV_REMOVE 9
@@ -41,6 +41,9 @@
 #define MS_SYNC 4
 
 static void set_present(uint64_t a, uint64_t b);
+
+/* Taken around every memory syscall (syscall.c): threads share this state. */
+struct lock mem_lock;
 
 /* The state, where the monitor can read it (/proc/self/maps). */
 struct up_memview mem_view;

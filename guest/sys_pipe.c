@@ -67,7 +67,7 @@ static int lock(uint32_t *l, uint64_t *spin)
 {
 	for (;;) {
 		uint32_t z = 0;
-		if (__atomic_compare_exchange_n(l, &z, (uint32_t)boot_info.pid, 0, __ATOMIC_ACQUIRE,
+		if (__atomic_compare_exchange_n(l, &z, (uint32_t)self()->tid, 0, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			return 1;
 		if (spun_out(spin))

@@ -5,16 +5,11 @@
 #include "libos.h"
 
 SYSDEF(getpid) { return boot_info.pid; }
-SYSDEF(gettid) { return boot_info.pid; }
 SYSDEF(getppid) { return hc_syscall(__NR_getppid, 0, 0, 0, 0, 0, 0); } /* orphans move */
 SYSDEF(getuid) { return boot_info.uid; }
 SYSDEF(geteuid) { return boot_info.euid; }
 SYSDEF(getgid) { return boot_info.gid; }
 SYSDEF(getegid) { return boot_info.egid; }
-SYSDEF(exit) { hc_exit((int)a0); }
-SYSDEF(exit_group) { hc_exit((int)a0); }
-SYSDEF(set_tid_address) { return boot_info.pid; }
-SYSDEF(set_robust_list) { return a1 == 24 ? 0 : -EINVAL; }
 SYSDEF(rseq) { return -ENOSYS; } /* callers fall back without it */
 SYSDEF(sched_yield) { return 0; }
 
@@ -71,19 +66,6 @@ SYSDEF(arch_prctl)
 	return -EINVAL;
 }
 
-/* One CPU: the one the VM has. */
-SYSDEF(sched_getaffinity)
-{
-	if (a1 < 8 || (a1 & 7))
-		return -EINVAL;
-	if (!user_ok(a2, a1))
-		return -EFAULT;
-	memset((void *)a2, 0, a1);
-	*(uint64_t *)a2 = 1;
-	return 8;
-}
-
-struct up_sigstate sigstate; /* shared with the monitor, see abi.h */
 
 #define UNBLOCKABLE ((1ull << 8) | (1ull << 18)) /* SIGKILL, SIGSTOP */
 
@@ -140,7 +122,8 @@ SYSDEF(rt_sigsuspend)
 	return suspend(*(uint64_t *)a0);
 }
 
-extern uint64_t saved_user_rsp, via_call;
+#define saved_user_rsp (self()->saved_rsp)
+#define via_call (self()->via_call)
 
 struct kstack {
 	uint64_t sp;
@@ -284,7 +267,12 @@ static void switch_user_stack(uint64_t sp)
  */
 static long do_fork(int vfork, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t ctid)
 {
+	/* No other thread is in the middle of changing the memory map. */
+	lock_take(&mem_lock);
 	long pid = hc_syscall(__NR_fork, vfork, 0, 0, 0, 0, 0);
+	if (pid == 0 && threaded)
+		thread_fork_child();
+	lock_give(&mem_lock);
 	if (pid > 0 && (flags & CLONE_PARENT_SETTID) && user_ok(ptid, 4))
 		*(int *)ptid = (int)pid;
 	if (pid != 0)
@@ -299,8 +287,14 @@ static long do_fork(int vfork, uint64_t flags, uint64_t sp, uint64_t ptid, uint6
 SYSDEF(fork) { return do_fork(0, 0, 0, 0, 0); }
 SYSDEF(vfork) { return do_fork(1, 0, 0, 0, 0); }
 
+long thread_clone(uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t ctid, uint64_t tls);
+
+#define CLONE_THREAD 0x10000
+
 SYSDEF(clone)
 {
+	if (a0 & CLONE_THREAD) /* clone(flags, sp, ptid, ctid, tls) */
+		return thread_clone(a0, a1, a2, a3, a4);
 	uint64_t ok = CSIGNAL | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |
 		      CLONE_CHILD_CLEARTID | CLONE_VM | CLONE_VFORK;
 	uint64_t sig = a0 & CSIGNAL;
@@ -314,7 +308,27 @@ SYSDEF(clone)
 	return do_fork((a0 & CLONE_VFORK) != 0, a0, a1, a2, a3);
 }
 
-SYSDEF(clone3) { return -ENOSYS; } /* libc falls back to clone */
+/* clone3(args, size): struct clone_args, for threads; forks fall back to clone. */
+SYSDEF(clone3)
+{
+	struct clone_args {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	};
+	if (a1 < 64 || a1 > 4096)
+		return -EINVAL;
+	if (!user_ok(a0, a1))
+		return -EFAULT;
+	const struct clone_args *c = (const struct clone_args *)a0;
+	for (uint64_t i = 64; i < a1; i++) /* fields we do not know must be 0 */
+		if (((const uint8_t *)a0)[i])
+			return -E2BIG;
+	if (!(c->flags & CLONE_THREAD))
+		return -ENOSYS; /* libc falls back to clone */
+	if (c->exit_signal || (c->stack && !c->stack_size))
+		return -EINVAL;
+	return thread_clone(c->flags, c->stack ? c->stack + c->stack_size : 0, c->parent_tid,
+			    c->child_tid, c->tls);
+}
 
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16

@@ -16,9 +16,9 @@ SYS(clock_gettime); SYS(clock_getres); SYS(gettimeofday); SYS(time);
 SYS(get_mempolicy); SYS(set_mempolicy); SYS(mbind); SYS(getpid); SYS(getppid); SYS(gettid); SYS(getuid); SYS(geteuid);
 SYS(getgid); SYS(getegid); SYS(exit); SYS(exit_group); SYS(arch_prctl);
 SYS(set_tid_address); SYS(set_robust_list); SYS(rseq); SYS(sched_yield);
-SYS(sched_getaffinity); SYS(rt_sigprocmask);
+SYS(rt_sigprocmask);
 SYS(prlimit64); SYS(getrlimit); SYS(setrlimit); SYS(fork); SYS(vfork);
-SYS(futex); SYS(clone); SYS(clone3); SYS(prctl); SYS(rt_sigsuspend); SYS(pause); SYS(rt_sigreturn); SYS(sigaltstack); SYS(read); SYS(write); SYS(readv); SYS(writev);
+SYS(futex); SYS(futex_waitv); SYS(getcpu); SYS(membarrier); SYS(clone); SYS(clone3); SYS(prctl); SYS(rt_sigsuspend); SYS(pause); SYS(rt_sigreturn); SYS(sigaltstack); SYS(read); SYS(write); SYS(readv); SYS(writev);
 /* issue 17 (sys_posix.c) */
 SYS(mknod); SYS(sched_get_priority_max); SYS(sched_get_priority_min);
 
@@ -26,6 +26,7 @@ struct sys_entry {
 	sys_fn fn;
 	const char *args; /* trace format, one letter per argument */
 	int noreturn;
+	int mem; /* takes mem_lock: the memory map is the threads' (sys_mem.c) */
 };
 
 /*
@@ -34,6 +35,7 @@ struct sys_entry {
  */
 #define H(fmt) {sys_host, fmt, 0}
 #define L(fn, fmt) {sys_##fn, fmt, 0}
+#define M(fn, fmt) {sys_##fn, fmt, 0, 1}
 static const struct sys_entry table[] = {
 	/* Pipes: bytes through shared rings (sys_pipe.c); other fds go to the monitor. */
 	[__NR_read] = L(read, "fpd"),
@@ -153,16 +155,16 @@ static const struct sys_entry table[] = {
 	[__NR_pipe] = L(pipe, "p"),
 	[__NR_link] = L(link, "ss"),
 	/* Memory: served in the guest (sys_mem.c). */
-	[__NR_brk] = L(brk, "p"),
-	[__NR_mmap] = L(mmap, "pdxxfd"),
-	[__NR_munmap] = L(munmap, "pd"),
-	[__NR_mremap] = L(mremap, "pddxp"),
-	[__NR_mprotect] = L(mprotect, "pdx"),
-	[__NR_madvise] = L(madvise, "pdd"),
-	[__NR_mincore] = L(mincore, "pdp"),
-	[__NR_msync] = L(msync, "pdx"),
-	[__NR_shmat] = L(shmat, "dpx"),
-	[__NR_shmdt] = L(shmdt, "p"),
+	[__NR_brk] = M(brk, "p"),
+	[__NR_mmap] = M(mmap, "pdxxfd"),
+	[__NR_munmap] = M(munmap, "pd"),
+	[__NR_mremap] = M(mremap, "pddxp"),
+	[__NR_mprotect] = M(mprotect, "pdx"),
+	[__NR_madvise] = M(madvise, "pdd"),
+	[__NR_mincore] = M(mincore, "pdp"),
+	[__NR_msync] = M(msync, "pdx"),
+	[__NR_shmat] = M(shmat, "dpx"),
+	[__NR_shmdt] = M(shmdt, "p"),
 	/* SysV IPC and POSIX message queues: the host's (monitor/hsys_ipc.c). */
 	[__NR_shmget] = H("xdx"),
 	[__NR_shmctl] = H("ddp"),
@@ -203,7 +205,7 @@ static const struct sys_entry table[] = {
 	[__NR_get_mempolicy] = L(get_mempolicy, "ppdpx"),
 	[__NR_set_mempolicy] = L(set_mempolicy, "dpd"),
 	[__NR_mbind] = L(mbind, "pddpdx"),
-	[__NR_sched_getaffinity] = L(sched_getaffinity, "ddp"),
+	[__NR_sched_getaffinity] = H("ddp"), /* monitor/hsys_sched.c: the vCPU's host thread's */
 	[__NR_rt_sigaction] = H("dppd"), /* monitor/signal.c */
 	[__NR_rt_sigprocmask] = L(rt_sigprocmask, "dppd"),
 	[__NR_rt_sigsuspend] = L(rt_sigsuspend, "pd"),
@@ -218,6 +220,10 @@ static const struct sys_entry table[] = {
 	[__NR_fork] = L(fork, ""),
 	[__NR_vfork] = L(vfork, ""),
 	[__NR_futex] = L(futex, "pxdppd"), /* sys_futex.c */
+	[__NR_futex_waitv] = L(futex_waitv, "pdxpd"),
+	/* Threads (sys_thread.c). */
+	[__NR_getcpu] = L(getcpu, "ppp"),
+	[__NR_membarrier] = L(membarrier, "dxd"),
 	[__NR_clone] = L(clone, "xpppp"),
 	[__NR_clone3] = L(clone3, "pd"),
 	[__NR_prctl] = L(prctl, "dxxxx"),
@@ -286,7 +292,10 @@ static const struct sys_entry table[] = {
 };
 #define NTABLE (sizeof table / sizeof table[0])
 
-uint64_t cur_nr;
+struct sc_frame *cur_frame(void)
+{
+	return (struct sc_frame *)self()->frame;
+}
 
 SYSDEF(host)
 {
@@ -355,12 +364,12 @@ static void trace(uint64_t nr, const struct sc_frame *f, const char *spec,
 	char args[400] = "";
 	trace_args(args, sizeof args, spec ? spec : "xxxxxx", f);
 	if (noreturn)
-		logf("[%lu] %s(%s) = ?", boot_info.pid, sys_name(nr), args);
+		logf("[%lu] %s(%s) = ?", self()->tid, sys_name(nr), args);
 	else if (r < 0 && r > -4096)
-		logf("[%lu] %s(%s) = -1 %s", boot_info.pid, sys_name(nr), args,
+		logf("[%lu] %s(%s) = -1 %s", self()->tid, sys_name(nr), args,
 		     errno_name(-r));
 	else
-		logf("[%lu] %s(%s) = %ld (%p)", boot_info.pid, sys_name(nr),
+		logf("[%lu] %s(%s) = %ld (%p)", self()->tid, sys_name(nr),
 		     args, r, r);
 }
 
@@ -378,7 +387,12 @@ long libos_syscall(struct sc_frame *f)
 		if (e->noreturn && boot_info.trace)
 			trace(nr, f, e->args, 0, 1);
 		cur_nr = nr;
+		self()->frame = (uint64_t)f;
+		if (e->mem)
+			lock_take(&mem_lock);
 		r = e->fn(f->a[0], f->a[1], f->a[2], f->a[3], f->a[4], f->a[5]);
+		if (e->mem)
+			lock_give(&mem_lock);
 	}
 	if (boot_info.trace)
 		trace(nr, f, e ? e->args : 0, r, 0);

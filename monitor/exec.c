@@ -298,7 +298,7 @@ static long do_execve(struct proc *p, int dirfd, uint64_t gpath, uint64_t gargv,
 		dprintf(p->log_fd, "uniproc: execve %s: %s\n", path, img.why);
 	if (r == 0) {
 		proc_exec(p, &img, argv, envp); /* the old program is gone */
-		p->execed = 1;                  /* no return value */
+		vcpu->execed = 1;                  /* no return value */
 	}
 	free_strv(argv);
 	free_strv(envp);

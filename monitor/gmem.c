@@ -9,7 +9,7 @@
 
 #include "monitor.h"
 
-struct gmem_catch *gmem_catcher;
+__thread struct gmem_catch *gmem_catcher;
 
 /*
  * SIGBUS: a page of a file mapping past the end of its file, which shrank

@@ -28,7 +28,7 @@ void proc_die(struct proc *p, int sig, const char *fmt, ...)
 void proc_signal(struct proc *p, int sig)
 {
 	pipe_exit();
-	tree_exits(p->exits);
+	tree_exits(vcpu_exits(p));
 	tree_leave();
 	/* Die of the signal itself, without a core file, so our parent sees
 	   what it would see for a native process. */
@@ -58,7 +58,7 @@ static int reaper(void *arg)
 void proc_exit(struct proc *p, int status)
 {
 	static char stack[16384] __attribute__((aligned(16)));
-	tree_exits(p->exits);
+	tree_exits(vcpu_exits(p));
 	if (p->stats)
 		tree_stats(p->log_fd);
 	pipe_exit(); /* the guest's fds close now, not when the VM is gone */
@@ -72,17 +72,25 @@ static void hc_syscall(struct proc *p, uint32_t gpa)
 	struct up_hc_syscall *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
 	if (!hc)
 		proc_die(p, SIGSYS, "syscall hypercall with bad address 0x%x", gpa);
-	uint64_t a[6];
+	uint64_t a[6], nr = hc->nr;
 	memcpy(a, hc->args, sizeof a); /* read the guest's struct once */
 	long r;
 	/* A host signal the guest blocks or ignores interrupts a blocking host
-	   call, which on Linux it would not: make the call again. */
-	do
-		r = hsys(p, hc->nr, a);
-	while (r == -EINTR && !p->execed && !signal_interrupts(p));
-	p->interrupted = r == -EINTR && signal_interrupts(p);
-	if (p->execed) /* hc was the old program's */
-		p->execed = 0;
+	   call, which on Linux it would not: make the call again. Such a call
+	   runs without the process lock, so that other threads go on. */
+	int unlocked = hsys_may_block(nr);
+	do {
+		if (unlocked)
+			proc_unlock();
+		r = hsys(p, nr, a);
+		if (unlocked) {
+			proc_lock();
+			vcpu_check_end(p);
+		}
+	} while (r == -EINTR && !vcpu->execed && !signal_interrupts(p));
+	vcpu->interrupted = r == -EINTR && signal_interrupts(p);
+	if (vcpu->execed) /* hc was the old program's */
+		vcpu->execed = 0;
 	else
 		hc->ret = r;
 	signal_check(p);
@@ -119,13 +127,16 @@ static void hc_fault(struct proc *p)
 	};
 	struct kvm_regs r;
 	struct kvm_sregs s;
-	if (ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &r) < 0 ||
-	    ioctl(p->vm.vcpu_fd, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
 		proc_die(p, SIGSEGV, "guest fault (registers unavailable)");
-	struct up_fault_frame *f = gmem_ptr(&p->vm, r.rsp, sizeof *f);
+	/* The stub's frame fills the top of this vCPU's exception stack, in
+	   the system area (abi.h UP_CPU_AREA), which gmem_ptr does not give. */
+	uint64_t at = UP_CPU_AREA + 4096ull * (vcpu->idx + 1) - sizeof(struct up_fault_frame);
+	struct up_fault_frame *f = r.rsp == at ? (struct up_fault_frame *)(p->vm.mem + at) : NULL;
 	if (!f || f->vector >= 32)
-		proc_die(p, SIGSEGV, "guest fault with a bad frame at 0x%llx",
-			 (unsigned long long)r.rsp);
+		proc_die(p, SIGSEGV, "guest fault with a bad frame at 0x%llx (RIP 0x%llx)",
+			 (unsigned long long)r.rsp, (unsigned long long)r.rip);
 	int sig = vec[f->vector].sig ? vec[f->vector].sig : SIGSEGV;
 	const char *what = vec[f->vector].what ? vec[f->vector].what : "exception";
 	static const int codes[32] = {[0] = 1 /* FPE_INTDIV */, [6] = 2 /* ILL_ILLOPN */,
@@ -156,6 +167,13 @@ void hcall(struct proc *p, unsigned nr, uint32_t gpa)
 		struct up_hc_exit *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
 		proc_exit(p, hc ? (int)(hc->status & 0xff) : 1);
 	}
+	case UP_HC_THREAD_EXIT: {
+		struct up_hc_exit *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
+		vcpu_exit(p, hc ? (int)(hc->status & 0xff) : 1);
+	}
+	case UP_HC_CLONE:
+		vcpu_clone(p, gpa);
+		return;
 	case UP_HC_LOG:
 		hc_log(p, gpa);
 		return;
@@ -200,9 +218,9 @@ void hcall(struct proc *p, unsigned nr, uint32_t gpa)
 		if (q < 0)
 			hc->low_top = hc->high_bottom = 0; /* refused */
 		else {
-			struct up_boot_info *bi = gmem_ptr(&p->vm, p->libos.boot_info, sizeof *bi);
-			if (q > 0 && bi)
-				bi->mmu_pending = 1;
+			struct up_thread *t = vcpu_thread(p, vcpu);
+			if (q > 0 && t)
+				t->mmu_pending = 1;
 			hc->low_top = p->vm.low_top;
 			hc->high_bottom = p->vm.high_bottom;
 		}

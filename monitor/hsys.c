@@ -169,6 +169,8 @@ static const hsys_fn table[] = {
 	[SYS_mq_notify] = hsys_mq_notify,
 	/* hsys_futex.c: futexes on memory other processes may share */
 	[SYS_futex] = hsys_futex,
+	[SYS_futex_waitv] = hsys_futex_waitv,
+	[SYS_membarrier] = hsys_membarrier,
 	/* hsys_proc.c: processes */
 	[SYS_fork] = hsys_fork,
 	[SYS_wait4] = hsys_wait4,
@@ -215,6 +217,7 @@ static const hsys_fn table[] = {
 	[SYS_sched_getparam] = hsys_sched_getparam,
 	[SYS_sched_rr_get_interval] = hsys_sched_rr_get_interval,
 	[SYS_sched_setaffinity] = hsys_sched_setaffinity,
+	[SYS_sched_getaffinity] = hsys_sched_getaffinity,
 };
 
 long hsys(struct proc *p, uint64_t nr, const uint64_t a[6])
@@ -222,6 +225,31 @@ long hsys(struct proc *p, uint64_t nr, const uint64_t a[6])
 	if (nr >= sizeof table / sizeof table[0] || !table[nr])
 		return -ENOSYS;
 	return table[nr](p, a);
+}
+
+/*
+ * Calls that may wait for another thread or process, or for time: they run
+ * without the process lock (hcall.c), so the guest's other threads go on.
+ * What they touch of the monitor's state they only read, or lock for.
+ */
+int hsys_may_block(uint64_t nr)
+{
+	switch (nr) {
+	case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
+	case SYS_pread64: case SYS_pwrite64: case SYS_sendfile:
+	case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
+	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2:
+	case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_futex: case SYS_futex_waitv:
+	case SYS_wait4: case SYS_waitid: case SYS_rt_sigsuspend:
+	case SYS_accept: case SYS_accept4: case SYS_connect:
+	case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg:
+	case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
+	case SYS_flock: case SYS_msgrcv: case SYS_msgsnd: case SYS_semop: case SYS_semtimedop:
+	case SYS_mq_timedsend: case SYS_mq_timedreceive: case SYS_splice: case SYS_tee:
+	case SYS_openat:
+		return 1;
+	}
+	return 0;
 }
 
 int hsys_fd(uint64_t v)

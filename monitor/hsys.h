@@ -68,7 +68,7 @@ long hsys_protected(struct proc *p, int r);
 /* hsys_ipc.c */
 HSYS(shmget); HSYS(shmat); HSYS(shmdt); HSYS(shmctl); HSYS(semget); HSYS(semop); HSYS(semtimedop); HSYS(semctl); HSYS(msgget); HSYS(msgsnd); HSYS(msgrcv); HSYS(msgctl); HSYS(mq_open); HSYS(mq_unlink); HSYS(mq_timedsend); HSYS(mq_timedreceive); HSYS(mq_getsetattr); HSYS(mq_notify);
 /* hsys_futex.c */
-HSYS(futex); HSYS(memfd_create);
+HSYS(futex); HSYS(futex_waitv); HSYS(membarrier); HSYS(memfd_create);
 /* hsys_proc.c */
 HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill);
 HSYS(getppid); HSYS(setpgid); HSYS(getpgid); HSYS(getpgrp); HSYS(setsid); HSYS(getsid);
@@ -106,6 +106,6 @@ HSYS(timer_gettime); HSYS(timer_getoverrun); HSYS(timer_delete); HSYS(times); HS
 /* hsys_sched.c */
 HSYS(getpriority); HSYS(setpriority); HSYS(ioprio_get); HSYS(ioprio_set);
 HSYS(sched_setscheduler); HSYS(sched_getscheduler); HSYS(sched_setparam);
-HSYS(sched_getparam); HSYS(sched_rr_get_interval); HSYS(sched_setaffinity);
+HSYS(sched_getparam); HSYS(sched_rr_get_interval); HSYS(sched_setaffinity); HSYS(sched_getaffinity);
 
 #endif

@@ -135,9 +135,9 @@ const struct fmap *fmap_at(uint64_t addr)
 long hsys_protected(struct proc *p, int r)
 {
 	if (r > 0) {
-		struct up_boot_info *bi = gmem_ptr(&p->vm, p->libos.boot_info, sizeof *bi);
-		if (bi)
-			bi->mmu_pending = 1;
+		struct up_thread *t = vcpu_thread(p, vcpu);
+		if (t)
+			t->mmu_pending = 1;
 	}
 	return r == -ENOSPC ? -ENOMEM : r < 0 ? r : 0;
 }

@@ -19,7 +19,7 @@ static void child_start(struct proc *p, int slot, struct arch_state *st, int vfo
 {
 	tree_fill(slot, getpid());
 	tree_count(0, 1, 0);
-	p->exits = 0; /* the parent counts its own */
+	p->exits = vcpu->exits = 0; /* the parent counts its own */
 	if (p->vfork_fd >= 0)
 		close(p->vfork_fd); /* our parent's vfork is not ours to hold */
 	p->vfork_fd = vfork_fd;
@@ -57,8 +57,10 @@ HSYS(fork)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid_t pid = fork();
-	if (pid == 0)
+	if (pid == 0) {
+		vcpu_fork_child(p);
 		signal_fork_child();
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == 0) {
 		if (vp[0] >= 0)
@@ -151,22 +153,31 @@ HSYS(kill)
 	return hsys_ret(kill(pid, sig));
 }
 
+/* A signal for one of our threads: it alone takes it (vcpu.c, signal.c). */
+static long thread_kill(struct proc *p, int tid, int sig)
+{
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	struct vcpu *v = vcpu_of(tid);
+	if (!v)
+		return -ESRCH;
+	if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT)
+		return hsys_ret(kill(getpid(), sig)); /* the whole process, as on Linux */
+	if (sig)
+		signal_thread(p, v, sig, SI_TKILL);
+	return 0;
+}
+
 HSYS(tkill)
 {
-	if ((pid_t)a[0] != getpid())
-		return -ESRCH;
-	if ((int)a[1] < 0 || (int)a[1] > 64)
-		return -EINVAL;
-	return hsys_ret(kill(getpid(), (int)a[1]));
+	return thread_kill(p, (int)a[0], (int)a[1]);
 }
 
 HSYS(tgkill)
 {
-	if ((pid_t)a[0] != getpid() || (pid_t)a[1] != getpid())
-		return -ESRCH;
-	if ((int)a[2] < 0 || (int)a[2] > 64)
-		return -EINVAL;
-	return hsys_ret(kill(getpid(), (int)a[2]));
+	if ((pid_t)a[0] != getpid() || (int)a[0] <= 0)
+		return (int)a[0] <= 0 || (int)a[1] <= 0 ? -EINVAL : -ESRCH;
+	return thread_kill(p, (int)a[1], (int)a[2]);
 }
 
 HSYS(getppid)

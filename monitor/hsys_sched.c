@@ -194,20 +194,48 @@ HSYS(sched_rr_get_interval)
 	return hsys_ret(syscall(SYS_sched_rr_get_interval, (int)pid, ts));
 }
 
+/* The host thread for pid in an affinity call: ours (0, or one of our
+   threads' tids: its vCPU's host thread), or a process of the run. */
+static long affinity_target(uint64_t v)
+{
+	if ((int)v == 0)
+		return vcpu->htid;
+	struct vcpu *t = vcpu_of((int)v);
+	return t ? t->htid : sched_pid(v);
+}
+
 /*
- * sched_setaffinity(2): the VM's one CPU is CPU 0, so a mask must hold it
- * (Linux: EINVAL for a mask with no CPU the process may use). The host's
- * placement of the monitor is not the guest's to change.
+ * sched_setaffinity(2), sched_getaffinity(2): a thread is a vCPU run by a
+ * host thread, so its affinity is that host thread's, set and read on the
+ * host as it is (EINVAL for a mask with no CPU it may use).
  */
 HSYS(sched_setaffinity)
 {
-	uint64_t mask = 0, len = a[1] < sizeof mask ? a[1] : sizeof mask;
+	uint8_t mask[128] = {0};
+	uint64_t len = a[1] < sizeof mask ? a[1] : sizeof mask;
 	if (len) {
 		BUF_ARG(m, 2, len);
-		memcpy(&mask, m, len);
+		memcpy(mask, m, len);
 	}
-	long pid = sched_pid(a[0]);
+	long pid = affinity_target(a[0]);
 	if (pid < 0)
 		return pid == -EINVAL ? -ESRCH : pid;
-	return mask & 1 ? 0 : -EINVAL;
+	return hsys_ret(syscall(SYS_sched_setaffinity, (int)pid, sizeof mask, mask));
+}
+
+HSYS(sched_getaffinity)
+{
+	if (a[1] < 8 || a[1] % 8)
+		return -EINVAL;
+	uint64_t len = a[1] < 128 ? a[1] : 128;
+	BUF_ARG(m, 2, len);
+	long pid = affinity_target(a[0]);
+	if (pid < 0)
+		return pid == -EINVAL ? -ESRCH : pid;
+	uint8_t mask[128];
+	long r = syscall(SYS_sched_getaffinity, (int)pid, len, mask);
+	if (r < 0)
+		return -errno;
+	memcpy(m, mask, r);
+	return r;
 }

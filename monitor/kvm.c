@@ -1,4 +1,4 @@
-/* The KVM virtual machine: one vCPU, no interrupt controller. */
+/* The KVM virtual machine: a vCPU per guest thread (vcpu.c), no interrupt controller. */
 #define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -73,26 +74,39 @@ static uint64_t pt_size(const struct vm *vm)
 
 /* A KVM create ioctl, made again when a signal interrupts it (a signal
    to a child that is just being forked: its monitor delivers it after). */
-static int create(int fd, unsigned long req)
+static int create(int fd, unsigned long req, unsigned long arg)
 {
 	int r;
 	do
-		r = ioctl(fd, req, 0);
+		r = ioctl(fd, req, arg);
 	while (r < 0 && errno == EINTR);
 	return r;
 }
 
-/* A VM and its vCPU, without memory. */
+/* A VM, without memory or vCPUs. */
 static void vm_new(struct vm *vm)
 {
 	tree_count(1, 0, 0);
-	vm->vm_fd = hide_fd(create(vm->kvm_fd, KVM_CREATE_VM), "KVM_CREATE_VM");
-	vm->vcpu_fd = hide_fd(create(vm->vm_fd, KVM_CREATE_VCPU), "KVM_CREATE_VCPU");
-	vm->vcpu_has_cpuid = 0;
-	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
-	if (vm->run == MAP_FAILED)
+	vm->vm_fd = hide_fd(create(vm->kvm_fd, KVM_CREATE_VM, 0), "KVM_CREATE_VM");
+}
+
+/* vCPU idx of the VM; NULL if KVM refuses one more. */
+struct vcpu *vcpu_make(struct vm *vm, int idx)
+{
+	int fd = create(vm->vm_fd, KVM_CREATE_VCPU, idx);
+	if (fd < 0)
+		return NULL;
+	struct vcpu *v = calloc(1, sizeof *v);
+	if (!v)
+		err(1, "kvm: vCPU");
+	v->idx = idx;
+	v->fd = hide_fd(fd, "KVM_CREATE_VCPU");
+	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED)
 		err(1, "kvm: mmap kvm_run");
-	madvise(vm->run, vm->run_size, MADV_DONTFORK); /* a forked child makes its own */
+	madvise(v->run, vm->run_size, MADV_DONTFORK); /* a forked child makes its own */
+	v->wake[0] = v->wake[1] = -1;
+	return v;
 }
 
 void vm_create(struct vm *vm, uint64_t mem_size)
@@ -109,6 +123,15 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 		err(1, "kvm: KVM_GET_VCPU_MMAP_SIZE");
 	vm->run_size = size;
 	vm_new(vm);
+	vcpu = vcpu_make(vm, 0);
+	if (!vcpu)
+		err(1, "kvm: KVM_CREATE_VCPU");
+	vcpus[0] = vcpu;
+	nvcpus = 1;
+	vcpu->live = 1;
+	vcpu->started = 1;
+	vcpu->tid = vcpu->htid = getpid();
+	signal_vcpu_init(vcpu);
 
 	/* Private anonymous memory: lazily backed, copy-on-write across fork. */
 	vm->mem_size = mem_size;
@@ -152,9 +175,16 @@ void vm_reset(struct vm *vm)
  */
 void vm_recreate(struct vm *vm)
 {
-	close(vm->vcpu_fd);
 	close(vm->vm_fd);
 	vm_new(vm);
+	struct vcpu *v = vcpu_make(vm, vcpu->idx);
+	if (!v)
+		err(1, "kvm: KVM_CREATE_VCPU after fork");
+	close(vcpu->fd);
+	vcpu->fd = v->fd;
+	vcpu->run = v->run;
+	vcpu->has_cpuid = 0;
+	free(v);
 	int n = vm->nslots;
 	vm->nslots = 0;
 	for (int i = 0; i < n; i++)
@@ -257,10 +287,11 @@ int vm_back(struct vm *vm, uint64_t lo, uint64_t hi)
 static uint64_t guest_rip(struct proc *p)
 {
 	struct kvm_regs regs;
-	if (ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &regs) < 0)
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0)
 		return 0;
 	return regs.rip;
 }
+
 
 /*
  * KVM_RUN failed with EFAULT: the guest touched memory the host cannot
@@ -296,13 +327,23 @@ void vm_run(struct proc *p)
 	struct gmem_catch bus; /* for all the monitor does from here on */
 	if (GMEM_CATCH(&bus))
 		monitor_bus(p, bus.addr);
+	if (setjmp(vcpu->resume)) { /* parked, now given a new thread (vcpu.c) */
+		gmem_catcher = &bus;
+		proc_unlock();
+	}
 	for (;;) {
-		struct kvm_run *run = p->vm.run; /* a fork makes a new one */
+		struct kvm_run *run = vcpu->run; /* a fork makes a new one */
 		signal_vcpu(run);
-		p->exits++;
-		if (ioctl(p->vm.vcpu_fd, KVM_RUN, 0) < 0) {
+		vcpu->exits++;
+		__atomic_store_n(&vcpu->in_guest, 1, __ATOMIC_SEQ_CST);
+		int r = ioctl(vcpu->fd, KVM_RUN, 0);
+		__atomic_store_n(&vcpu->in_guest, 0, __ATOMIC_SEQ_CST);
+		proc_lock();
+		vcpu_check_end(p);
+		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				signal_interrupted(p);
+				proc_unlock();
 				continue;
 			}
 			if (errno == EFAULT)
@@ -346,5 +387,6 @@ void vm_run(struct proc *p)
 			proc_die(p, SIGSEGV, "unexpected VM exit %u at RIP 0x%llx",
 				 run->exit_reason, (unsigned long long)guest_rip(p));
 		}
+		proc_unlock();
 	}
 }

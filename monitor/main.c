@@ -163,6 +163,16 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* The CPUs the host lets us run on: what the guest's threads can use. */
+static uint64_t host_cpus(void)
+{
+	cpu_set_t s;
+	if (sched_getaffinity(0, sizeof s, &s) < 0)
+		return 1;
+	int n = CPU_COUNT(&s);
+	return n > 0 ? (uint64_t)n : 1;
+}
+
 /*
  * Load the program img holds (exec_prepare) into the fresh guest memory and
  * set the vCPU up to start it with argv and envp: the start of a run, and
@@ -200,7 +210,7 @@ static int boot(struct proc *p, struct exec_image *img, char **argv, char **envp
 		.stack = rsp, .brk = ei.end, .mmap_top = dyn ? interp.start : elf_mmap_top(&p->vm),
 		.pid = getpid(), .ppid = getppid(), .trace = p->trace,
 		.umask = mask, .uid = getuid(), .euid = geteuid(), .gid = getgid(),
-		.egid = getegid(), .rewrite = p->rewrite,
+		.egid = getegid(), .rewrite = p->rewrite, .ncpus = host_cpus(),
 	};
 	/* Back the system area, library OS, program and stack up front. */
 	if (vm_back(&p->vm, 0, ei.end + (4ull << 20)) < 0 ||
@@ -217,6 +227,16 @@ static int boot(struct proc *p, struct exec_image *img, char **argv, char **envp
 	mmu_boot_protect(&p->vm, p->vm.mem_size - UP_STACK_SIZE, p->vm.mem_size, ei.stack_prot);
 	bi->low_top = p->vm.low_top;
 	bi->high_bottom = p->vm.high_bottom;
+	/* The calling thread's vCPU runs the first thread (the process's main
+	   thread, whatever thread called execve). */
+	vcpu->block = p->libos.thread0;
+	vcpu->tid = getpid();
+	struct up_thread *t = vcpu_thread(p, vcpu);
+	if (!t)
+		errx(1, "library OS image: bad thread0 address");
+	t->tid = (uint64_t)vcpu->tid;
+	t->cpu = (uint64_t)vcpu->idx;
+	t->state = 1;
 	arch_setup(p, p->libos.boot_entry, p->libos.boot_stack);
 	arch_clock(p, bi);
 	return 0;
@@ -229,6 +249,7 @@ static int boot(struct proc *p, struct exec_image *img, char **argv, char **envp
  */
 void proc_exec(struct proc *p, struct exec_image *img, char **argv, char **envp)
 {
+	vcpu_end_others(p); /* the other threads end first, as on Linux */
 	for (int fd = 0; fd < UP_FD_MAX; fd++) {
 		int fl = fcntl(fd, F_GETFD);
 		if (fl >= 0 && (fl & FD_CLOEXEC)) {
@@ -296,6 +317,7 @@ static int cmd_run(int argc, char **argv)
 {
 	static struct proc proc;
 	struct proc *p = &proc;
+	cur_proc = p;
 	uint64_t mem = DEFAULT_MEM;
 	const char *root = "/";
 	int i = 0, max_procs = DEFAULT_MAX_PROCS, ipc_host = 0;

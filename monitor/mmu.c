@@ -10,9 +10,11 @@
  * KVM shadows these tables and does not see the monitor's writes, so two
  * rules keep its shadow right once the guest has run:
  *  - a page-directory entry (a split, or a 2 MiB page's protection) is
- *    stored by the guest: we queue the store at UP_MMU_QUEUE and the library
- *    OS's mmu_sync traps to CPL0 to make it (guest/entry.S bp_stub), so KVM
- *    drops its shadow of the old entry;
+ *    stored by the guest: we queue the store in the calling vCPU's page of
+ *    UP_CPU_AREA and the library OS's mmu_sync traps to CPL0 to make it
+ *    (guest/entry.S bp_stub), so KVM drops its shadow of the old entry (on
+ *    every vCPU); the library OS changes its memory map one thread at a
+ *    time, so one queue is in use at a time;
  *  - a 4 KiB entry we write ourselves, then make the host drop KVM's
  *    translations of those pages (an mprotect round trip on their host
  *    mapping fires KVM's MMU notifier); the next access walks the new entry.
@@ -84,7 +86,7 @@ static int is_split(const struct vm *vm, uint64_t chunk)
 /* Queue the guest's store of value to guest address addr; -ENOSPC if full. */
 static int queue(struct vm *vm, uint64_t addr, uint64_t value)
 {
-	uint64_t *q = sys_u64(vm, UP_MMU_QUEUE);
+	uint64_t *q = sys_u64(vm, UP_CPU_AREA + 4096ull * vcpu->idx);
 	int n = 0;
 	while (n < UP_MMU_QUEUE_MAX && q[2 * n])
 		n++;
@@ -219,7 +221,6 @@ void mmu_build(struct proc *p)
 	if (gib > UP_MAX_GIB)
 		errx(1, "mmu: at most %d GiB of guest memory", UP_MAX_GIB);
 	memset(vm->split, 0, sizeof vm->split);
-	sys_u64(vm, UP_MMU_QUEUE)[0] = 0;
 	sys_u64(vm, PML4)[0] = PDPT | PTE_P | PTE_W | PTE_U;
 	for (uint64_t g = 0; g < gib; g++)
 		sys_u64(vm, PDPT)[g] = (PD0 + g * PAGE) | PTE_P | PTE_W | PTE_U;

@@ -1,12 +1,14 @@
 /*
- * uniproc monitor internals. One monitor process runs one guest VM with one
- * vCPU; it is the "kernel" for what the guest cannot do alone.
+ * uniproc monitor internals. One monitor process runs one guest VM, with a
+ * vCPU (run by a host thread) for each thread of the guest process; it is
+ * the "kernel" for what the guest cannot do alone.
  */
 #ifndef MONITOR_H
 #define MONITOR_H
 
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,8 +24,7 @@ struct kvm_run;
 
 /* kvm.c: the virtual machine. */
 struct vm {
-	int kvm_fd, vm_fd, vcpu_fd;
-	struct kvm_run *run;
+	int kvm_fd, vm_fd;
 	size_t run_size;
 	uint8_t *mem;      /* host mapping of guest memory */
 	uint64_t mem_size; /* bytes, a multiple of 2 MiB */
@@ -41,8 +42,83 @@ struct vm {
 	   4 KiB per chunk of guest memory, in slot PT_SLOT. */
 	uint8_t *pts;
 	uint64_t split[UP_MAX_GIB * 512 / 64]; /* bit c: chunk c is split */
-	int vcpu_has_cpuid;   /* KVM_SET_CPUID2 done (it may not be redone) */
 };
+
+/*
+ * vcpu.c: threads. Each thread of the guest is a vCPU, run by a host thread
+ * of the monitor whose thread id is the guest's tid (the first: our pid).
+ * A vCPU whose thread ended waits, with its host thread, for the next
+ * thread (KVM cannot destroy a vCPU).
+ */
+struct kvm_xsave;
+struct vcpu {
+	int idx;              /* KVM vCPU id; its page of UP_CPU_AREA */
+	int fd;               /* KVM vCPU fd */
+	struct kvm_run *run;
+	int tid;              /* guest thread id: the host thread's, or our pid */
+	int htid;             /* the host thread's id */
+	int started;          /* its host thread runs (waits for work when not live) */
+	jmp_buf resume;       /* vm_run: where a parked vCPU starts its next thread */
+	uint64_t block;       /* guest address of its struct up_thread */
+	int live;             /* runs a guest thread */
+	int has_cpuid;        /* KVM_SET_CPUID2 done (it may not be redone) */
+	uint64_t pending;     /* signals for this thread alone (tgkill, SIGPIPE) */
+	siginfo_t info[65];   /* theirs */
+	int interrupted;      /* the last hypercall ended with EINTR for a signal */
+	int execed;           /* set by a successful execve: no syscall result */
+	int wake[2];          /* self-pipe: a signal for it wakes rt_sigsuspend */
+	struct kvm_xsave *fpu[8]; /* FPU state saved at each signal delivery */
+	int nfpu;
+	long exits;           /* VM exits not yet added to the tree's count */
+	int in_guest;         /* in KVM_RUN */
+};
+/* The vCPU the calling host thread runs. */
+extern __thread struct vcpu *vcpu;
+/* Every vCPU made, live or not; its index is its idx. */
+extern struct vcpu *vcpus[UP_CPU_MAX];
+extern int nvcpus;
+/* The process lock: held while the monitor serves a hypercall, except
+   around a host call that may block (hcall.c). */
+void proc_lock(void);
+void proc_unlock(void);
+/* Make vCPU idx of the VM (its KVM vCPU and kvm_run). */
+struct vcpu *vcpu_make(struct vm *vm, int idx);
+/* The guest's struct up_thread of v, or NULL if its address is bad. */
+struct proc;
+struct up_thread *vcpu_thread(struct proc *p, struct vcpu *v);
+/* UP_HC_CLONE: start a thread. */
+void vcpu_clone(struct proc *p, uint32_t gpa);
+/* UP_HC_THREAD_EXIT: the calling thread ends (the last: the process). */
+void vcpu_exit(struct proc *p, int status) __attribute__((noreturn));
+/* The live vCPU of guest thread tid, or NULL. */
+struct vcpu *vcpu_of(int tid);
+/* Make v leave KVM_RUN or a blocking host call soon (a host signal). */
+void vcpu_kick(struct vcpu *v);
+/* execve: end every other thread (they leave at their next stop). Holds
+   the process lock. */
+void vcpu_end_others(struct proc *p);
+/* Does the calling thread have to end (execve or exit in another)? Then
+   (holding the process lock) it does, never returning. */
+void vcpu_check_end(struct proc *p);
+/* In a forked child: the calling thread's vCPU is the only one. */
+void vcpu_fork_child(struct proc *p);
+/* Rewriting code at [lo, hi) (rewrite.c): stop the other threads' vCPUs
+   (they stay out of the guest while we hold the process lock) and say
+   whether none of them is inside it, or returns into it from a syscall. */
+int vcpu_quiet(struct proc *p, uint64_t lo, uint64_t hi);
+/* How many guest threads are live. */
+int vcpu_count(void);
+/* VM exits of every vCPU, not yet added to the tree's count. */
+long vcpu_exits(struct proc *p);
+/* signal.c: a vCPU's own signal state (its self-pipe). */
+void signal_vcpu_init(struct vcpu *v);
+/* A signal for thread v alone (tgkill, SIGPIPE), from us with si_code code. */
+void signal_thread(struct proc *p, struct vcpu *v, int sig, int code);
+/* The process this monitor runs (for signal handlers). */
+extern struct proc *cur_proc;
+/* The host signal that makes a vCPU's host thread leave KVM_RUN or a
+   blocking call (vcpu_kick): one of ours to ourselves, by tgkill. */
+#define SIGNAL_KICK 64
 
 /* Everything the monitor knows about its process. */
 struct proc {
@@ -61,9 +137,7 @@ struct proc {
 	int vfork_fd;        /* held until exec or exit when created by vfork */
 	int fd_limit;        /* RLIMIT_NOFILE of the guest, at most UP_FD_MAX */
 	int stats;           /* --stats: print process and VM counts at exit */
-	long exits;          /* VM exits not yet added to the tree's count */
-	int execed;          /* set by a successful execve: no syscall result */
-	int interrupted;     /* the last hypercall ended with EINTR for a signal */
+	long exits;          /* VM exits of ended threads, not yet added to the tree's count */
 	int net_none;        /* --net none: only AF_UNIX sockets */
 	int fd_hard;         /* the guest's hard RLIMIT_NOFILE (fd_limit is the soft one) */
 	/* The initial stack's strings (stack.c): /proc/self/cmdline and environ. */
@@ -93,7 +167,7 @@ struct gmem_catch {
 	struct gmem_catch *outer;
 	uintptr_t addr;
 };
-extern struct gmem_catch *gmem_catcher;
+extern __thread struct gmem_catch *gmem_catcher;
 #define GMEM_CATCH(c) ((c)->outer = gmem_catcher, gmem_catcher = (c), sigsetjmp((c)->jb, 0))
 void gmem_uncatch(struct gmem_catch *c);
 void gmem_init(void);
@@ -107,7 +181,7 @@ uint64_t gmem_past_eof(const struct vm *vm, uint64_t gpa, char *out, size_t size
 extern struct up_run_page *run_page;
 
 /* kvm.c */
-/* Create the VM, its memory (lazily backed) and its vCPU. Exits on error. */
+/* Create the VM, its memory (lazily backed) and vCPU 0. Exits on error. */
 void vm_create(struct vm *vm, uint64_t mem_size);
 /*
  * Make guest range [lo, hi) usable by the guest, growing one of the two
@@ -118,9 +192,10 @@ int vm_back(struct vm *vm, uint64_t lo, uint64_t hi);
 void vm_ring(struct vm *vm, int idx);
 /* execve: fresh guest memory in place of the old (same slots). */
 void vm_reset(struct vm *vm);
-/* After fork: a new VM and vCPU over the same memory ranges. */
+/* After fork: a new VM over the same memory ranges, with one vCPU (the
+   calling thread's, same idx). */
 void vm_recreate(struct vm *vm);
-/* Run the vCPU until the guest exits; never returns. */
+/* Run the calling thread's vCPU until the guest exits; never returns. */
 void vm_run(struct proc *p) __attribute__((noreturn));
 
 /* mmu.c: guest page tables (see the comment there). */
@@ -224,6 +299,10 @@ int procfs_gen_mounts(struct proc *p, int info, FILE *f);
 
 /* x86_64.c: descriptor tables and registers for the boot. */
 void arch_setup(struct proc *p, uint64_t entry, uint64_t rsp);
+/* A thread's new vCPU v: the calling vCPU's state, with regs (abi.h
+   up_hc_clone order), FS base fs and GS base gs. */
+void arch_thread(struct proc *p, struct vcpu *v, const uint64_t regs[18], uint64_t fs,
+		 uint64_t gs);
 /* vCPU state that a fork carries to the child's new vCPU. */
 struct arch_state;
 struct arch_state *arch_save(struct proc *p);
@@ -482,6 +561,8 @@ int rewrite_site(struct proc *p, uint64_t site, uint64_t rax, uint64_t *resume);
 /* hsys.c: Linux syscalls the monitor serves for the guest. */
 typedef long (*hsys_fn)(struct proc *p, const uint64_t a[6]);
 long hsys(struct proc *p, uint64_t nr, const uint64_t a[6]);
+/* May syscall nr block (then it runs without the process lock)? */
+int hsys_may_block(uint64_t nr);
 /* Guest fd argument as a host fd, or -1 if it can't be one. */
 int hsys_fd(uint64_t v);
 /* Host result to syscall result: -errno on failure. */

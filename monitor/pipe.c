@@ -217,11 +217,12 @@ void pipe_set_nonblock(struct proc *p, int fd, int on)
 
 /* --- Locks and waiting ------------------------------------------------ */
 
-/* Is pid a process that can still release a lock (not gone, not a zombie)? */
-static int alive(uint32_t pid)
+/* Is tid a thread that can still release a lock (not gone, not a zombie)?
+   Its process's pid, or 0. */
+static int alive(uint32_t tid)
 {
-	char path[64], buf[256];
-	snprintf(path, sizeof path, "/proc/%u/stat", pid);
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%u/status", tid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -230,8 +231,10 @@ static int alive(uint32_t pid)
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
-	const char *s = strrchr(buf, ')');
-	return !(s && s[1] == ' ' && (s[2] == 'Z' || s[2] == 'X'));
+	const char *st = strstr(buf, "\nState:\t"), *tg = strstr(buf, "\nTgid:\t");
+	if (!st || !tg || st[8] == 'Z' || st[8] == 'X')
+		return 0;
+	return atoi(tg + 7);
 }
 
 /* How long a live process of the run may keep a ring lock. Holders copy for
@@ -254,7 +257,7 @@ static long long now_ns(void)
  */
 static int ring_lock(struct proc *p, uint32_t *l)
 {
-	uint32_t me = (uint32_t)getpid();
+	uint32_t me = (uint32_t)vcpu->tid; /* the guest thread's, as the library OS writes it */
 	long long since = 0;
 	for (int i = 0;; i++) {
 		uint32_t z = 0;
@@ -266,7 +269,8 @@ static int ring_lock(struct proc *p, uint32_t *l)
 			sched_yield();
 			continue;
 		}
-		if ((!alive(z) || !tree_lists((pid_t)z)) &&
+		int pid = alive(z);
+		if ((!pid || !tree_lists(pid)) &&
 		    __atomic_compare_exchange_n(l, &z, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return 0;
 		if (signal_interrupts(p))

@@ -205,7 +205,7 @@ static int rewrite(struct proc *p, uint64_t site, uint64_t rax, int with_mov, ui
 		put32(stub + n - JMP_LEN + 1, (int64_t)hi - (int64_t)(s + n));
 	}
 	uint8_t *pool = gmem_ptr(&p->vm, s, n), *code = gmem_ptr(&p->vm, lo, hi - lo);
-	if (!pool || !code)
+	if (!pool || !code || !vcpu_quiet(p, lo, hi))
 		goto out;
 	memcpy(pool, stub, n);
 	p->stub_used += (n + 15) & ~15ull;

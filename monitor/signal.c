@@ -8,6 +8,11 @@
  * enters the handler, whose rt_sigreturn (UP_HC_SIGRETURN) restores them.
  * The frame is the program's own memory: what it says is checked as for
  * any guest pointer and can only change the program's own registers.
+ *
+ * With threads (vcpu.c), each has its mask, sigaltstack and delivery flag
+ * in its struct up_thread; a signal for the process is pending for all and
+ * taken by a thread that does not block it (the handler makes one leave the
+ * guest: vcpu_kick), one for a thread (tgkill, a fault, SIGPIPE) by it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,18 +39,14 @@ struct ksigaction {
 };
 
 static struct ksigaction actions[65];
-static volatile uint64_t pending;   /* host signals caught, not yet delivered */
+static volatile uint64_t pending;   /* host signals for the process, not yet delivered */
 static siginfo_t infos[65];
 static uint64_t timer_caught[65]; /* issue 17: when a timer's signal came (timer_now) */
-static int wake_fd[2] = {-1, -1}; /* the handler's self-pipe, for rt_sigsuspend */
-/* The vCPU's kvm_run: a signal sets its immediate_exit, so one that lands
-   between a check and KVM_RUN still ends the next run at once. */
-static struct kvm_run *volatile vcpu_run;
 
-/* FPU state saved at each delivery, restored at rt_sigreturn. */
+/* FPU state saved at each delivery (struct vcpu), restored at rt_sigreturn. */
 #define FPU_DEPTH 8
-static struct kvm_xsave *fpu[FPU_DEPTH];
-static int nfpu;
+#define fpu (vcpu->fpu)
+#define nfpu (vcpu->nfpu)
 
 /* signalfds: each an eventfd (the guest's fd) that is readable while a
    signal of its mask is pending. */
@@ -55,9 +56,27 @@ static struct {
 	uint64_t mask;
 } sfds[MAX_SIGNALFD];
 
+/* Does thread v block sig? (Its mask is guest memory: read as it is.) */
+static int blocks(struct vcpu *v, int sig)
+{
+	const struct up_sigstate *s = v->block % 8 ? NULL : gmem_ptr(&cur_proc->vm, v->block + offsetof(struct up_thread, sig), sizeof *s);
+	return s && (s->blocked & BIT(sig) & ~UNBLOCKABLE);
+}
+
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	int e = errno;
+	struct vcpu *me = vcpu;
+	if (sig == SIGNAL_KICK && si->si_code == SI_TKILL && si->si_pid == getpid()) {
+		if (me) /* vcpu_kick: KVM_RUN, or a blocking call, returns EINTR */
+			__atomic_store_n(&me->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		errno = e;
+		return;
+	}
+	if (sig == SIGNAL_KICK && actions[sig].handler == 1) { /* ignored: caught only for kicks */
+		errno = e;
+		return;
+	}
 	if (si->si_code == SI_TIMER && (pending & BIT(sig)) && infos[sig].si_code == SI_TIMER &&
 	    infos[sig].si_timerid == si->si_timerid)
 		infos[sig].si_overrun += 1 + si->si_overrun; /* issue 17: expirations a pending one missed */
@@ -66,57 +85,73 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	if (si->si_code == SI_TIMER)
 		timer_caught[sig] = timer_now();
 	__atomic_fetch_or(&pending, BIT(sig), __ATOMIC_SEQ_CST);
-	struct kvm_run *run = vcpu_run;
-	if (run)
-		__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	if (wake_fd[1] >= 0)
-		write(wake_fd[1], "", 1);
+	/* A thread that does not block it takes it: this one if it can. */
+	struct vcpu *to = me && me->live && !blocks(me, sig) ? me : NULL;
+	for (int i = 0; cur_proc && i < nvcpus; i++) {
+		struct vcpu *v = vcpus[i];
+		struct up_sigstate *s = v->live && v->block % 8 == 0
+						? gmem_ptr(&cur_proc->vm, v->block + offsetof(struct up_thread, sig), sizeof *s)
+						: NULL;
+		if (s) /* rt_sigprocmask sees it pending when it unblocks it */
+			__atomic_fetch_or(&s->pending, BIT(sig), __ATOMIC_SEQ_CST);
+		if (!to && v->live && !blocks(v, sig))
+			to = v;
+	}
+	if (to)
+		vcpu_kick(to);
 	for (int i = 0; i < MAX_SIGNALFD; i++)
 		if (sfds[i].used && (sfds[i].mask & BIT(sig)))
 			write(sfds[i].fd, &(uint64_t){1}, 8);
 	errno = e;
 }
 
-/* The self-pipe, out of the guest's fd range; each process has its own. */
-static void make_wake_pipe(void)
+/* A vCPU's self-pipe, out of the guest's fd range: its rt_sigsuspend waits on it. */
+void signal_vcpu_init(struct vcpu *v)
 {
 	int fd[2];
 	if (pipe2(fd, O_CLOEXEC | O_NONBLOCK) < 0)
 		return;
 	for (int i = 0; i < 2; i++) {
-		wake_fd[i] = fcntl(fd[i], F_DUPFD_CLOEXEC, UP_FD_MAX);
+		v->wake[i] = fcntl(fd[i], F_DUPFD_CLOEXEC, UP_FD_MAX);
 		close(fd[i]);
 	}
 }
 
+/* The calling thread's signal state. */
 static struct up_sigstate *sigstate(struct proc *p)
 {
-	struct up_sigstate *s = gmem_ptr(&p->vm, p->libos.sigstate, sizeof *s);
-	if (!s)
-		proc_die(p, SIGSEGV, "library OS signal state out of range");
-	return s;
+	struct up_thread *t = vcpu_thread(p, vcpu);
+	if (!t)
+		proc_die(p, SIGSEGV, "library OS thread state out of range");
+	return &t->sig;
+}
+
+/* Pending for the calling thread: the process's and its own. */
+static uint64_t pending_here(void)
+{
+	return pending | vcpu->pending;
 }
 
 /* Pending and not blocked: signals to deliver now. */
 static uint64_t deliverable(struct proc *p)
 {
-	return pending & ~(sigstate(p)->blocked & ~UNBLOCKABLE);
+	return pending_here() & ~(sigstate(p)->blocked & ~UNBLOCKABLE);
 }
 
 /* After a hypercall or an interrupted run: tell the library OS. */
 void signal_check(struct proc *p)
 {
-	if (!pending)
+	if (!pending_here())
 		return;
 	struct up_sigstate *s = sigstate(p);
-	s->pending = pending;
+	s->pending = pending_here();
 	if (deliverable(p))
 		s->deliver = 1;
 }
 
 int signal_interrupts(struct proc *p)
 {
-	return pending && deliverable(p);
+	return pending_here() && deliverable(p);
 }
 
 /* Synchronous faults of the monitor itself must stay fatal. */
@@ -126,7 +161,10 @@ static int catchable(int sig)
 	       sig != SIGILL && sig != SIGFPE && sig != SIGTRAP && sig != SIGSYS;
 }
 
-/* Does the default action of sig end the process? */
+/* Does the default action of sig end the process (with a core dump or not)? */
+static int fatal(int sig);
+
+/* Does the default action of sig end the process, without a core dump? */
 static int terminates(int sig)
 {
 	switch (sig) {
@@ -136,6 +174,16 @@ static int terminates(int sig)
 		return 1;
 	}
 	return sig >= 34 && sig <= 64; /* real-time signals */
+}
+
+static int fatal(int sig)
+{
+	switch (sig) {
+	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
+	case SIGSEGV: case SIGSYS: case SIGKILL:
+		return 1;
+	}
+	return terminates(sig);
 }
 
 /*
@@ -154,7 +202,7 @@ static void host_action(int sig)
 		if (sfds[i].used)
 			watched |= sfds[i].mask;
 	struct sigaction sa = {.sa_handler = SIG_DFL};
-	if (h > 1 || (h == 0 && (terminates(sig) || (watched & BIT(sig))))) {
+	if (h > 1 || (h == 0 && (terminates(sig) || (watched & BIT(sig)))) || sig == SIGNAL_KICK) {
 		sa.sa_sigaction = on_signal;
 		sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls end with EINTR */
 		sigfillset(&sa.sa_mask);
@@ -166,7 +214,6 @@ static void host_action(int sig)
 
 void signal_init(void)
 {
-	make_wake_pipe();
 	for (int sig = 1; sig <= 64; sig++) {
 		struct sigaction old;
 		/* An ignored signal stays ignored across exec: the program's too. */
@@ -186,7 +233,7 @@ void signal_masks(struct proc *p, uint64_t m[4])
 			m[1] |= BIT(sig);
 		else if (actions[sig].handler > 1)
 			m[2] |= BIT(sig);
-	m[3] = pending;
+	m[3] = pending_here();
 }
 
 void signal_publish(struct proc *p)
@@ -213,8 +260,11 @@ HSYS(rt_sigaction)
 		return 0;
 	actions[sig] = *act;
 	host_action(sig);
-	if (act->handler == 1) /* an ignored signal is not pending */
+	if (act->handler == 1) { /* an ignored signal is not pending */
 		__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+		for (int i = 0; i < nvcpus; i++)
+			vcpus[i]->pending &= ~BIT(sig);
+	}
 	return 0;
 }
 
@@ -224,7 +274,7 @@ HSYS(rt_sigpending)
 	if (a[1] != 8)
 		return -EINVAL;
 	BUF_ARG(set, 0, 8);
-	uint64_t v = pending & sigstate(p)->blocked;
+	uint64_t v = pending_here() & sigstate(p)->blocked;
 	memcpy(set, &v, 8);
 	return 0;
 }
@@ -237,10 +287,11 @@ HSYS(rt_sigsuspend)
 			signal_check(p);
 			return -EINTR;
 		}
-		struct pollfd pf = {wake_fd[0], POLLIN, 0};
-		poll(&pf, wake_fd[0] >= 0, -1);
+		int w = vcpu->wake[0];
+		struct pollfd pf = {w, POLLIN, 0};
+		poll(&pf, w >= 0, -1);
 		char buf[64];
-		while (wake_fd[0] >= 0 && read(wake_fd[0], buf, sizeof buf) > 0)
+		while (w >= 0 && read(w, buf, sizeof buf) > 0)
 			;
 	}
 }
@@ -341,10 +392,10 @@ static void enter_handler(struct proc *p, int sig, struct kvm_regs *r, const sig
 	s->suspended = 0;
 	f->info = *info;
 	f->info.si_signo = sig;
-	if (p->interrupted && (int64_t)r->rax == -EINTR && (act->flags & SA_RESTART) &&
+	if (vcpu->interrupted && (int64_t)r->rax == -EINTR && (act->flags & SA_RESTART) &&
 	    restartable(s->nr))
 		restart(p, r, &f->uc, s->nr);
-	p->interrupted = 0;
+	vcpu->interrupted = 0;
 
 	if (nfpu == FPU_DEPTH) { /* handlers that never returned (longjmp) */
 		free(fpu[0]);
@@ -352,7 +403,7 @@ static void enter_handler(struct proc *p, int sig, struct kvm_regs *r, const sig
 		nfpu--;
 	}
 	struct kvm_xsave *x = malloc(sizeof *x);
-	if (x && ioctl(p->vm.vcpu_fd, KVM_GET_XSAVE, x) == 0)
+	if (x && ioctl(vcpu->fd, KVM_GET_XSAVE, x) == 0)
 		fpu[nfpu++] = x;
 	else
 		free(x);
@@ -369,7 +420,7 @@ static void enter_handler(struct proc *p, int sig, struct kvm_regs *r, const sig
 	r->rdx = sp + offsetof(struct kframe, uc);
 	r->rax = 0;
 	r->rflags &= ~(0x400ull | 0x100ull); /* DF, TF */
-	if (ioctl(p->vm.vcpu_fd, KVM_SET_REGS, r) < 0)
+	if (ioctl(vcpu->fd, KVM_SET_REGS, r) < 0)
 		proc_die(p, SIGSEGV, "signal delivery: cannot set registers");
 	s->deliver = deliverable(p) != 0;
 }
@@ -383,24 +434,32 @@ void signal_deliver(struct proc *p)
 		s->deliver = 0;
 		return;
 	}
-	int sig = __builtin_ctzll(ready) + 1;
-	__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
-	s->pending = pending;
-	if (infos[sig].si_code == SI_TIMER && /* issue 17: dropped if its timer was reset since */
+	/* Its own signals first, as Linux takes them. */
+	uint64_t own = vcpu->pending & ready;
+	int sig = __builtin_ctzll(own ? own : ready) + 1;
+	siginfo_t *info = own ? &vcpu->info[sig] : &infos[sig];
+	if (own)
+		vcpu->pending &= ~BIT(sig);
+	else if (!(__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig))) {
+		s->deliver = deliverable(p) != 0; /* another thread took it */
+		return;
+	}
+	s->pending = pending_here();
+	if (!own && infos[sig].si_code == SI_TIMER && /* issue 17: dropped if its timer was reset since */
 	    !timer_delivered(infos[sig].si_timerid, infos[sig].si_overrun, timer_caught[sig])) {
 		s->deliver = deliverable(p) != 0;
 		return;
 	}
 	if (actions[sig].handler <= 1) { /* the default action, or ignored since */
 		s->deliver = deliverable(p) != 0;
-		if (actions[sig].handler == 0 && terminates(sig))
+		if (actions[sig].handler == 0 && fatal(sig))
 			proc_signal(p, sig);
 		return;
 	}
 	struct kvm_regs r;
-	if (ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &r) < 0)
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0)
 		proc_die(p, SIGSEGV, "signal delivery: registers unavailable");
-	enter_handler(p, sig, &r, &infos[sig]);
+	enter_handler(p, sig, &r, info);
 }
 
 int signal_fault(struct proc *p, int sig, int code, uint64_t addr,
@@ -411,7 +470,7 @@ int signal_fault(struct proc *p, int sig, int code, uint64_t addr,
 	if (f->rip < UP_USER_BASE)
 		return 0; /* in the library OS, whose state a handler must not see */
 	struct kvm_regs r;
-	if (ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &r) < 0)
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0)
 		return 0;
 	r.rdx = f->rdx;
 	r.rip = f->rip;
@@ -423,25 +482,24 @@ int signal_fault(struct proc *p, int sig, int code, uint64_t addr,
 	si.si_signo = sig;
 	si.si_code = code;
 	si.si_addr = (void *)addr;
-	p->interrupted = 0;
+	vcpu->interrupted = 0;
 	enter_handler(p, sig, &r, &si);
 	return 1;
 }
 
 void signal_vcpu(struct kvm_run *run)
 {
-	vcpu_run = run;
 }
 
 /* A run interrupted by a host signal: deliver now if in program code. */
 void signal_interrupted(struct proc *p)
 {
 	/* Taken from here on; one that comes later ends the next run. */
-	__atomic_store_n(&p->vm.run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 	if (!signal_interrupts(p))
 		return;
 	struct kvm_regs r;
-	if (ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &r) == 0 && r.rip >= UP_USER_BASE)
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) == 0 && r.rip >= UP_USER_BASE)
 		signal_deliver(p);
 	else
 		signal_check(p); /* at the library OS's next return */
@@ -452,7 +510,7 @@ void signal_return(struct proc *p, uint64_t rsp)
 {
 	const struct kucontext *uc = gmem_ptr(&p->vm, rsp, sizeof *uc);
 	struct kvm_regs r;
-	if (!uc || ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &r) < 0)
+	if (!uc || ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0)
 		proc_die(p, SIGSEGV, "%s (rt_sigreturn with a bad frame at 0x%llx)",
 			 strsignal(SIGSEGV), (unsigned long long)rsp);
 	r.r8 = uc->r8, r.r9 = uc->r9, r.r10 = uc->r10, r.r11 = uc->r11;
@@ -463,11 +521,11 @@ void signal_return(struct proc *p, uint64_t rsp)
 	r.rflags = (r.rflags & ~FLAGS_USER) | (uc->eflags & FLAGS_USER);
 	struct up_sigstate *s = sigstate(p);
 	s->blocked = uc->sigmask & ~UNBLOCKABLE;
-	if (ioctl(p->vm.vcpu_fd, KVM_SET_REGS, &r) < 0)
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &r) < 0)
 		proc_die(p, SIGSEGV, "rt_sigreturn: cannot set registers");
 	if (nfpu) {
 		struct kvm_xsave *x = fpu[--nfpu];
-		ioctl(p->vm.vcpu_fd, KVM_SET_XSAVE, x);
+		ioctl(vcpu->fd, KVM_SET_XSAVE, x);
 		free(x);
 	}
 	s->deliver = deliverable(p) != 0;
@@ -498,24 +556,40 @@ long signal_sigpipe(struct proc *p)
 		return -EPIPE;
 	if (a->handler == 0 && !(sigstate(p)->blocked & BIT(SIGPIPE)))
 		proc_signal(p, SIGPIPE); /* the default action: the writer dies */
-	memset(&infos[SIGPIPE], 0, sizeof infos[SIGPIPE]);
-	infos[SIGPIPE].si_signo = SIGPIPE;
-	infos[SIGPIPE].si_code = SI_KERNEL;
-	__atomic_fetch_or(&pending, BIT(SIGPIPE), __ATOMIC_SEQ_CST);
-	signal_check(p);
+	signal_thread(p, vcpu, SIGPIPE, SI_KERNEL); /* for the writing thread */
 	return -EPIPE;
 }
 
 /* In a forked child: signals pending for the parent are not ours. */
 void signal_fork_child(void)
 {
-	vcpu_run = NULL; /* the parent's: not mapped here */
 	pending = 0;
-	if (wake_fd[0] >= 0) { /* a shared one would let one process take the other's byte */
-		close(wake_fd[0]);
-		close(wake_fd[1]);
-		make_wake_pipe();
+	vcpu->pending = 0;
+	if (vcpu->wake[0] >= 0) { /* a shared one would let one process take the other's byte */
+		close(vcpu->wake[0]);
+		close(vcpu->wake[1]);
+		signal_vcpu_init(vcpu);
 	}
+}
+
+/* A signal for thread v alone (tgkill, SIGPIPE), from us with code. */
+void signal_thread(struct proc *p, struct vcpu *v, int sig, int code)
+{
+	siginfo_t *si = &v->info[sig];
+	memset(si, 0, sizeof *si);
+	si->si_signo = sig;
+	si->si_code = code;
+	if (code == SI_TKILL) {
+		si->si_pid = getpid();
+		si->si_uid = getuid();
+	}
+	if (actions[sig].handler == 1 || (actions[sig].handler == 0 && !fatal(sig)))
+		return; /* ignored: never pending */
+	v->pending |= BIT(sig);
+	if (v == vcpu)
+		signal_check(p);
+	else
+		vcpu_kick(v);
 }
 
 /*
@@ -590,7 +664,8 @@ long signal_read(struct proc *p, int fd, void *buf, size_t len)
 		uint64_t ready;
 		while (n + sizeof(struct signalfd_siginfo) <= len && (ready = pending & sfds[i].mask)) {
 			int sig = __builtin_ctzll(ready) + 1;
-			__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+			if (!(__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig)))
+				continue; /* another thread took it */
 			struct signalfd_siginfo ss = {.ssi_signo = sig, .ssi_errno = infos[sig].si_errno,
 						      .ssi_code = infos[sig].si_code,
 						      .ssi_pid = infos[sig].si_pid,
@@ -604,7 +679,7 @@ long signal_read(struct proc *p, int fd, void *buf, size_t len)
 			read(fd, &v, 8); /* readable again only while some stay pending */
 			if (pending & sfds[i].mask)
 				write(fd, &(uint64_t){1}, 8);
-			sigstate(p)->pending = pending;
+			sigstate(p)->pending = pending_here();
 			return (long)n;
 		}
 		if (read(fd, &v, 8) < 0 && errno != EINTR)

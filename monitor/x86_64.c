@@ -14,15 +14,15 @@
 #include "monitor.h"
 
 /* System area layout (guest-physical), all below UP_LIBOS_BASE; the page
-   tables are mmu.c's (0x1000-0x3fff, 0x7000-0xbfff, 0xe000, 0x10000-). */
+   tables are mmu.c's (0x1000-0x3fff, 0x7000-0xbfff, 0x10000-), each vCPU's
+   queue, TSS and exception stack at UP_CPU_AREA (abi.h). */
 #define PML4 0x1000
 #define GDT 0x4000
 #define IDT 0x5000
-#define TSS 0x6000
+#define CPU_PAGE(idx) (UP_CPU_AREA + 4096ull * (idx))
 
 #define NVEC 32
-#define IOMAP_BYTES ((UP_HC_PORT_BASE + UP_HC_MAX + 7) / 8)
-#define TSS_LIMIT (0x68 + IOMAP_BYTES)
+#define TSS_LIMIT 0x67 /* no I/O bitmap: CPL3 reaches no port */
 
 static uint64_t *sys_u64(struct proc *p, uint64_t gpa)
 {
@@ -36,20 +36,11 @@ static void descriptor_tables(struct proc *p)
 	gdt[UP_SEL_KDATA / 8] = 0x00cf92000000ffffull;
 	gdt[UP_SEL_UDATA / 8] = 0x00cff2000000ffffull; /* data, DPL3 */
 	gdt[UP_SEL_UCODE / 8] = 0x00affa000000ffffull; /* 64-bit code, DPL3 */
-	uint64_t tss = TSS, lim = TSS_LIMIT;
+	uint64_t tss = CPU_PAGE(0) + UP_CPU_TSS, lim = TSS_LIMIT;
 	gdt[UP_SEL_TSS / 8] = lim | (tss & 0xffffff) << 16 | 0x89ull << 40 |
 			      ((tss >> 24) & 0xff) << 56;
 	gdt[UP_SEL_TSS / 8 + 1] = tss >> 32;
 
-	/* 64-bit TSS: RSP0 at offset 4; an I/O bitmap that lets CPL3 reach
-	   only the hypercall ports. */
-	uint8_t *t = p->vm.mem + TSS;
-	memcpy(t + 4, &p->libos.exc_stack, 8);
-	uint16_t iomap = 0x68;
-	memcpy(t + 102, &iomap, 2);
-	memset(t + iomap, 0xff, IOMAP_BYTES + 1);
-	for (int port = UP_HC_PORT_BASE; port < UP_HC_PORT_BASE + UP_HC_MAX; port++)
-		t[iomap + port / 8] &= ~(1 << (port % 8));
 
 	/* Interrupt gates to the library OS's CPL0 exception stubs; CPL3 may
 	   raise only the breakpoint (int3: mmu_sync, or the program's). */
@@ -61,6 +52,21 @@ static void descriptor_tables(struct proc *p)
 			     type << 40 | ((off >> 16) & 0xffff) << 48;
 		idt[2 * v + 1] = off >> 32;
 	}
+}
+
+/* vCPU idx's 64-bit TSS, in its page: RSP0 (offset 4) is the page's end,
+   so its exception stack's page starts with its queue (abi.h); the I/O
+   bitmap offset lies past the limit. Its TR. */
+static struct kvm_segment tss_setup(struct proc *p, int idx)
+{
+	uint8_t *page = p->vm.mem + CPU_PAGE(idx);
+	memset(page, 0, 4096);
+	uint64_t rsp0 = CPU_PAGE(idx) + 4096;
+	memcpy(page + UP_CPU_TSS + 4, &rsp0, 8);
+	uint16_t iomap = 0x68;
+	memcpy(page + UP_CPU_TSS + 102, &iomap, 2);
+	return (struct kvm_segment){.base = CPU_PAGE(idx) + UP_CPU_TSS, .limit = TSS_LIMIT,
+				    .selector = UP_SEL_TSS, .type = 0xb, .present = 1};
 }
 
 static void seg(struct kvm_segment *s, uint16_t sel, int code)
@@ -82,7 +88,7 @@ static void set_msrs(struct proc *p)
 	m.e[1] = (struct kvm_msr_entry){.index = 0xc0000081, .data = (uint64_t)UP_SEL_KCODE << 32}; /* STAR */
 	m.e[2] = (struct kvm_msr_entry){.index = 0xc0000084, .data = 0x47700}; /* SFMASK: TF DF IF NT AC IOPL */
 	m.e[3] = (struct kvm_msr_entry){.index = 0xc0000102, .data = 0}; /* KERNEL_GS_BASE */
-	if (ioctl(p->vm.vcpu_fd, KVM_SET_MSRS, &m) != 4)
+	if (ioctl(vcpu->fd, KVM_SET_MSRS, &m) != 4)
 		err(1, "x86_64: KVM_SET_MSRS");
 }
 
@@ -91,9 +97,9 @@ static void set_msrs(struct proc *p)
 static void set_cpuid(struct proc *p)
 {
 	static struct kvm_cpuid2 *c;
-	if (p->vm.vcpu_has_cpuid)
+	if (vcpu->has_cpuid)
 		return;
-	p->vm.vcpu_has_cpuid = 1;
+	vcpu->has_cpuid = 1;
 	if (!c) {
 		int n = 128;
 		c = calloc(1, sizeof *c + n * sizeof c->entries[0]);
@@ -101,7 +107,7 @@ static void set_cpuid(struct proc *p)
 		if (ioctl(p->vm.kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0)
 			err(1, "x86_64: KVM_GET_SUPPORTED_CPUID");
 	}
-	if (ioctl(p->vm.vcpu_fd, KVM_SET_CPUID2, c) < 0)
+	if (ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0)
 		err(1, "x86_64: KVM_SET_CPUID2");
 }
 
@@ -113,9 +119,9 @@ static void set_xcr0(struct proc *p)
 	struct kvm_xcrs x = {.nr_xcrs = 1};
 	x.xcrs[0].xcr = 0;
 	x.xcrs[0].value = ((uint64_t)hi << 32 | lo) & ~(1ull << 9); /* no PKRU */
-	if (ioctl(p->vm.vcpu_fd, KVM_SET_XCRS, &x) < 0) {
+	if (ioctl(vcpu->fd, KVM_SET_XCRS, &x) < 0) {
 		x.xcrs[0].value = 3; /* x87 and SSE */
-		if (ioctl(p->vm.vcpu_fd, KVM_SET_XCRS, &x) < 0)
+		if (ioctl(vcpu->fd, KVM_SET_XCRS, &x) < 0)
 			err(1, "x86_64: KVM_SET_XCRS");
 	}
 }
@@ -130,10 +136,10 @@ struct arch_state {
 struct arch_state *arch_save(struct proc *p)
 {
 	struct arch_state *st = malloc(sizeof *st);
-	if (!st || ioctl(p->vm.vcpu_fd, KVM_GET_REGS, &st->regs) < 0 ||
-	    ioctl(p->vm.vcpu_fd, KVM_GET_SREGS, &st->sregs) < 0 ||
-	    ioctl(p->vm.vcpu_fd, KVM_GET_XSAVE, &st->xsave) < 0 ||
-	    ioctl(p->vm.vcpu_fd, KVM_GET_XCRS, &st->xcrs) < 0)
+	if (!st || ioctl(vcpu->fd, KVM_GET_REGS, &st->regs) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_SREGS, &st->sregs) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_XSAVE, &st->xsave) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_XCRS, &st->xcrs) < 0)
 		err(1, "x86_64: saving vCPU state");
 	return st;
 }
@@ -159,7 +165,7 @@ static void prefault(struct proc *p, const struct arch_state *st)
 {
 	touch(p, st->regs.rsp - 8192, 8192 + 4096);
 	touch(p, p->libos.boot_info, 4096);
-	const uint64_t *user_rsp = gmem_ptr(&p->vm, p->libos.saved_rsp, 8);
+	const uint64_t *user_rsp = gmem_ptr(&p->vm, vcpu->block + UP_T_SAVED_RSP, 8);
 	if (user_rsp)
 		touch(p, *user_rsp - 4096, 3 * 4096);
 	touch(p, st->sregs.fs.base - 4096, 2 * 4096);
@@ -168,11 +174,11 @@ static void prefault(struct proc *p, const struct arch_state *st)
 void arch_user_segments(struct proc *p)
 {
 	struct kvm_sregs s;
-	if (ioctl(p->vm.vcpu_fd, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
 		err(1, "x86_64: KVM_GET_SREGS");
 	seg(&s.cs, UP_SEL_UCODE, 1);
 	seg(&s.ss, UP_SEL_UDATA, 0);
-	if (ioctl(p->vm.vcpu_fd, KVM_SET_SREGS, &s) < 0)
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, &s) < 0)
 		err(1, "x86_64: KVM_SET_SREGS");
 }
 
@@ -180,12 +186,12 @@ void arch_restore(struct proc *p, struct arch_state *st)
 {
 	prefault(p, st);
 	set_cpuid(p);
-	if (ioctl(p->vm.vcpu_fd, KVM_SET_SREGS, &st->sregs) < 0)
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, &st->sregs) < 0)
 		err(1, "x86_64: KVM_SET_SREGS");
 	set_msrs(p);
-	if (ioctl(p->vm.vcpu_fd, KVM_SET_XCRS, &st->xcrs) < 0 ||
-	    ioctl(p->vm.vcpu_fd, KVM_SET_XSAVE, &st->xsave) < 0 ||
-	    ioctl(p->vm.vcpu_fd, KVM_SET_REGS, &st->regs) < 0)
+	if (ioctl(vcpu->fd, KVM_SET_XCRS, &st->xcrs) < 0 ||
+	    ioctl(vcpu->fd, KVM_SET_XSAVE, &st->xsave) < 0 ||
+	    ioctl(vcpu->fd, KVM_SET_REGS, &st->regs) < 0)
 		err(1, "x86_64: restoring vCPU state");
 	free(st);
 }
@@ -196,7 +202,7 @@ void arch_setup(struct proc *p, uint64_t entry, uint64_t rsp)
 	set_cpuid(p);
 
 	struct kvm_sregs s;
-	if (ioctl(p->vm.vcpu_fd, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
 		err(1, "x86_64: KVM_GET_SREGS");
 	s.cr0 = 0x80010033; /* PG WP NE ET MP PE */
 	s.cr3 = PML4;
@@ -205,25 +211,55 @@ void arch_setup(struct proc *p, uint64_t entry, uint64_t rsp)
 	seg(&s.cs, UP_SEL_UCODE, 1);
 	seg(&s.ss, UP_SEL_UDATA, 0);
 	s.ds = s.es = s.fs = s.gs = s.ss;
-	s.tr = (struct kvm_segment){.base = TSS, .limit = TSS_LIMIT, .selector = UP_SEL_TSS,
-				    .type = 0xb, .present = 1};
+	s.gs.base = p->libos.thread0; /* the library OS's thread state */
+	s.tr = tss_setup(p, vcpu->idx);
 	s.ldt = (struct kvm_segment){.type = 2, .present = 1, .unusable = 1};
 	s.gdt.base = GDT;
 	s.gdt.limit = 10 * 8 - 1;
 	s.idt.base = IDT;
 	s.idt.limit = NVEC * 16 - 1;
-	if (ioctl(p->vm.vcpu_fd, KVM_SET_SREGS, &s) < 0)
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, &s) < 0)
 		err(1, "x86_64: KVM_SET_SREGS");
 
 	set_msrs(p);
 	set_xcr0(p);
 	struct kvm_fpu fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
-	if (ioctl(p->vm.vcpu_fd, KVM_SET_FPU, &fpu) < 0)
+	if (ioctl(vcpu->fd, KVM_SET_FPU, &fpu) < 0)
 		err(1, "x86_64: KVM_SET_FPU");
 
 	struct kvm_regs r = {.rip = entry, .rsp = rsp, .rflags = 0x3002}; /* IOPL=3 */
-	if (ioctl(p->vm.vcpu_fd, KVM_SET_REGS, &r) < 0)
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &r) < 0)
 		err(1, "x86_64: KVM_SET_REGS");
+}
+
+void arch_thread(struct proc *p, struct vcpu *v, const uint64_t regs[18], uint64_t fs,
+		 uint64_t gs)
+{
+	struct arch_state *st = arch_save(p); /* the caller's vCPU */
+	st->sregs.fs.base = fs;
+	st->sregs.gs.base = gs;
+	st->sregs.cs.selector = UP_SEL_UCODE;
+	seg(&st->sregs.cs, UP_SEL_UCODE, 1);
+	seg(&st->sregs.ss, UP_SEL_UDATA, 0);
+	st->sregs.tr = tss_setup(p, v->idx);
+	const uint64_t *g = regs;
+	st->regs = (struct kvm_regs){
+		.r15 = g[0], .r14 = g[1], .r13 = g[2], .r12 = g[3], .rbp = g[4], .rbx = g[5],
+		.r11 = g[6], .r10 = g[7], .r9 = g[8], .r8 = g[9], .rax = g[10], .rcx = g[11],
+		.rdx = g[12], .rsi = g[13], .rdi = g[14], .rip = g[15], .rsp = g[16],
+		.rflags = (g[17] & 0xcd5) | 0x3002, /* the program's flags, IOPL=3 */
+	};
+	struct vcpu *me = vcpu;
+	vcpu = v; /* arch_restore sets up the vCPU the calling thread names */
+	set_cpuid(p);
+	if (ioctl(v->fd, KVM_SET_SREGS, &st->sregs) < 0)
+		err(1, "x86_64: KVM_SET_SREGS");
+	set_msrs(p);
+	if (ioctl(v->fd, KVM_SET_XCRS, &st->xcrs) < 0 || ioctl(v->fd, KVM_SET_XSAVE, &st->xsave) < 0 ||
+	    ioctl(v->fd, KVM_SET_REGS, &st->regs) < 0)
+		err(1, "x86_64: setting up a thread's vCPU");
+	vcpu = me;
+	free(st);
 }
 
 static uint64_t ns(clockid_t c)
@@ -239,10 +275,10 @@ void arch_clock(struct proc *p, struct up_boot_info *bi)
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e[1];
 	} m = {.hdr.nmsrs = 1, .e[0].index = 0x10}; /* IA32_TSC */
-	int khz = ioctl(p->vm.vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	int khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
 	bi->realtime0_ns = ns(CLOCK_REALTIME);
 	bi->monotonic0_ns = ns(CLOCK_MONOTONIC);
-	if (khz <= 0 || ioctl(p->vm.vcpu_fd, KVM_GET_MSRS, &m) != 1)
+	if (khz <= 0 || ioctl(vcpu->fd, KVM_GET_MSRS, &m) != 1)
 		return; /* tsc_khz = 0: the guest asks the host for the time */
 	bi->tsc_khz = khz;
 	bi->tsc0 = m.e[0].data;

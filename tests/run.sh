@@ -361,7 +361,6 @@ if [ $KVM = 1 ]; then
 	expect one-vm-per-process "'$U' run --stats /bin/busybox sh -c 'i=0; while [ \$i -lt 200 ]; do /bin/busybox true; i=\$((i+1)); done' 2>&1 | grep -x 'uniproc: 201 processes, 200 execs, 201 VMs created'"
 	expect no-stray "'$U' run '$T/musl/fork' linger | grep -q 'still sleeping' && for i in \$(seq 100); do pgrep -f '^$U run $T/musl/fork linger' >/dev/null || exit 0; sleep 0.1; done; pgrep -af '^$U run $T/musl/fork linger'; exit 1"
 	expect term-ends-tree "'$U' run /bin/busybox sh -c '/bin/busybox sleep 37 & wait' & m=\$!; sleep 0.5; kill -TERM \$m; wait \$m; test \$? = 143 || exit 1; for i in \$(seq 50); do pgrep -f '^$U run /bin/busybox sh -c /bin/busybox sleep 37' >/dev/null || exit 0; sleep 0.1; done; exit 1"
-	expect clone-thread "'$U' run '$T/musl/fork' thread 2>&1 | grep -q 'clone with thread flags: -1 Function not implemented' && '$U' run '$T/musl/fork' thread 2>&1 | grep -q 'warning: clone flags 0x10f00 (threads) are not supported'"
 	expect max-procs "'$U' run --max-procs 10 '$T/musl/fork' bomb | grep -q 'forked 9, then Resource temporarily unavailable'"
 	expect fork-no-leak "sh '$ROOT/tests/leak.sh' '$U' '$T/musl/fork'"
 	expect ctrl-c "timeout --preserve-status -s INT 0.5 '$U' run '$T/musl/stdin' < /dev/zero; test \$? = 130"

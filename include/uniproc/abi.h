@@ -17,7 +17,7 @@
 #include <stdint.h>
 #endif
 
-#define UP_ABI_VERSION 3
+#define UP_ABI_VERSION 4
 #define UP_LIBOS_MAGIC 0x534f424c50494e55 /* "UNIPLBOS" */
 
 /* Guest-physical (= guest-virtual, identity mapped) memory layout. */
@@ -56,8 +56,26 @@
  * the host. (This host's KVM gives #UD for `int n`; int3 and syscall work.)
  */
 #define UP_PT_BASE 0x18000000000ull /* 1.5 TiB */
-#define UP_MMU_QUEUE 0xe000 /* the monitor's queue of stores for mmu_stub */
-#define UP_MMU_QUEUE_MAX 255 /* pairs; then a 0 address */
+#define UP_MMU_QUEUE_MAX 127 /* pairs in a vCPU's queue (below); then a 0 address */
+
+/*
+ * Threads. Each thread of a process is a vCPU of its VM, run by a host
+ * thread of the monitor. vCPU i has a page of the system area (CPL0 only)
+ * at UP_CPU_AREA + 4096 * i: the monitor's queue of page-directory stores
+ * for it (UP_MMU_QUEUE_MAX pairs), its TSS, and its ring-0 exception stack
+ * up to the page's end (TSS.RSP0), so a CPL0 stub finds the queue as
+ * RSP & ~4095. Its GS base is its struct up_thread (below), in library OS
+ * memory: the library OS finds its per-thread state there.
+ */
+#define UP_CPU_AREA 0x60000
+#define UP_CPU_MAX 160          /* vCPUs (threads) per process: up to 0x100000 */
+#define UP_CPU_TSS 2048         /* offset of the TSS in a vCPU's page */
+/* Offsets in struct up_thread (below) that entry.S uses. */
+#define UP_T_SAVED_RSP 8
+#define UP_T_VIA_CALL 16
+#define UP_T_IRET_PTR 24
+#define UP_T_STACK_TOP 72
+#define UP_T_DELIVER 160 /* sig.deliver */
 
 /*
  * The run page: one page shared by every VM of a run, which the monitors
@@ -100,6 +118,8 @@ enum up_hc_nr {
 	UP_HC_WAKE = 6,    /* struct up_hc_wake: wake the other side of a pipe ring */
 	UP_HC_SIGNAL = UP_HC_SIGNAL_NR, /* no struct: deliver pending signals, see up_sigstate */
 	UP_HC_SIGRETURN = 8, /* struct up_hc_sigreturn: a signal handler returned */
+	UP_HC_CLONE = 9,   /* struct up_hc_clone: start a thread on a new vCPU */
+	UP_HC_THREAD_EXIT = 10, /* no struct: this thread ends (exit(2)) */
 	UP_HC_MAX
 };
 
@@ -207,6 +227,46 @@ struct up_sigstate {
 	uint64_t ss_sp, ss_size, ss_flags; /* library OS: the sigaltstack */
 };
 
+/*
+ * A thread's state in the library OS, at its vCPU's GS base (CR4.FSGSBASE:
+ * the program keeps FS for its TLS; GS is the library OS's). The monitor
+ * reads and writes it as guest memory, trusting none of it.
+ */
+struct up_thread {
+	uint64_t self;       /* %gs:0 its own address */
+	uint64_t saved_rsp;  /* %gs:8 the program's RSP during a syscall */
+	uint64_t via_call;   /* %gs:16 1 while serving a rewritten site */
+	uint64_t iret_ptr;   /* %gs:24 &iret: the CPL0 trap's stack */
+	uint64_t iret[5];    /* %gs:32 iretq frame to syscall_entry at CPL3 */
+	uint64_t stack_top;  /* %gs:72 this thread's library OS stack */
+	uint64_t tid;        /* %gs:80 its thread id (the host thread's) */
+	uint64_t nr;         /* %gs:88 the syscall it serves */
+	uint64_t mmu_pending;/* %gs:96 monitor: mmu_sync before returning */
+	uint64_t clear_tid;  /* set_tid_address / CLONE_CHILD_CLEARTID */
+	uint64_t robust;     /* set_robust_list: the head */
+	uint64_t state;      /* library OS: in use; monitor: 0 once free */
+	uint64_t cpu;        /* monitor: its vCPU's index */
+	uint64_t frame;      /* library OS: the frame of the syscall it serves */
+	uint64_t pad[2];
+	struct up_sigstate sig; /* %gs:160 its mask, pending, sigaltstack */
+};
+
+/*
+ * UP_HC_CLONE: clone(2) of a thread (CLONE_VM | CLONE_THREAD ...). The new
+ * vCPU starts at CPL3 with regs (the program's registers at the syscall,
+ * rax 0, its new stack and TLS), GS base block (a struct up_thread the
+ * library OS prepared, with its stack), and the signal mask of the caller.
+ */
+struct up_hc_clone {
+	uint64_t flags;       /* IN: clone flags */
+	uint64_t block;       /* IN: the new thread's struct up_thread */
+	uint64_t ptid, ctid;  /* IN: CLONE_PARENT_SETTID, CLONE_CHILD_*TID */
+	uint64_t fs_base;     /* IN: its TLS (CLONE_SETTLS, else ours) */
+	/* IN: r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi rip rsp rflags */
+	uint64_t regs[18];
+	int64_t ret;          /* OUT: the new tid, or -errno */
+};
+
 /* UP_HC_SIGRETURN: rt_sigreturn; the frame's ucontext is at rsp. */
 struct up_hc_sigreturn {
 	uint64_t rsp; /* IN: the program's RSP at the syscall */
@@ -244,6 +304,7 @@ struct up_boot_info {
 	   directory store waits for mmu_sync; the library OS clears it. A
 	   stale or forged 1 costs one harmless trap. */
 	uint64_t mmu_pending;
+	uint64_t ncpus;                /* CPUs the host lets the monitor use */
 };
 
 /*
@@ -281,12 +342,16 @@ struct up_libos_header {
 	uint64_t sigstate;     /* struct up_sigstate */
 	uint64_t text_end;     /* code and read-only data end here (page aligned) */
 	uint64_t mem_view;     /* struct up_memview */
+	uint64_t thread0;      /* the first thread's struct up_thread */
 };
 
 _Static_assert(sizeof(struct up_hc_syscall) == 64, "up_hc_syscall layout");
 _Static_assert(sizeof(struct up_fault_frame) == 64, "up_fault_frame layout");
-_Static_assert(sizeof(struct up_boot_info) == 22 * 8, "up_boot_info layout");
-_Static_assert(sizeof(struct up_libos_header) == 18 * 8, "libos header layout");
+_Static_assert(sizeof(struct up_boot_info) == 23 * 8, "up_boot_info layout");
+_Static_assert(sizeof(struct up_libos_header) == 19 * 8, "libos header layout");
+_Static_assert(__builtin_offsetof(struct up_thread, stack_top) == UP_T_STACK_TOP &&
+	       __builtin_offsetof(struct up_thread, sig) == UP_T_DELIVER &&
+	       __builtin_offsetof(struct up_thread, iret) == 32, "up_thread layout");
 _Static_assert(sizeof(struct up_ring) == 136, "up_ring layout");
 /* Copy len bytes between buf and the ring's data (capacity cap, checked by
    the caller) from stream position pos, wrapping at the end. */

@@ -321,11 +321,6 @@ int main(int argc, char **argv)
 			for (;;)
 				sleep(1);
 		printf("main exits, child %s\n", "still sleeping");
-	} else if (!strcmp(c, "thread")) { /* thread flags: ENOSYS */
-		static char stack[16384];
-		long r = syscall(SYS_clone, 0x10f00 /* VM|FS|FILES|SIGHAND|THREAD */, stack + sizeof stack,
-				 0, 0, 0);
-		printf("clone with thread flags: %ld %s\n", r, strerror(errno));
 	} else if (!strcmp(c, "pgrp")) {
 		pid_t sid = getsid(0), pgrp = getpgrp();
 		pid_t pid = fork();

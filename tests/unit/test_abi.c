@@ -21,7 +21,9 @@ int main(void)
 	CHECK(INSIDE(h.boot_info) && h.boot_info + sizeof(struct up_boot_info) <= hi);
 	CHECK(INSIDE(h.exc_stubs) && h.exc_stubs + 32 * h.exc_stride <= hi);
 	CHECK(h.boot_stack > lo && h.boot_stack <= hi && h.boot_stack % 16 == 0);
-	CHECK(h.exc_stack > lo && h.exc_stack <= hi && h.exc_stack % 16 == 0);
+	CHECK(h.exc_stack == UP_CPU_AREA + 4096); /* vCPU 0's, in the system area */
+	CHECK(UP_CPU_AREA + 4096 * UP_CPU_MAX <= UP_LIBOS_BASE);
+	CHECK(INSIDE(h.thread0) && h.thread0 % 64 == 0);
 	/* Hypercall structs: the layout is the contract; only appends allowed. */
 	CHECK(offsetof(struct up_hc_syscall, nr) == 0);
 	CHECK(offsetof(struct up_hc_syscall, args) == 8);

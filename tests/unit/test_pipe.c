@@ -12,6 +12,8 @@
 
 /* What pipe.c needs from the rest of the monitor. */
 void vm_ring(struct vm *vm, int idx) {}
+static struct vcpu the_vcpu;
+__thread struct vcpu *vcpu = &the_vcpu; /* tid 0 until main sets it */
 void path_fd_link(int fd, char *out) { snprintf(out, FD_LINK_MAX, "/proc/self/fd/%d", fd); }
 int signal_interrupts(struct proc *p) { return 0; }
 int tree_lists(int pid) { return 1; } /* a live holder counts as one of the run */
@@ -57,6 +59,7 @@ static uint64_t wild(void)
 int main(void)
 {
 	struct proc *p = &proc;
+	vcpu->tid = getpid(); /* the lock holder the library OS would write */
 	p->vm.mem_size = 8 << 20;
 	p->vm.mem = calloc(1, p->vm.mem_size);
 	p->vm.rings = mmap(NULL, UP_RING_MAX * UP_RING_STRIDE, PROT_NONE,
