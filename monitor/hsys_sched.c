@@ -58,11 +58,12 @@ static int targets(int by, int who, int *pids)
 		return -EINVAL;
 	if (who < 0)
 		return 0;
-	int all[MAX_TARGETS], n = tree_pids(all, MAX_TARGETS), k = 0;
+	int n, k = 0, *all = tree_pids(&n);
 	long want = who ? who : by == BY_PGRP ? getpgrp() : (long)getuid();
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && k < MAX_TARGETS; i++)
 		if ((by == BY_PGRP ? (long)getpgid(all[i]) : real_uid(all[i])) == want)
 			pids[k++] = all[i];
+	free(all);
 	return k;
 }
 

@@ -415,6 +415,9 @@ int tree_runs_exe(uint64_t dev, uint64_t ino);
 /* Is pid a live process of the run (and not a host process that took the
    pid of one that died)? Any uid may ask. */
 int tree_member(int pid);
+/* The pids of the run's live processes (us included, as tree_member
+   tells), in no order: a malloc'd array of *n, or NULL if out of memory. */
+int *tree_pids(int *n);
 /* This process runs the program at guest path exe with argv, from now on
    (what the other processes of the run see as its exe and cmdline). */
 void tree_set_cmd(const char *exe, char *const argv[]);
@@ -575,8 +578,8 @@ void hsys_warn_once(struct proc *p, const char *what, unsigned long code);
 /* libos_image.S: the library OS, linked into the monitor. */
 extern const uint8_t libos_image[], libos_image_end[];
 
-/* issue 17: pipe rings for splice, tee and vmsplice (pipe.c), the run's
-   processes (tree.c), POSIX timers (hsys_timer.c). */
+/* issue 17: pipe rings for splice, tee and vmsplice (pipe.c), POSIX
+   timers (hsys_timer.c). */
 /* pipe_take's how: copy without consuming; never wait; wait whatever the
    fd's O_NONBLOCK says (neither: as it says); with PIPE_PEEK, keep the
    read lock (if bytes were copied) until pipe_drop, so that no other
@@ -595,8 +598,6 @@ void pipe_drop(struct proc *p, int fd, uint64_t n);
 long pipe_room(struct proc *p, int fd, int how);
 /* Do ring fds a and b name the same pipe? */
 int pipe_same(int a, int b);
-/* Pids of the run's live processes (us included) into pids[max]; the count. */
-int tree_pids(int *pids, int max);
 /* execve: POSIX timers are deleted (itimers and alarm stay). */
 void timer_exec(void);
 /* A count that timer_settime, timer_delete and exec move on; a signal

@@ -579,6 +579,15 @@ static enum dirkind dir_kind(int fd, int *pid)
 	return D_ANY;
 }
 
+static int by_value(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The run's live pids, sorted, while a directory of /proc is listed
+   (tree_pids: one look at the run's table, not one per host pid). */
+static int *listed, nlisted;
+
 /* Does the guest see the entry name of a directory of kind k? */
 static int shown(enum dirkind k, int pid, const char *name)
 {
@@ -588,7 +597,9 @@ static int shown(enum dirkind k, int pid, const char *name)
 	case D_ROOT:
 	case D_FOREIGN: {
 		int n = pid_name(name);
-		return n ? tree_member(n) : strspn(name, "0123456789") ? 0 : !hidden(name);
+		if (n)
+			return listed && bsearch(&n, listed, nlisted, sizeof n, by_value);
+		return strspn(name, "0123456789") ? 0 : !hidden(name);
 	}
 	case D_PID:
 		return entry(name) != NULL;
@@ -612,22 +623,30 @@ long procfs_getdents(struct proc *p, int fd, void *buf, size_t len)
 	if (k == D_ANY)
 		return PROCFS_NONE;
 	static char tmp[65536];
-	for (;;) { /* until an entry is shown, or the end */
+	long r = 0;
+	if (k == D_ROOT || k == D_FOREIGN) {
+		listed = tree_pids(&nlisted);
+		if (listed)
+			qsort(listed, nlisted, sizeof *listed, by_value);
+	}
+	while (r == 0) { /* until an entry is shown, or the end */
 		long n = getdents64(fd, tmp, len < sizeof tmp ? len : sizeof tmp);
-		if (n <= 0)
-			return n < 0 ? -errno : 0;
-		size_t out = 0;
+		if (n <= 0) {
+			r = n < 0 ? -errno : 0;
+			break;
+		}
 		for (long at = 0; at < n;) {
 			struct dirent64 *d = (struct dirent64 *)(tmp + at);
 			if (shown(k, pid, d->d_name)) {
-				memcpy((char *)buf + out, d, d->d_reclen);
-				out += d->d_reclen;
+				memcpy((char *)buf + r, d, d->d_reclen);
+				r += d->d_reclen;
 			}
 			at += d->d_reclen;
 		}
-		if (out)
-			return (long)out;
 	}
+	free(listed);
+	listed = NULL;
+	return r;
 }
 
 void procfs_stat(int fd, int transient, struct stat *st, struct statx *stx)

@@ -288,25 +288,42 @@ int tree_runs_exe(uint64_t dev, uint64_t ino)
 	return 0;
 }
 
-/* The slot of pid, a live process of the run (not a host process that
-   took the pid of one that died by SIGKILL: its start time differs), or -1. */
+/* Is pid, in slot i, a live process of the run (not a host process that
+   took the pid of one that died by SIGKILL: its start time differs)? */
+static int slot_live(int i, pid_t pid)
+{
+	if (pid == getpid())
+		return 1;
+	uint64_t start = __atomic_load_n(&exes[i].start, __ATOMIC_SEQ_CST);
+	return start ? start_time(pid) == start : exists(pid);
+}
+
+/* The slot of pid, a live process of the run, or -1. */
 static int member_slot(pid_t pid)
 {
 	if (pid <= 0)
 		return -1;
 	for (int i = 0; i < tree->max; i++)
-		if (__atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST) == pid) {
-			uint64_t start = __atomic_load_n(&exes[i].start, __ATOMIC_SEQ_CST);
-			if (pid == getpid())
-				return i;
-			return (start ? start_time(pid) == start : exists(pid)) ? i : -1;
-		}
+		if (__atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST) == pid)
+			return slot_live(i, pid) ? i : -1;
 	return -1;
 }
 
 int tree_member(int pid)
 {
 	return member_slot(pid) >= 0;
+}
+
+int *tree_pids(int *n)
+{
+	int *v = malloc(tree->max * sizeof *v);
+	*n = 0;
+	for (int i = 0; v && i < tree->max; i++) {
+		pid_t pid = __atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST);
+		if (pid > 0 && slot_live(i, pid))
+			v[(*n)++] = pid;
+	}
+	return v;
 }
 
 void tree_set_cmd(const char *exe, char *const argv[])
@@ -398,16 +415,4 @@ void tree_stats(int fd)
 		__atomic_load_n(&tree->execs, __ATOMIC_SEQ_CST),
 		__atomic_load_n(&tree->vms, __ATOMIC_SEQ_CST));
 	dprintf(fd, "uniproc: %ld VM exits\n", __atomic_load_n(&tree->exits, __ATOMIC_SEQ_CST));
-}
-
-/* issue 17 */
-int tree_pids(int *pids, int max)
-{
-	int n = 0;
-	for (int i = 0; i < tree->max && n < max; i++) {
-		pid_t pid = __atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST);
-		if (pid > 0 && is_monitor(pid))
-			pids[n++] = pid;
-	}
-	return n;
 }

@@ -350,11 +350,11 @@ if [ $KVM = 1 ]; then
 		else fail "busybox/$n" "$(diff "$WORK/bb.on" "$WORK/bb.ou" | head -6 | tr '\n' '|') stderr: $(diff "$WORK/bb.en" "$WORK/bb.eu" | head -4 | tr '\n' '|')"; fi
 	done
 	# Programs that read /proc (issue 18) see the run's processes and no other.
-	expect proc-busybox-ps "'$U' run /bin/busybox sh -c '/bin/busybox sleep 31 & /bin/busybox ps; kill \$!' > ps.txt 2>&1; test \$(wc -l < ps.txt) = 4 && grep -q ' /bin/busybox sleep 31\$' ps.txt && grep -q ' /bin/busybox ps\$' ps.txt || { cat ps.txt; false; }"
+	expect proc-busybox-ps "PATH='$BBIN' '$U' run /bin/busybox sh -c 'sleep 31 & until [ \"\$(cat /proc/\$!/comm)\" = sleep ]; do :; done; ps; kill \$!' > ps.txt 2>&1; test \$(wc -l < ps.txt) = 4 && grep -q ' sleep 31\$' ps.txt && grep -q ' {ps} ' ps.txt || { cat ps.txt; false; }"
 	expect proc-busybox-pidof-kill "PATH='$BBIN' '$U' run /bin/busybox sh -c 'sleep 36 & until p=\$(pidof sleep); do :; done; test \$p = \$! && kill \$p; wait \$!; echo \$?' > pk.txt 2>&1; grep -qx 143 pk.txt || { cat pk.txt; false; }"
 	expect proc-pgrep-kill "'$U' run /bin/dash -c 'sleep 33 & until p=\$(pgrep -x sleep); do :; done; test \$p = \$! && kill \$p; wait \$!; echo \$?' 2>/dev/null | grep -qx 143"
 	expect proc-pgrep-outside "sleep 34 & s=\$!; '$U' run /usr/bin/pgrep -f 'sleep 34' > po.txt 2>/dev/null; r=\$?; kill \$s; test \$r = 1 && test ! -s po.txt"
-	expect proc-ps-aux "'$U' run /bin/sh -c 'sleep 35 & ps aux; kill \$!' 2>/dev/null > pa.txt; test \$(wc -l < pa.txt) = 4 && grep -q '^USER  *PID' pa.txt && grep -q ' sleep 35\$' pa.txt && grep -q ' ps aux\$' pa.txt || { cat pa.txt; false; }"
+	expect proc-ps-aux "'$U' run /bin/sh -c 'sleep 35 & until [ \"\$(cat /proc/\$!/comm)\" = sleep ]; do :; done; ps aux; kill \$!' 2>/dev/null > pa.txt; test \$(wc -l < pa.txt) = 4 && grep -q '^USER  *PID' pa.txt && grep -q ' sleep 35\$' pa.txt && grep -q ' ps aux\$' pa.txt || { cat pa.txt; false; }"
 	expect proc-df "'$U' run /bin/busybox df / | tail -1 | grep -q ' /\$' && '$U' run /bin/df / | tail -1 | grep -q ' /\$' && '$U' run /bin/busybox df | grep -q ' /\$'"
 	expect proc-free "'$U' run /bin/busybox free | grep -q '^Mem:' && '$U' run /usr/bin/free | grep -q '^Mem:'"
 	expect kill-scope "sleep 30 & s=\$!; '$U' run '$T/musl/kill0' | grep -q 'child killed by 15' && kill -0 \$s && kill \$s"
