@@ -100,6 +100,8 @@ void vcpu_end_others(struct proc *p);
 /* Does the calling thread have to end (execve or exit in another)? Then
    (holding the process lock) it does, never returning. */
 void vcpu_check_end(struct proc *p);
+/* Must the calling thread end (a wait in the monitor stops)? */
+int vcpu_ending(void);
 /* In a forked child: the calling thread's vCPU is the only one. */
 void vcpu_fork_child(struct proc *p);
 /* Rewriting code at [lo, hi) (rewrite.c): stop the other threads' vCPUs

@@ -149,9 +149,10 @@ void signal_check(struct proc *p)
 		s->deliver = 1;
 }
 
+/* Also true when the thread must end (another's execve): each wait ends. */
 int signal_interrupts(struct proc *p)
 {
-	return pending_here() && deliverable(p);
+	return (pending_here() && deliverable(p)) || vcpu_ending();
 }
 
 /* Synchronous faults of the monitor itself must stay fatal. */

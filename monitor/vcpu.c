@@ -258,6 +258,11 @@ void vcpu_end_others(struct proc *p)
 	ender = NULL;
 }
 
+int vcpu_ending(void)
+{
+	return ender && ender != vcpu;
+}
+
 void vcpu_check_end(struct proc *p)
 {
 	cur_proc = p;
