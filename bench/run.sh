@@ -14,7 +14,7 @@ gcc -O2 -o $B/shm bench/shm.c
 musl-gcc -static -O2 -o $B/net bench/net.c
 for libc in musl glibc; do
 	CC=gcc; [ $libc = musl ] && CC=musl-gcc
-	for p in hello getpid fork forkmem pipe; do
+	for p in hello getpid fork forkmem pipe threads; do
 		$CC -static -O2 -o $B/$p-$libc bench/$p.c
 	done
 done
@@ -67,6 +67,21 @@ printf "%-30s %8s us %8s us  %s\n" "pipe 1-byte ping-pong" "$n" "$u" "$(ratio $u
 n=$(med3 $B/pipe-musl create 2000)
 u=$(med3 $U run $B/pipe-musl create 500)
 printf "%-30s %8s us %8s us  %s\n" "pipe() + 2 x close()" "$n" "$u" "$(ratio $u $n)"
+# Threads (issue 11): each thread a vCPU of the process's VM. A run that
+# fails (no threads) shows "-".
+rq() { [ -n "$1" ] && [ -n "$2" ] && ratio "$1" "$2" || echo "-"; }
+for libc in musl glibc; do
+	P=$B/threads-$libc
+	n=$(med3 $P cpu 100); u=$(med3 $U run $P cpu 100 2>/dev/null)
+	printf "%-30s %8s x  %8s x   %s  (speedup of 2 threads over 1; target >= 1.7 on 2 cores)\n" \
+		"2 CPU-bound threads ($libc)" "$n" "${u:--}" "$(rq "$u" "$n")"
+	n=$(med3 $P mutex 20000000); u=$(med3 $U run $P mutex 20000000 2>/dev/null)
+	printf "%-30s %8s ns %8s ns  %s  (target: within 1.5x)\n" "mutex lock+unlock ($libc)" "$n" "${u:--}" "$(rq "$u" "$n")"
+	n=$(med3 $P pingpong 20000); u=$(med3 $U run $P pingpong 20000 2>/dev/null)
+	printf "%-30s %8s us %8s us  %s\n" "condvar ping-pong ($libc)" "$n" "${u:--}" "$(rq "$u" "$n")"
+	n=$(med3 $P create 2000); u=$(med3 $U run $P create 2000 2>/dev/null)
+	printf "%-30s %8s us %8s us  %s\n" "pthread_create+join ($libc)" "$n" "${u:--}" "$(rq "$u" "$n")"
+done
 # Shell workloads with Debian's static busybox (glibc), each process a VM.
 BB=/bin/busybox
 LOOP='i=0; while [ $i -lt 200 ]; do /bin/busybox true; i=$((i+1)); done'

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Install the Debian packages uniproc needs to build and test, if missing.
 set -e
-# Debian's own dynamically linked programs are run by the tests (issue 9).
+# Debian's own dynamically linked programs are run by the tests (issue 9);
+# golang-go builds the static Go test program (issue 11).
 PKGS="gcc make binutils musl-tools libcapstone-dev coreutils procps diffutils busybox-static
-dash bash grep sed mawk findutils tar perl python3 nginx-light"
+dash bash grep sed mawk findutils tar perl python3 nginx-light golang-go"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

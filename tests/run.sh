@@ -32,10 +32,15 @@ for src in tests/prog/*.c; do
 done
 # Dynamically linked builds of some (ld-musl and glibc's ld.so load them).
 mkdir -p "$T/musl-dyn" "$T/glibc-dyn"
-for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm net procfs; do
+for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm net procfs \
+	threads thread_signals thread_fork; do
 	[ "$T/musl-dyn/$n" -nt "tests/prog/$n.c" ] || musl-gcc -O2 -o "$T/musl-dyn/$n" "tests/prog/$n.c" || exit 1
 	[ "$T/glibc-dyn/$n" -nt "tests/prog/$n.c" ] || gcc -O2 -o "$T/glibc-dyn/$n" "tests/prog/$n.c" || exit 1
 done
+# A static Go program (issue 11): CGO_ENABLED=0 gives no libc at all.
+mkdir -p "$T/go"
+[ "$T/go/threads" -nt tests/go/threads.go ] ||
+	(cd tests/go && CGO_ENABLED=0 GOCACHE="$B/go-cache" go build -o "$T/go/threads" threads.go) || exit 1
 # Debian's musl cannot link a working static PIE (it crashes natively too).
 for n in args_env files; do
 	[ "$T/glibc/$n-pie" -nt "tests/prog/$n.c" ] ||
@@ -215,6 +220,19 @@ for libc in musl glibc; do
 	BR=$WORK/bare-$libc
 	mkdir -p "$BR" && cp "$P/procfs" "$BR/procfs"
 	expect $libc/procfs-bare-root "'$P/procfs' system < /dev/null > br.n 2>&1; '$U' run --root '$BR' /procfs system < /dev/null > br.u 2>&1; cmp br.n br.u || diff br.n br.u"
+	# Threads (issue 11): every thread a vCPU of the process's VM.
+	for c in mutex cond rwlock barrier sem tls join cancel many misc robust pi timed futex; do
+		diff_run $libc/threads-$c /dev/null -- "$P/threads" $c
+	done
+	for c in kill mask eintr altstack exit; do
+		diff_run $libc/thread-signals-$c /dev/null -- "$P/thread_signals" $c
+	done
+	CMP_STDERR=0 # uniproc reports the crashed children on stderr
+	diff_run $libc/thread-signals-fault /dev/null -- "$P/thread_signals" fault
+	CMP_STDERR=1
+	for c in fork exec spawn; do
+		diff_run $libc/thread-fork-$c /dev/null -- "$P/thread_fork" $c
+	done
 	expect $libc/procfs-hostile "'$U' run '$P/procfs' hostile \"\$(readlink -f '$U')\" \$\$ 1 \$(pgrep -d' ' -f uniproc-watchdog) > ho.txt 2>&1; grep -qx 'hostile: [0-9]* probes, 0 leaks' ho.txt || { head -20 ho.txt; false; }"
 done
 
@@ -259,6 +277,16 @@ for libc in musl-dyn glibc-dyn; do
 	diff_run $libc/spawn-popen-system /dev/null -- "$P/spawn"
 	mkdir -p "$WORK/files-$libc-n" "$WORK/files-$libc-u"
 	diff_run $libc/files /dev/null -- "$P/files" "$WORK/files-$libc-x"
+	# Threads (issue 11) with libpthread from the shared libc.
+	for c in mutex cond tls join cancel many robust timed; do
+		diff_run $libc/threads-$c /dev/null -- "$P/threads" $c
+	done
+	for c in kill mask exit; do
+		diff_run $libc/thread-signals-$c /dev/null -- "$P/thread_signals" $c
+	done
+	for c in fork exec spawn; do
+		diff_run $libc/thread-fork-$c /dev/null -- "$P/thread_fork" $c
+	done
 done
 # Debian's own programs: dash, bash, coreutils, grep, sed, mawk, find, xargs,
 # tar, make, perl and python3, each script natively and under uniproc.
@@ -266,6 +294,9 @@ for t in coreutils.sh:/bin/dash shell.sh:/bin/dash bash.sh:/bin/bash perl.pl:/us
 	f=${t%%:*}
 	diff_run "debian/$f" /dev/null -- "${t#*:}" "$ROOT/tests/debian/$f"
 done
+# A static Go program (issue 11): goroutines on 2 OS threads, channels, a
+# mutex, timers, os/exec of /bin/echo, /bin/sh, /bin/cat and of itself.
+diff_run go/threads /dev/null -- "$T/go/threads"
 expect debian/pipeline-one-vm-each "'$U' run --stats /bin/dash -c 'seq 1 100 | grep 1 | sort -r | wc -l' 2>st.txt | grep -qx 20 && grep -qx 'uniproc: 5 processes, 4 execs, 5 VMs created' st.txt || { cat st.txt; false; }"
 expect debian/ls-la "ls -la /usr/bin > n.txt && '$U' run /bin/ls -la /usr/bin > u.txt && cmp n.txt u.txt"
 # Debian's /bin/sh (dash) as the program and from popen in a static program.
