@@ -147,9 +147,15 @@ syscall_call:
 	pop %r11
 	cmpq $0, %gs:UP_T_DELIVER  /* up_sigstate.deliver */
 	jne 1f
+	cmpq $0, %gs:UP_T_RET_OVERRIDE
+	jne 2f
 	popfq
 	mov %gs:UP_T_SAVED_RSP, %rsp
 	ret
+2:	popfq		/* the syscall unmapped the stack (musl's __unmapself) */
+	mov %gs:UP_T_SAVED_RSP, %rsp
+	lea 8(%rsp), %rsp
+	jmp *%gs:UP_T_RET_OVERRIDE
 1:	popfq
 	mov %gs:UP_T_SAVED_RSP, %rsp
 	movabs %eax, UP_HC_MMIO_BASE + 8 * UP_HC_SIGNAL_NR

@@ -90,6 +90,8 @@ extern struct lock mem_lock; /* taken around memory syscalls */
 long sys_mmap(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 /* Make [a, b) zero and give its pages back to the host. */
 void mem_release(uint64_t a, uint64_t b);
+/* The thread ends: give back the stack pages its munmap left (sys_mem.c). */
+void mem_thread_exit(void);
 
 /* sys_proc.c: wait with mask for a signal; -EINTR once its handler may run. */
 long suspend(uint64_t mask);

@@ -319,9 +319,47 @@ SYSDEF(munmap)
 		return -EINVAL;
 	if (!user_ok(addr, len))
 		return 0; /* nothing of ours is mapped there */
+	/* A thread may unmap the stack it stands on (musl's __unmapself, then
+	   exit without touching it): from a rewritten site, whose return
+	   address is on that stack, return without it (entry.S). */
+	struct up_thread *t = self();
+	uint64_t sp = t->saved_rsp;
+	if (sp >= addr && sp < addr + len) {
+		if (t->via_call)
+			t->ret_override = *(uint64_t *)sp;
+		/* Its next syscall, from a rewritten site, still pushes there:
+		   the pages just below sp go when the thread exits. */
+		uint64_t lo = (sp - 256) & ~(PAGE - 1), hi = PAGE_UP(sp + 8);
+		lo = lo < addr ? addr : lo;
+		hi = hi > addr + len ? addr + len : hi;
+		t->unmap_lo = lo;
+		t->unmap_hi = hi;
+		if (addr < lo) {
+			mem_release(addr, lo);
+			give(addr, lo);
+		}
+		if (hi < addr + len) {
+			mem_release(hi, addr + len);
+			give(hi, addr + len);
+		}
+		return 0;
+	}
 	mem_release(addr, addr + len);
 	give(addr, addr + len);
 	return 0;
+}
+
+/* A thread that unmapped the pages its stack pointer was on ends: they go now. */
+void mem_thread_exit(void)
+{
+	struct up_thread *t = self();
+	if (t->unmap_hi > t->unmap_lo) {
+		lock_take(&mem_lock);
+		mem_release(t->unmap_lo, t->unmap_hi);
+		give(t->unmap_lo, t->unmap_hi);
+		lock_give(&mem_lock);
+		t->unmap_lo = t->unmap_hi = 0;
+	}
 }
 
 /*

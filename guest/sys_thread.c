@@ -154,7 +154,11 @@ long thread_clone(uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t ctid, uin
 }
 
 /* exit(2): this thread ends; the monitor clears its tid and wakes joiners. */
-SYSDEF(exit) { hc_thread_exit((int)a0); }
+SYSDEF(exit)
+{
+	mem_thread_exit();
+	hc_thread_exit((int)a0);
+}
 SYSDEF(exit_group) { hc_exit((int)a0); }
 SYSDEF(gettid) { return self()->tid; }
 
@@ -170,6 +174,18 @@ SYSDEF(set_robust_list)
 	if (a1 != 24)
 		return -EINVAL;
 	self()->robust = a0;
+	return 0;
+}
+
+/* get_robust_list(tid, head, len): this thread's (tid 0 or its own). */
+SYSDEF(get_robust_list)
+{
+	if (a0 && a0 != self()->tid)
+		return -EPERM;
+	if (!user_ok(a1, 8) || !user_ok(a2, 8))
+		return -EFAULT;
+	*(uint64_t *)a1 = self()->robust;
+	*(uint64_t *)a2 = 24;
 	return 0;
 }
 

@@ -18,7 +18,7 @@ SYS(getgid); SYS(getegid); SYS(exit); SYS(exit_group); SYS(arch_prctl);
 SYS(set_tid_address); SYS(set_robust_list); SYS(rseq); SYS(sched_yield);
 SYS(rt_sigprocmask);
 SYS(prlimit64); SYS(getrlimit); SYS(setrlimit); SYS(fork); SYS(vfork);
-SYS(futex); SYS(futex_waitv); SYS(getcpu); SYS(membarrier); SYS(clone); SYS(clone3); SYS(prctl); SYS(rt_sigsuspend); SYS(pause); SYS(rt_sigreturn); SYS(sigaltstack); SYS(read); SYS(write); SYS(readv); SYS(writev);
+SYS(futex); SYS(futex_waitv); SYS(get_robust_list); SYS(getcpu); SYS(membarrier); SYS(clone); SYS(clone3); SYS(prctl); SYS(rt_sigsuspend); SYS(pause); SYS(rt_sigreturn); SYS(sigaltstack); SYS(read); SYS(write); SYS(readv); SYS(writev);
 /* issue 17 (sys_posix.c) */
 SYS(mknod); SYS(sched_get_priority_max); SYS(sched_get_priority_min);
 
@@ -210,6 +210,7 @@ static const struct sys_entry table[] = {
 	[__NR_rt_sigprocmask] = L(rt_sigprocmask, "dppd"),
 	[__NR_rt_sigsuspend] = L(rt_sigsuspend, "pd"),
 	[__NR_rt_sigpending] = H("pd"),
+	[__NR_rt_sigtimedwait] = H("ppppd"),
 	[__NR_signalfd4] = H("fpdx"),
 	[__NR_signalfd] = H("fpd"),
 	[__NR_pause] = L(pause, ""),
@@ -221,6 +222,7 @@ static const struct sys_entry table[] = {
 	[__NR_vfork] = L(vfork, ""),
 	[__NR_futex] = L(futex, "pxdppd"), /* sys_futex.c */
 	[__NR_futex_waitv] = L(futex_waitv, "pdxpd"),
+	[__NR_get_robust_list] = L(get_robust_list, "dpp"),
 	/* Threads (sys_thread.c). */
 	[__NR_getcpu] = L(getcpu, "ppp"),
 	[__NR_membarrier] = L(membarrier, "dxd"),
@@ -388,6 +390,7 @@ long libos_syscall(struct sc_frame *f)
 			trace(nr, f, e->args, 0, 1);
 		cur_nr = nr;
 		self()->frame = (uint64_t)f;
+		self()->ret_override = 0;
 		if (e->mem)
 			lock_take(&mem_lock);
 		r = e->fn(f->a[0], f->a[1], f->a[2], f->a[3], f->a[4], f->a[5]);

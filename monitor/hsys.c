@@ -137,6 +137,7 @@ static const hsys_fn table[] = {
 	[SYS_rt_sigaction] = hsys_rt_sigaction,
 	[SYS_rt_sigsuspend] = hsys_rt_sigsuspend,
 	[SYS_rt_sigpending] = hsys_rt_sigpending,
+	[SYS_rt_sigtimedwait] = hsys_rt_sigtimedwait,
 	[SYS_signalfd4] = hsys_signalfd4,
 	[SYS_signalfd] = hsys_signalfd,
 	[SYS_prlimit64] = hsys_prlimit64,
@@ -240,7 +241,7 @@ int hsys_may_block(uint64_t nr)
 	case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
 	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2:
 	case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_futex: case SYS_futex_waitv:
-	case SYS_wait4: case SYS_waitid: case SYS_rt_sigsuspend:
+	case SYS_wait4: case SYS_waitid: case SYS_rt_sigsuspend: case SYS_rt_sigtimedwait:
 	case SYS_accept: case SYS_accept4: case SYS_connect:
 	case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg:
 	case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:

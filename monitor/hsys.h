@@ -68,7 +68,7 @@ long hsys_protected(struct proc *p, int r);
 /* hsys_ipc.c */
 HSYS(shmget); HSYS(shmat); HSYS(shmdt); HSYS(shmctl); HSYS(semget); HSYS(semop); HSYS(semtimedop); HSYS(semctl); HSYS(msgget); HSYS(msgsnd); HSYS(msgrcv); HSYS(msgctl); HSYS(mq_open); HSYS(mq_unlink); HSYS(mq_timedsend); HSYS(mq_timedreceive); HSYS(mq_getsetattr); HSYS(mq_notify);
 /* hsys_futex.c */
-HSYS(futex); HSYS(futex_waitv); HSYS(membarrier); HSYS(memfd_create);
+HSYS(rt_sigtimedwait); HSYS(futex); HSYS(futex_waitv); HSYS(membarrier); HSYS(memfd_create);
 /* hsys_proc.c */
 HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill);
 HSYS(getppid); HSYS(setpgid); HSYS(getpgid); HSYS(getpgrp); HSYS(setsid); HSYS(getsid);

@@ -262,6 +262,7 @@ void proc_exec(struct proc *p, struct exec_image *img, char **argv, char **envp)
 	vm_reset(&p->vm);
 	fmap_remove(0, UINT64_MAX);
 	p->stub_used = 0;
+	rewrite_reset();
 	char comm[16], err[256];
 	const char *base = strrchr(img->execfn, '/');
 	snprintf(comm, sizeof comm, "%.15s", base ? base + 1 : img->execfn);

@@ -67,6 +67,7 @@ struct vcpu {
 	int interrupted;      /* the last hypercall ended with EINTR for a signal */
 	int execed;           /* set by a successful execve: no syscall result */
 	int wake[2];          /* self-pipe: a signal for it wakes rt_sigsuspend */
+	uint64_t waitset;     /* rt_sigtimedwait: the signals it waits for */
 	struct kvm_xsave *fpu[8]; /* FPU state saved at each signal delivery */
 	int nfpu;
 	long exits;           /* VM exits not yet added to the tree's count */
@@ -562,6 +563,15 @@ void pipe_republish(struct proc *p);
  * On success *resume is where the syscall trapping now must return.
  */
 int rewrite_site(struct proc *p, uint64_t site, uint64_t rax, uint64_t *resume);
+/* Where a syscall made from a rewritten region restarts, given the return
+   address its stub's call pushed (the region's first byte), or 0. */
+uint64_t rewrite_restart_at(uint64_t ret);
+/* Where code returning to rip, just after a `syscall` that was rewritten
+   since (a signal handler's frame holds it), goes on: the stub's copy of
+   what followed it; rip if it was not. */
+uint64_t rewrite_moved(uint64_t rip);
+/* execve: no region is rewritten any more. */
+void rewrite_reset(void);
 
 /* hsys.c: Linux syscalls the monitor serves for the guest. */
 typedef long (*hsys_fn)(struct proc *p, const uint64_t a[6]);

@@ -360,7 +360,7 @@ static int resolve(struct proc *p, struct ppath *pp, struct target *t)
 	t->own = t->pid == getpid();
 	int i = 1;
 	if (n > 1 && !strcmp(c[1], "task")) {
-		if (n > 2 && pid_name(c[2]) != t->pid)
+		if (n > 2 && pid_name(c[2]) != t->pid && !(t->own && vcpu_of(pid_name(c[2]))))
 			return err(t, -ENOENT);
 		i = n > 2 ? 3 : 2;
 		if (n <= 3) {
@@ -605,8 +605,8 @@ static int shown(enum dirkind k, int pid, const char *name)
 		return entry(name) != NULL;
 	case D_FDS:
 		return fd_name(name) >= 0;
-	case D_TASK:
-		return pid_name(name) == pid;
+	case D_TASK: /* our threads (vcpu.c); another process's main thread */
+		return pid_name(name) == pid || (pid == getpid() && vcpu_of(pid_name(name)));
 	case D_ANY:
 		break;
 	}

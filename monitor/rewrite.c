@@ -113,6 +113,35 @@ static int fits32(int64_t v)
 	return v == (int32_t)v;
 }
 
+/* Each rewritten region by its stub's return address (after the call):
+   where a syscall interrupted there restarts (signal.c). */
+#define MAX_REGIONS 8192
+static struct {
+	uint64_t ret, lo, site, resume;
+} regions[MAX_REGIONS];
+static int nregions;
+
+uint64_t rewrite_restart_at(uint64_t ret)
+{
+	for (int i = 0; i < nregions; i++)
+		if (regions[i].ret == ret)
+			return regions[i].lo;
+	return 0;
+}
+
+uint64_t rewrite_moved(uint64_t rip)
+{
+	for (int i = 0; i < nregions; i++)
+		if (regions[i].site + 2 == rip)
+			return regions[i].resume;
+	return rip;
+}
+
+void rewrite_reset(void)
+{
+	nregions = 0;
+}
+
 /* One attempt, with or without the `mov $nr, %eax` before the site. */
 static int rewrite(struct proc *p, uint64_t site, uint64_t rax, int with_mov, uint64_t *resume)
 {
@@ -213,6 +242,8 @@ static int rewrite(struct proc *p, uint64_t site, uint64_t rax, int with_mov, ui
 	put32(code + 1, (int64_t)s - (int64_t)(lo + JMP_LEN));
 	memset(code + JMP_LEN, 0xcc, hi - lo - JMP_LEN); /* int3: never reached */
 	*resume = s + call_at + 5 + sizeof leave; /* the displaced instructions */
+	if (nregions < MAX_REGIONS)
+		regions[nregions++] = (typeof(regions[0])){s + call_at + 5, lo, site, *resume};
 	ret = 0;
 out:
 	cs_free(insn, 1);

@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <poll.h>
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hsys.h"
@@ -85,8 +87,12 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	if (si->si_code == SI_TIMER)
 		timer_caught[sig] = timer_now();
 	__atomic_fetch_or(&pending, BIT(sig), __ATOMIC_SEQ_CST);
-	/* A thread that does not block it takes it: this one if it can. */
-	struct vcpu *to = me && me->live && !blocks(me, sig) ? me : NULL;
+	/* A thread that waits for it (rt_sigtimedwait) or does not block it
+	   takes it: this one if it can. */
+	struct vcpu *to = me && me->live && ((me->waitset & BIT(sig)) || !blocks(me, sig)) ? me : NULL;
+	for (int i = 0; !to && cur_proc && i < nvcpus; i++)
+		if (vcpus[i]->live && (vcpus[i]->waitset & BIT(sig)))
+			to = vcpus[i];
 	for (int i = 0; cur_proc && i < nvcpus; i++) {
 		struct vcpu *v = vcpus[i];
 		struct up_sigstate *s = v->live && v->block % 8 == 0
@@ -202,6 +208,8 @@ static void host_action(int sig)
 	for (int i = 0; i < MAX_SIGNALFD; i++)
 		if (sfds[i].used)
 			watched |= sfds[i].mask;
+	for (int i = 0; i < nvcpus; i++) /* rt_sigtimedwait */
+		watched |= vcpus[i]->waitset;
 	struct sigaction sa = {.sa_handler = SIG_DFL};
 	if (h > 1 || (h == 0 && (terminates(sig) || (watched & BIT(sig)))) || sig == SIGNAL_KICK) {
 		sa.sa_sigaction = on_signal;
@@ -334,26 +342,48 @@ static int restartable(uint64_t nr)
 }
 
 /*
- * The handler interrupted a syscall that returned EINTR at the library OS's
- * return to the program: make the saved context make the syscall again.
- * That return is `jmp *%rcx` (trap path: back to the `syscall`, 2 bytes
- * before RCX) or `ret` (rewritten site: back to its `call`, 5 bytes before
- * the return address).
+ * The program's registers when the vCPU is at the library OS's return to
+ * it (UP_HC_SIGNAL): that return is `jmp *%rcx` (trap path: to RCX) or
+ * `ret` (rewritten site: to its stub, popping the return address). The
+ * frame shows the program where it returns, as Linux would (a handler
+ * may look at the interrupted RIP: musl's and glibc's cancellation do).
+ * Returns 1 or 2 for those returns, 0 for program code.
  */
-static void restart(struct proc *p, const struct kvm_regs *r, struct kucontext *uc, uint64_t nr)
+static int program_regs(struct proc *p, struct kvm_regs *r)
 {
+	if (r->rip < UP_LIBOS_BASE || r->rip >= UP_LIBOS_LIMIT)
+		return 0;
 	const uint8_t *at = gmem_ptr(&p->vm, r->rip, 2);
 	if (at && at[0] == 0xff && at[1] == 0xe1) {
-		const uint8_t *sc = gmem_ptr(&p->vm, r->rcx - 2, 2);
+		r->rip = r->rcx;
+		return 1;
+	}
+	const uint64_t *ret = at && at[0] == 0xc3 ? gmem_ptr(&p->vm, r->rsp, 8) : NULL;
+	if (!ret)
+		return 0;
+	r->rip = *ret;
+	r->rsp += 8;
+	return 2;
+}
+
+/*
+ * The handler interrupted a syscall that returned EINTR: make the saved
+ * context make the syscall again, from the `syscall` (trap path) or from
+ * the start of the rewritten region, whose stub runs it again.
+ */
+static void restart(struct proc *p, int how, struct kucontext *uc, uint64_t nr)
+{
+	if (how == 1) {
+		const uint8_t *sc = gmem_ptr(&p->vm, uc->rip - 2, 2);
 		if (!sc || sc[0] != 0x0f || sc[1] != 0x05)
 			return;
-		uc->rcx = r->rcx - 2;
-	} else if (at && at[0] == 0xc3) {
-		uint64_t *ret = gmem_ptr(&p->vm, r->rsp, 8);
-		const uint8_t *call = ret ? gmem_ptr(&p->vm, *ret - 5, 1) : NULL;
-		if (!call || *call != 0xe8)
+		uc->rip -= 2;
+	} else if (how == 2) {
+		uint64_t lo = rewrite_restart_at(uc->rip);
+		if (!lo)
 			return;
-		*ret -= 5;
+		uc->rip = lo;
+		uc->rsp += 128; /* above the red zone the stub stepped over */
 	} else {
 		return;
 	}
@@ -369,6 +399,7 @@ static void enter_handler(struct proc *p, int sig, struct kvm_regs *r, const sig
 {
 	struct up_sigstate *s = sigstate(p);
 	struct ksigaction *act = &actions[sig];
+	int how = program_regs(p, r);
 	uint64_t top = r->rsp - 128;
 	int on_alt = s->ss_size && r->rsp - s->ss_sp <= s->ss_size;
 	if ((act->flags & SA_ONSTACK) && !(s->ss_flags & SS_DISABLE) && s->ss_size && !on_alt)
@@ -395,7 +426,7 @@ static void enter_handler(struct proc *p, int sig, struct kvm_regs *r, const sig
 	f->info.si_signo = sig;
 	if (vcpu->interrupted && (int64_t)r->rax == -EINTR && (act->flags & SA_RESTART) &&
 	    restartable(s->nr))
-		restart(p, r, &f->uc, s->nr);
+		restart(p, how, &f->uc, s->nr);
 	vcpu->interrupted = 0;
 
 	if (nfpu == FPU_DEPTH) { /* handlers that never returned (longjmp) */
@@ -518,7 +549,7 @@ void signal_return(struct proc *p, uint64_t rsp)
 	r.r12 = uc->r12, r.r13 = uc->r13, r.r14 = uc->r14, r.r15 = uc->r15;
 	r.rdi = uc->rdi, r.rsi = uc->rsi, r.rbp = uc->rbp, r.rbx = uc->rbx;
 	r.rdx = uc->rdx, r.rax = uc->rax, r.rcx = uc->rcx, r.rsp = uc->rsp;
-	r.rip = uc->rip;
+	r.rip = rewrite_moved(uc->rip); /* rewritten while the handler ran */
 	r.rflags = (r.rflags & ~FLAGS_USER) | (uc->eflags & FLAGS_USER);
 	struct up_sigstate *s = sigstate(p);
 	s->blocked = uc->sigmask & ~UNBLOCKABLE;
@@ -561,6 +592,88 @@ long signal_sigpipe(struct proc *p)
 	return -EPIPE;
 }
 
+/*
+ * rt_sigtimedwait(set, info, timeout): take a signal of set pending for
+ * this thread or the process, or wait for one (until the timeout: EAGAIN;
+ * until a signal that runs a handler: EINTR). Meanwhile the host catches
+ * the signals of set, so that one whose default is to be ignored still
+ * comes to us.
+ */
+HSYS(rt_sigtimedwait)
+{
+	if (a[3] != 8)
+		return -EINVAL;
+	BUF_ARG(setp, 0, 8);
+	uint64_t set;
+	memcpy(&set, setp, 8);
+	set &= ~UNBLOCKABLE;
+	siginfo_t *out = a[1] ? gmem_ptr(&p->vm, a[1], sizeof *out) : NULL;
+	if (a[1] && !out)
+		return -EFAULT;
+	long long left = -1; /* ms, or -1: no timeout */
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (a[2]) {
+		const struct timespec *to = gmem_ptr(&p->vm, a[2], sizeof *to);
+		if (!to)
+			return -EFAULT;
+		if (to->tv_sec < 0 || to->tv_nsec < 0 || to->tv_nsec >= 1000000000)
+			return -EINVAL;
+		left = to->tv_sec * 1000ll + (to->tv_nsec + 999999) / 1000000;
+	}
+	proc_lock(); /* this call runs without it (hsys_may_block) */
+	vcpu->waitset = set;
+	for (int sig = 1; sig <= 64; sig++)
+		if (set & BIT(sig))
+			host_action(sig);
+	proc_unlock();
+	long r;
+	for (;;) {
+		uint64_t own = vcpu->pending & set, pr = pending & set;
+		if (own || pr) {
+			int sig = __builtin_ctzll(own ? own : pr) + 1;
+			siginfo_t info = own ? vcpu->info[sig] : infos[sig];
+			if (own)
+				vcpu->pending &= ~BIT(sig);
+			else if (!(__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig)))
+				continue; /* another thread took it */
+			info.si_signo = sig;
+			if (out)
+				*out = info;
+			r = sig;
+			break;
+		}
+		if (signal_interrupts(p)) {
+			r = -EINTR;
+			break;
+		}
+		long long wait = left;
+		if (left >= 0) {
+			struct timespec t;
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			wait = left - ((t.tv_sec - t0.tv_sec) * 1000ll + (t.tv_nsec - t0.tv_nsec) / 1000000);
+			if (wait <= 0) {
+				r = -EAGAIN;
+				break;
+			}
+		}
+		int w = vcpu->wake[0];
+		struct pollfd pf = {w, POLLIN, 0};
+		poll(&pf, w >= 0, wait > INT_MAX ? INT_MAX : (int)wait);
+		char buf[64];
+		while (w >= 0 && read(w, buf, sizeof buf) > 0)
+			;
+	}
+	proc_lock();
+	vcpu->waitset = 0;
+	for (int sig = 1; sig <= 64; sig++)
+		if (set & BIT(sig))
+			host_action(sig);
+	signal_check(p);
+	proc_unlock();
+	return r;
+}
+
 /* In a forked child: signals pending for the parent are not ours. */
 void signal_fork_child(void)
 {
@@ -584,8 +697,9 @@ void signal_thread(struct proc *p, struct vcpu *v, int sig, int code)
 		si->si_pid = getpid();
 		si->si_uid = getuid();
 	}
-	if (actions[sig].handler == 1 || (actions[sig].handler == 0 && !fatal(sig)))
-		return; /* ignored: never pending */
+	if (actions[sig].handler == 1 || (actions[sig].handler == 0 && !fatal(sig) &&
+					  !blocks(v, sig) && !(v->waitset & BIT(sig))))
+		return; /* ignored: never pending (unless blocked: then it waits) */
 	v->pending |= BIT(sig);
 	if (v == vcpu)
 		signal_check(p);

@@ -310,8 +310,11 @@ int vcpu_quiet(struct proc *p, uint64_t lo, uint64_t hi)
 		struct kvm_regs r;
 		if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || (r.rip > lo && r.rip < hi))
 			return 0;
-		/* In the library OS from a trapped syscall: where it returns. */
+		/* In the library OS from a trapped syscall: where it returns
+		   (still in RCX on the way in, then saved by entry.S). */
 		struct up_thread *t = vcpu_thread(p, v);
+		if (r.rip >= UP_LIBOS_BASE && r.rip < UP_LIBOS_LIMIT && r.rcx > lo && r.rcx < hi)
+			return 0;
 		if (t && !t->via_call && r.rip >= UP_LIBOS_BASE && r.rip < UP_LIBOS_LIMIT) {
 			const uint64_t *ret = gmem_ptr(&p->vm, t->stack_top - 16, 8);
 			if (!ret || (*ret > lo && *ret < hi))

@@ -75,6 +75,7 @@
 #define UP_T_VIA_CALL 16
 #define UP_T_IRET_PTR 24
 #define UP_T_STACK_TOP 72
+#define UP_T_RET_OVERRIDE 144
 #define UP_T_DELIVER 160 /* sig.deliver */
 
 /*
@@ -247,8 +248,11 @@ struct up_thread {
 	uint64_t state;      /* library OS: in use; monitor: 0 once free */
 	uint64_t cpu;        /* monitor: its vCPU's index */
 	uint64_t frame;      /* library OS: the frame of the syscall it serves */
-	uint64_t pad[2];
+	uint64_t ret_override; /* %gs:144 library OS: a rewritten site returns here, not by
+				  the stack (which the syscall unmapped), if not 0 */
+	uint64_t unmap_lo;   /* library OS: stack pages munmap left until exit */
 	struct up_sigstate sig; /* %gs:160 its mask, pending, sigaltstack */
+	uint64_t unmap_hi;   /* ... up to here */
 };
 
 /*
@@ -351,6 +355,7 @@ _Static_assert(sizeof(struct up_boot_info) == 23 * 8, "up_boot_info layout");
 _Static_assert(sizeof(struct up_libos_header) == 19 * 8, "libos header layout");
 _Static_assert(__builtin_offsetof(struct up_thread, stack_top) == UP_T_STACK_TOP &&
 	       __builtin_offsetof(struct up_thread, sig) == UP_T_DELIVER &&
+	       __builtin_offsetof(struct up_thread, ret_override) == UP_T_RET_OVERRIDE &&
 	       __builtin_offsetof(struct up_thread, iret) == 32, "up_thread layout");
 _Static_assert(sizeof(struct up_ring) == 136, "up_ring layout");
 /* Copy len bytes between buf and the ring's data (capacity cap, checked by
