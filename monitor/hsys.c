@@ -247,7 +247,6 @@ int hsys_may_block(uint64_t nr)
 	case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
 	case SYS_flock: case SYS_msgrcv: case SYS_msgsnd: case SYS_semop: case SYS_semtimedop:
 	case SYS_mq_timedsend: case SYS_mq_timedreceive: case SYS_splice: case SYS_tee:
-	case SYS_openat:
 		return 1;
 	}
 	return 0;

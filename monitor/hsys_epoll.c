@@ -189,8 +189,8 @@ static long wait_common(struct proc *p, const uint64_t a[6], long long tmo_ns)
 		if (n || (tmo_ns >= 0 && left <= 0))
 			return n;
 		/* Sleep until the host set or a ring may be ready. */
-		static struct pollfd h[MAX_RING_WATCH + 1];
-		static short ev[MAX_RING_WATCH + 1];
+		static __thread struct pollfd h[MAX_RING_WATCH + 1]; /* each thread its own */
+		static __thread short ev[MAX_RING_WATCH + 1];
 		int k = 0;
 		h[k].fd = epfd;
 		ev[k++] = POLLIN;

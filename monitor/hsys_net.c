@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -397,8 +398,11 @@ static void put_msg(struct proc *p, uint64_t gm, const struct msghdr *m)
 
 static long msg_call(struct proc *p, int fd, uint64_t gm, int flags, int send)
 {
-	static struct iovec iov[IOV_MAX_];
-	static uint8_t ctl[2 * CONTROL_MAX] __attribute__((aligned(8)));
+	/* Each thread its own (this call runs without the process lock). */
+	static __thread struct iovec iov[IOV_MAX_];
+	static __thread uint8_t *ctl;
+	if (!ctl && !(ctl = aligned_alloc(8, 2 * CONTROL_MAX)))
+		return -ENOMEM;
 	struct msghdr m;
 	struct sockaddr_storage ss;
 	int hold, extra[256], nextra = 0;
@@ -410,7 +414,7 @@ static long msg_call(struct proc *p, int fd, uint64_t gm, int flags, int send)
 	if (send) {
 		if (gctl) {
 			size_t len = 0;
-			r = rights_out(&m, ctl, sizeof ctl, &len, extra, &nextra);
+			r = rights_out(&m, ctl, 2 * CONTROL_MAX, &len, extra, &nextra);
 			m.msg_control = ctl;
 			m.msg_controllen = len;
 		}
@@ -421,8 +425,8 @@ static long msg_call(struct proc *p, int fd, uint64_t gm, int flags, int send)
 	} else {
 		if (gctl) { /* room for each fd's companion */
 			m.msg_control = ctl;
-			m.msg_controllen = 2 * groom + CMSG_SPACE(0) < sizeof ctl ? 2 * groom + CMSG_SPACE(0)
-										 : sizeof ctl;
+			m.msg_controllen = 2 * groom + CMSG_SPACE(0) < 2 * CONTROL_MAX ? 2 * groom + CMSG_SPACE(0)
+										 : 2 * CONTROL_MAX;
 		}
 		r = hsys_ret(recvmsg(fd, &m, flags));
 		if (r >= 0 && gctl)

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -21,12 +22,15 @@
 #define SPLICE_ALL (SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)
 #define MAX_IO (1ull << 31)
 
-static uint8_t buf[UP_RING_CAP_MAX]; /* one ring's worth; untouched pages cost nothing */
+/* One ring's worth, each thread its own (these calls may sleep without the
+   process lock); untouched pages cost nothing. */
+static __thread uint8_t *buf;
+#define BUF_SIZE UP_RING_CAP_MAX
 
 static size_t cap_len(uint64_t len)
 {
 	len = len < MAX_IO ? len : MAX_IO;
-	return len < sizeof buf ? (size_t)len : sizeof buf;
+	return len < BUF_SIZE ? (size_t)len : BUF_SIZE;
 }
 
 /* The guest fd's file status flags (a ring's as a pipe's), or -EBADF for
@@ -79,8 +83,8 @@ static long host_read(struct proc *p, int fd, void *b, size_t n, loff_t *off)
 }
 
 /* The per-process host pipe that host_peek tees into (a fork makes its own). */
-static int scratch[2] = {-1, -1};
-static pid_t scratch_pid;
+static __thread int scratch[2] = {-1, -1};
+static __thread pid_t scratch_pid;
 
 static int scratch_pipe(void)
 {
@@ -211,6 +215,8 @@ static int off_arg(struct proc *p, uint64_t gpa, loff_t **out)
 /* splice(2), with Linux's checks in Linux's order. */
 HSYS(splice)
 {
+	if (!buf && !(buf = malloc(BUF_SIZE)))
+		return -ENOMEM;
 	FD_ARG(in, 0);
 	FD_ARG(out, 2);
 	uint64_t len = a[4];
@@ -251,6 +257,8 @@ HSYS(splice)
 /* tee(2): copy from pipe in to pipe out without consuming. */
 HSYS(tee)
 {
+	if (!buf && !(buf = malloc(BUF_SIZE)))
+		return -ENOMEM;
 	FD_ARG(in, 0);
 	FD_ARG(out, 1);
 	uint64_t len = a[2];
@@ -295,6 +303,8 @@ static int iov_cut(struct iovec *iov, int niov, uint64_t n)
  */
 HSYS(vmsplice)
 {
+	if (!buf && !(buf = malloc(BUF_SIZE)))
+		return -ENOMEM;
 	FD_ARG(fd, 0);
 	unsigned flags = (unsigned)a[3];
 	if (flags & ~SPLICE_ALL)

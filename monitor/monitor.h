@@ -82,6 +82,10 @@ extern int nvcpus;
    around a host call that may block (hcall.c). */
 void proc_lock(void);
 void proc_unlock(void);
+/* Let it go however often the calling thread holds it (to sleep); the count. */
+int proc_unlock_all(void);
+/* Take it back that many times. */
+void proc_relock(int depth);
 /* Make vCPU idx of the VM (its KVM vCPU and kvm_run). */
 struct vcpu *vcpu_make(struct vm *vm, int idx);
 /* The guest's struct up_thread of v, or NULL if its address is bad. */

@@ -377,12 +377,22 @@ static int ring_ready(struct ring *r, int end, uint64_t need)
  * that moved bytes just before. A writer asks for `want` bytes of room
  * (at least what it needs to go on).
  */
+/* After a sleep, which lets the process lock go: another thread may have
+   closed fd (and freed r meanwhile, but r is still ours while ring_of says so). */
+static struct ring *ring_again(int fd, struct ring *r, int end)
+{
+	int e = READ;
+	return ring_of(fd, &e) == r && e == end ? r : NULL;
+}
+
 static void ring_sleep(struct ring *r, int sock, int end, uint64_t want)
 {
 	sleeper(r, end, 1, (uint32_t)want);
 	if (!ring_ready(r, end, want)) {
 		struct pollfd pf = {sock, POLLIN, 0};
+		int d = proc_unlock_all(); /* the other threads go on; r stays: see ring_again */
 		int n = poll(&pf, 1, -1);
+		proc_relock(d);
 		__atomic_store_n(bell_of(r, end), 0, __ATOMIC_SEQ_CST);
 		if (n == 1 && !(pf.revents & (POLLHUP | POLLERR)))
 			drain(sock);
@@ -459,7 +469,7 @@ static int may_wait(int fd, int how)
  * PIPE_PEEK the bytes stay in the ring (tee, splice until the other side
  * took them); with PIPE_HOLD too, the read lock stays ours until pipe_drop.
  */
-long pipe_take(struct proc *p, int fd, struct iovec *iov, int niov, int how)
+static long pipe_take_locked(struct proc *p, int fd, struct iovec *iov, int niov, int how)
 {
 	int end = READ;
 	struct ring *r = ring_of(fd, &end);
@@ -501,6 +511,8 @@ long pipe_take(struct proc *p, int fd, struct iovec *iov, int niov, int how)
 		if (signal_interrupts(p))
 			return -EINTR;
 		ring_sleep(r, fd, READ, 1);
+		if (!(r = ring_again(fd, r, READ)))
+			return -EBADF;
 	}
 }
 
@@ -509,7 +521,7 @@ long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov)
 	return pipe_take(p, fd, iov, niov, 0);
 }
 
-void pipe_drop(struct proc *p, int fd, uint64_t n)
+static void pipe_drop_locked(struct proc *p, int fd, uint64_t n)
 {
 	int end = READ;
 	struct ring *r = ring_of(fd, &end);
@@ -526,7 +538,7 @@ void pipe_drop(struct proc *p, int fd, uint64_t n)
 		wake(r, WRITE, fd);
 }
 
-long pipe_room(struct proc *p, int fd, int how)
+static long pipe_room_locked(struct proc *p, int fd, int how)
 {
 	int end = READ;
 	struct ring *r = ring_of(fd, &end);
@@ -546,17 +558,19 @@ long pipe_room(struct proc *p, int fd, int how)
 		if (signal_interrupts(p))
 			return -EINTR;
 		ring_sleep(r, fd, WRITE, 1);
+		if (!(r = ring_again(fd, r, WRITE)))
+			return -EBADF;
 	}
 }
 
-int pipe_same(int a, int b)
+static int pipe_same_locked(int a, int b)
 {
 	int end = READ;
 	struct ring *ra = ring_of(a, &end), *rb = ring_of(b, &end);
 	return ra && ra == rb;
 }
 
-long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
+static long pipe_write_locked(struct proc *p, int fd, struct iovec *iov, int niov)
 {
 	int end = READ;
 	struct ring *r = ring_of(fd, &end);
@@ -598,6 +612,8 @@ long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
 		if (!n) { /* a big write waits for room for much of the rest */
 			uint64_t want = total - done < cap / 2 ? total - done : cap / 2;
 			ring_sleep(r, fd, WRITE, want > need ? want : need);
+			if (!(r = ring_again(fd, r, WRITE)))
+				return done ? (long)done : -EBADF;
 		}
 	}
 }
@@ -668,7 +684,7 @@ long pipe_fcntl(struct proc *p, int fd, int cmd, uint64_t arg)
 	return -ENOSYS; /* the caller serves the rest on the socket */
 }
 
-long pipe_fionread(int fd, int *out)
+static long pipe_fionread_locked(int fd, int *out)
 {
 	int end = READ;
 	struct ring *r = ring_of(fd, &end);
@@ -694,7 +710,7 @@ void pipe_stat(struct stat *st, struct statx *stx)
 }
 
 /* poll(2) readiness of a ring fd for events; 0 if not ready. */
-short pipe_revents(int fd, short events)
+static short pipe_revents_locked(int fd, short events)
 {
 	int end = READ;
 	struct ring *r = ring_of(fd, &end);
@@ -714,7 +730,7 @@ short pipe_revents(int fd, short events)
 }
 
 /* poll(2) is about to sleep on fd's socket (delta 1), or woke (-1). */
-void pipe_poll_sleep(int fd, int delta, int rang)
+static void pipe_poll_sleep_locked(int fd, int delta, int rang)
 {
 	int end = READ;
 	struct ring *r = ring_of(fd, &end);
@@ -734,7 +750,7 @@ void pipe_poll_sleep(int fd, int delta, int rang)
  * end, so the receiver learns both the ring and the end. The receiver (a
  * monitor like us, trusting the ring no more than its own) maps it.
  */
-int pipe_export(int fd)
+static int pipe_export_locked(int fd)
 {
 	int end = READ;
 	struct ring *r = ring_of(fd, &end);
@@ -745,7 +761,7 @@ int pipe_export(int fd)
 	return open(link, (end == WRITE ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
 }
 
-int pipe_is_export(int fd)
+static int pipe_is_export_locked(int fd)
 {
 	char link[FD_LINK_MAX], name[64];
 	path_fd_link(fd, link);
@@ -758,7 +774,7 @@ int pipe_is_export(int fd)
 	       st.st_size == MAP_BYTES;
 }
 
-int pipe_import(struct proc *p, int fd, int mfd)
+static int pipe_import_locked(struct proc *p, int fd, int mfd)
 {
 	int fl = fcntl(mfd, F_GETFL), end = (fl & O_ACCMODE) == O_WRONLY ? WRITE : READ;
 	struct stat st, mine;
@@ -816,4 +832,92 @@ void pipe_republish(struct proc *p)
 	for (int fd = 0; fd < UP_FD_MAX; fd++)
 		if (fdtab[fd])
 			publish(p, fd);
+}
+
+/* The calls above as threads make them: some without the process lock
+   (hsys_may_block), so each takes it, and lets it go only to sleep. */
+long pipe_take(struct proc *p, int fd, struct iovec *iov, int niov, int how)
+{
+	proc_lock();
+	long r = pipe_take_locked(p, fd, iov, niov, how);
+	proc_unlock();
+	return r;
+}
+
+void pipe_drop(struct proc *p, int fd, uint64_t n)
+{
+	proc_lock();
+	pipe_drop_locked(p, fd, n);
+	proc_unlock();
+}
+
+long pipe_room(struct proc *p, int fd, int how)
+{
+	proc_lock();
+	long r = pipe_room_locked(p, fd, how);
+	proc_unlock();
+	return r;
+}
+
+int pipe_same(int a, int b)
+{
+	proc_lock();
+	int r = pipe_same_locked(a, b);
+	proc_unlock();
+	return r;
+}
+
+long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
+{
+	proc_lock();
+	long r = pipe_write_locked(p, fd, iov, niov);
+	proc_unlock();
+	return r;
+}
+
+short pipe_revents(int fd, short events)
+{
+	proc_lock();
+	short r = pipe_revents_locked(fd, events);
+	proc_unlock();
+	return r;
+}
+
+void pipe_poll_sleep(int fd, int delta, int rang)
+{
+	proc_lock();
+	pipe_poll_sleep_locked(fd, delta, rang);
+	proc_unlock();
+}
+
+int pipe_export(int fd)
+{
+	proc_lock();
+	int r = pipe_export_locked(fd);
+	proc_unlock();
+	return r;
+}
+
+int pipe_is_export(int fd)
+{
+	proc_lock();
+	int r = pipe_is_export_locked(fd);
+	proc_unlock();
+	return r;
+}
+
+int pipe_import(struct proc *p, int fd, int mfd)
+{
+	proc_lock();
+	int r = pipe_import_locked(p, fd, mfd);
+	proc_unlock();
+	return r;
+}
+
+long pipe_fionread(int fd, int *out)
+{
+	proc_lock();
+	long r = pipe_fionread_locked(fd, out);
+	proc_unlock();
+	return r;
 }

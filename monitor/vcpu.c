@@ -36,14 +36,36 @@ static int nlive = 1;
 static struct vcpu *ender; /* execve: the thread that ends the others */
 struct proc *cur_proc;
 
+static __thread int depth; /* how many times the calling thread holds it */
+
 void proc_lock(void)
 {
-	pthread_mutex_lock(&big);
+	if (depth++ == 0)
+		pthread_mutex_lock(&big);
 }
 
 void proc_unlock(void)
 {
-	pthread_mutex_unlock(&big);
+	if (--depth == 0)
+		pthread_mutex_unlock(&big);
+}
+
+int proc_unlock_all(void)
+{
+	int d = depth;
+	if (d) {
+		depth = 0;
+		pthread_mutex_unlock(&big);
+	}
+	return d;
+}
+
+void proc_relock(int d)
+{
+	if (d) {
+		pthread_mutex_lock(&big);
+		depth = d;
+	}
 }
 
 int vcpu_count(void)
@@ -89,6 +111,7 @@ static void __attribute__((noreturn)) park(void)
 	pthread_cond_broadcast(&changed);
 	while (!v->live)
 		pthread_cond_wait(&changed, &big);
+	depth = 1; /* vm_run lets it go */
 	longjmp(v->resume, 1);
 }
 
