@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "monitor.h"
@@ -74,12 +75,17 @@ static void hc_syscall(struct proc *p, uint32_t gpa)
 		proc_die(p, SIGSYS, "syscall hypercall with bad address 0x%x", gpa);
 	uint64_t a[6], nr = hc->nr;
 	memcpy(a, hc->args, sizeof a); /* read the guest's struct once */
+	sq_kick(p);
 	long r;
 	/* A host signal the guest blocks or ignores interrupts a blocking host
 	   call, which on Linux it would not: make the call again. Such a call
 	   runs without the process lock, so that other threads go on. */
 	int unlocked = hsys_may_block(nr);
-	do {
+	/* A signal that came while the guest waited for an exitless call
+	   (sq.c) is pending: a call that would wait does not, as on Linux. */
+	if (signal_interrupts(p) && (nr == SYS_openat || sq_would_wait(nr, a)))
+		r = -EINTR;
+	else do {
 		if (unlocked)
 			proc_unlock();
 		r = hsys(p, nr, a);

@@ -29,6 +29,7 @@ static void child_start(struct proc *p, int slot, struct arch_state *st, int vfo
 	bi->pid = getpid();
 	bi->ppid = getppid();
 	arch_clock(p, bi); /* the new vCPU has its own TSC */
+	sq_fork_child(p);
 }
 
 /*

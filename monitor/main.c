@@ -24,13 +24,14 @@ extern char **environ;
 static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: uniproc run [--mem SIZE] [--root DIR] [--max-procs N] [--net host|none] [--ipc private|host] [--trace] [--stats] [--no-rewrite] [--] PROG [ARGS...]\n"
+		"usage: uniproc run [--mem SIZE] [--root DIR] [--max-procs N] [--net host|none] [--ipc private|host] [--trace] [--stats] [--no-rewrite] [--no-exitless] [--] PROG [ARGS...]\n"
 		"  Run the x86-64 Linux program PROG (static or dynamic) in its own KVM unikernel.\n"
 		"  --mem SIZE  guest memory, e.g. 512M or 4G (default 1G; lazily allocated)\n"
 		"  --root DIR  the guest sees the host tree beneath DIR as / (default /)\n"
 		"  --max-procs N  at most N processes in the tree (default 512); fork fails with EAGAIN\n"
 		"  --trace     print each syscall on stderr\n"
 		"  --no-rewrite  never patch syscall instructions (every syscall traps)\n"
+		"  --no-exitless every host call exits the VM (no call server)\n"
 		"  --net host|none  sockets of every family (default), or only AF_UNIX\n"
 		"  --ipc private|host  SysV IPC and POSIX message queues of the run's own\n"
 		"              (default) or the host's\n"
@@ -323,6 +324,7 @@ static int cmd_run(int argc, char **argv)
 	const char *root = "/";
 	int i = 0, max_procs = DEFAULT_MAX_PROCS, ipc_host = 0;
 	p->rewrite = 1;
+	p->sq = 1;
 	p->vfork_fd = -1;
 	p->fd_limit = p->fd_hard = UP_FD_MAX;
 	p->shm_fd = -1;
@@ -354,6 +356,8 @@ static int cmd_run(int argc, char **argv)
 			p->net_none = !strcmp(argv[i], "none");
 		} else if (!strcmp(argv[i], "--no-rewrite")) {
 			p->rewrite = 0;
+		} else if (!strcmp(argv[i], "--no-exitless")) {
+			p->sq = 0;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(0);
 		} else {

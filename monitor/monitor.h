@@ -149,6 +149,7 @@ struct proc {
 	int fd_hard;         /* the guest's hard RLIMIT_NOFILE (fd_limit is the soft one) */
 	/* The initial stack's strings (stack.c): /proc/self/cmdline and environ. */
 	uint64_t arg_start, arg_end, env_start, env_end;
+	int sq;              /* exitless host calls (sq.c), unless --no-exitless */
 	int shm_fd;          /* O_PATH handle of the run's own /dev/shm (a root without one), or -1 */
 	char shm_dir[128];   /* its host path */
 };
@@ -480,6 +481,16 @@ void proc_title(const char *title);
 /* main.c: execve past its checks: the process runs img from now on, and
    img is released. */
 void proc_exec(struct proc *p, struct exec_image *img, char **argv, char **envp);
+
+/* sq.c: exitless host calls. A host call came by hypercall: wake the call
+   server (start it the first time), so the next ones need no exit. */
+void sq_kick(struct proc *p);
+/* A signal for thread v: if the server makes a call for it, end that call. */
+void sq_signal(struct vcpu *v);
+/* Would host call nr wait (a blocking fd that is not ready, a lock)? */
+int sq_would_wait(uint64_t nr, const uint64_t a[6]);
+/* In a forked child: no server yet. */
+void sq_fork_child(struct proc *p);
 
 /* hcall.c: hypercall entry from the run loop. */
 void hcall(struct proc *p, unsigned nr, uint32_t gpa);

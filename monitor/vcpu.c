@@ -95,6 +95,7 @@ void vcpu_kick(struct vcpu *v)
 		write(v->wake[1], "", 1);
 	if (v != vcpu && v->htid > 0)
 		syscall(SYS_tgkill, getpid(), v->htid, SIGNAL_KICK);
+	sq_signal(v);
 }
 
 /* The calling thread's vCPU waits for a new thread, then runs it from the

@@ -229,6 +229,30 @@ struct up_sigstate {
 };
 
 /*
+ * Exitless host calls. While the monitor's call server (monitor/sq.c) is
+ * awake (up_boot_info.sq_awake), a thread may put a host call in its slot
+ * instead of a hypercall: it stores nr and args, then state SUBMITTED; the
+ * server takes it (TAKEN), serves it as UP_HC_SYSCALL would, stores ret and
+ * DONE. A call the server would have to wait for (a read with nothing to
+ * read) it answers UP_SQ_RETRY: the thread makes the hypercall. A thread
+ * that waits long sets waiting and sleeps in a futex on state. A SUBMITTED
+ * call not taken in time the thread takes back (IDLE) and makes the
+ * hypercall. The monitor reads the slot once and trusts nothing in it.
+ */
+#define UP_SQ_IDLE 0
+#define UP_SQ_SUBMITTED 1
+#define UP_SQ_TAKEN 2
+#define UP_SQ_DONE 3
+#define UP_SQ_RETRY (-100000) /* ret: make the hypercall */
+#ifndef __ASSEMBLY__
+struct up_sq {
+	uint32_t state, waiting;
+	uint64_t nr, args[6];
+	int64_t ret;
+};
+#endif
+
+/*
  * A thread's state in the library OS, at its vCPU's GS base (CR4.FSGSBASE:
  * the program keeps FS for its TLS; GS is the library OS's). The monitor
  * reads and writes it as guest memory, trusting none of it.
@@ -253,6 +277,7 @@ struct up_thread {
 	uint64_t unmap_lo;   /* library OS: stack pages munmap left until exit */
 	struct up_sigstate sig; /* %gs:160 its mask, pending, sigaltstack */
 	uint64_t unmap_hi;   /* ... up to here */
+	struct up_sq sq;     /* its slot for exitless host calls (below) */
 };
 
 /*
@@ -309,6 +334,7 @@ struct up_boot_info {
 	   stale or forged 1 costs one harmless trap. */
 	uint64_t mmu_pending;
 	uint64_t ncpus;                /* CPUs the host lets the monitor use */
+	uint64_t sq_awake;             /* monitor: the call server takes calls (up_sq) */
 };
 
 /*
@@ -351,7 +377,7 @@ struct up_libos_header {
 
 _Static_assert(sizeof(struct up_hc_syscall) == 64, "up_hc_syscall layout");
 _Static_assert(sizeof(struct up_fault_frame) == 64, "up_fault_frame layout");
-_Static_assert(sizeof(struct up_boot_info) == 23 * 8, "up_boot_info layout");
+_Static_assert(sizeof(struct up_boot_info) == 24 * 8, "up_boot_info layout");
 _Static_assert(sizeof(struct up_libos_header) == 19 * 8, "libos header layout");
 _Static_assert(__builtin_offsetof(struct up_thread, stack_top) == UP_T_STACK_TOP &&
 	       __builtin_offsetof(struct up_thread, sig) == UP_T_DELIVER &&

@@ -1,0 +1,59 @@
+/* Per-call cost of host-served syscalls, back to back (issue 16):
+   hostcall pread|write|fstat|openclose N [FILE]. Prints microseconds per
+   call, and the process's CPU time per call (user + system: under uniproc
+   the monitor's threads, the call server included). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static double cpu(void)
+{
+	struct rusage r;
+	getrusage(RUSAGE_SELF, &r);
+	return r.ru_utime.tv_sec + r.ru_utime.tv_usec / 1e6 + r.ru_stime.tv_sec + r.ru_stime.tv_usec / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3)
+		return fprintf(stderr, "usage: hostcall pread|write|fstat|openclose N [FILE]\n"), 2;
+	const char *mode = argv[1], *path = argc > 3 ? argv[3] : "hostcall.tmp";
+	long n = atol(argv[2]);
+	char buf[4096];
+	memset(buf, 'x', sizeof buf);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, buf, sizeof buf) != sizeof buf)
+		return perror(path), 1;
+	struct stat st;
+	double t0 = now(), c0 = cpu();
+	for (long i = 0; i < n; i++) {
+		if (!strcmp(mode, "pread"))
+			pread(fd, buf, 512, (i * 512) % 4096);
+		else if (!strcmp(mode, "write"))
+			pwrite(fd, buf, 100, 0);
+		else if (!strcmp(mode, "fstat"))
+			fstat(fd, &st);
+		else if (!strcmp(mode, "openclose"))
+			close(open(path, O_RDONLY));
+		else
+			return fprintf(stderr, "hostcall: unknown mode %s\n", mode), 2;
+	}
+	double t = now() - t0, c = cpu() - c0;
+	close(fd);
+	unlink(path);
+	printf("%.2f %.2f\n", t / n * 1e6, c / n * 1e6);
+	return 0;
+}

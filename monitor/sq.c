@@ -1,0 +1,213 @@
+/*
+ * Exitless host calls (issue 16). A VM exit costs ~25 us on this host, a
+ * host call ~1-2 us. So while a process makes host calls back to back, a
+ * host thread of its monitor, the call server, watches each thread's slot
+ * (struct up_sq in its struct up_thread, abi.h) and serves the calls put
+ * there, while the vCPU spins for the answer: no exit.
+ *
+ * The server is woken by the first call that comes by hypercall (sq_kick)
+ * and goes back to sleep after IDLE_NS without a call, so an idle guest
+ * costs no CPU. It serves only calls that do not wait: one that would (a
+ * read of a socket with nothing to read, an accept with no connection) it
+ * answers UP_SQ_RETRY, and the thread makes the hypercall, which may sleep
+ * in the monitor as before. Each call is served as UP_HC_SYSCALL serves it
+ * (hsys, under the process lock, as the calling thread), so it behaves the
+ * same. The slot is guest memory: read once, never trusted.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+#define IDLE_NS 50000 /* awake this long after the last call */
+
+static int started;        /* the server thread runs (in this process) */
+static int server_tid;
+static struct vcpu *serving; /* whose call it makes now */
+static uint32_t asleep;    /* it waits in a futex on this word */
+static struct proc *sp;
+
+static long long now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000ll + t.tv_nsec;
+}
+
+static void set_awake(struct proc *p, int on)
+{
+	struct up_boot_info *bi = gmem_ptr(&p->vm, p->libos.boot_info, sizeof *bi);
+	if (bi)
+		__atomic_store_n(&bi->sq_awake, (uint64_t)on, __ATOMIC_SEQ_CST);
+}
+
+/* Would call nr wait (the fd is blocking and not ready)? Then the thread
+   makes it by hypercall. */
+int sq_would_wait(uint64_t nr, const uint64_t a[6])
+{
+	short ev;
+	switch (nr) {
+	case SYS_read: case SYS_readv: case SYS_recvfrom: case SYS_recvmsg:
+	case SYS_accept: case SYS_accept4:
+		ev = POLLIN;
+		break;
+	case SYS_write: case SYS_writev: case SYS_sendto: case SYS_sendmsg: case SYS_sendfile:
+		ev = POLLOUT;
+		break;
+	case SYS_epoll_wait: case SYS_epoll_pwait:
+		return (int)a[3] != 0;
+	case SYS_fcntl: /* a lock that waits */
+		return (int)a[1] == F_SETLKW || (int)a[1] == F_OFD_SETLKW;
+	case SYS_ioctl: /* the few that never wait */
+		switch ((unsigned)a[1]) {
+		case FIONREAD: case FIONBIO: case TCGETS: case TIOCGWINSZ: case FIOCLEX:
+		case FIONCLEX: case FIOASYNC:
+			return 0;
+		}
+		return 1;
+	default:
+		return 0;
+	}
+	int fd = (int)a[0];
+	if (fd < 0 || fd >= UP_FD_MAX)
+		return 0; /* hsys refuses it */
+	if ((nr == SYS_recvfrom || nr == SYS_sendto) && (a[3] & MSG_DONTWAIT))
+		return 0;
+	if ((nr == SYS_recvmsg || nr == SYS_sendmsg) && (a[2] & MSG_DONTWAIT))
+		return 0;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_NONBLOCK))
+		return 0;
+	struct pollfd pf = {fd, ev, 0};
+	return poll(&pf, 1, 0) == 0;
+}
+
+/* Serve v's slot if a call waits there. 1 if one was. */
+static int serve(struct proc *p, struct vcpu *v)
+{
+	struct up_thread *t = vcpu_thread(p, v);
+	if (!t)
+		return 0;
+	uint32_t want = UP_SQ_SUBMITTED;
+	if (__atomic_load_n(&t->sq.state, __ATOMIC_ACQUIRE) != want ||
+	    !__atomic_compare_exchange_n(&t->sq.state, &want, UP_SQ_TAKEN, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return 0;
+	uint64_t nr = t->sq.nr, a[6];
+	memcpy(a, t->sq.args, sizeof a); /* read the guest's slot once */
+	long r = UP_SQ_RETRY;
+	if (!sq_would_wait(nr, a)) {
+		/* As the calling thread: its signals, its fds' calls. A call that
+		   waits after all (a FIFO's open) ends with EINTR when a signal
+		   for that thread comes (sq_signal), and goes back to it. */
+		vcpu = v;
+		__atomic_store_n(&serving, v, __ATOMIC_SEQ_CST);
+		r = hsys(p, nr, a);
+		if (r == -EINTR)
+			r = UP_SQ_RETRY;
+		__atomic_store_n(&serving, NULL, __ATOMIC_SEQ_CST);
+		signal_check(p);
+		vcpu = NULL;
+	}
+	t->sq.ret = r;
+	__atomic_store_n(&t->sq.state, UP_SQ_DONE, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&t->sq.waiting, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &t->sq.state, FUTEX_WAKE, 1, NULL, NULL, 0);
+	return 1;
+}
+
+void sq_signal(struct vcpu *v)
+{
+	if (__atomic_load_n(&serving, __ATOMIC_SEQ_CST) == v && server_tid > 0)
+		syscall(SYS_tgkill, getpid(), server_tid, SIGNAL_KICK);
+}
+
+static void *server(void *arg)
+{
+	struct proc *p = arg;
+	server_tid = gettid();
+	long long last = now_ns();
+	for (;;) {
+		int served = 0;
+		for (int i = 0; i < nvcpus; i++) {
+			struct vcpu *v = vcpus[i];
+			struct up_thread *t = v->live ? vcpu_thread(p, v) : NULL;
+			if (!t || __atomic_load_n(&t->sq.state, __ATOMIC_ACQUIRE) != UP_SQ_SUBMITTED)
+				continue;
+			proc_lock();
+			served += v->live && serve(p, v);
+			proc_unlock();
+		}
+		long long now = served ? now_ns() : 0;
+		if (served) {
+			last = now;
+			continue;
+		}
+		if (now_ns() - last < IDLE_NS) {
+			sched_yield(); /* to anyone else who wants this CPU */
+			continue;
+		}
+		/* Sleep. A call submitted meanwhile is taken back by its thread
+		   (not taken in time), or served by the look after this. */
+		__atomic_store_n(&asleep, 1, __ATOMIC_SEQ_CST);
+		proc_lock();
+		set_awake(p, 0);
+		for (int i = 0; i < nvcpus; i++)
+			if (vcpus[i]->live)
+				serve(p, vcpus[i]);
+		proc_unlock();
+		while (__atomic_load_n(&asleep, __ATOMIC_SEQ_CST))
+			syscall(SYS_futex, &asleep, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
+		last = now_ns();
+	}
+	return NULL;
+}
+
+void sq_kick(struct proc *p)
+{
+	if (!p->sq)
+		return;
+	if (!started) {
+		sp = p;
+		pthread_t t;
+		pthread_attr_t a;
+		pthread_attr_init(&a);
+		pthread_attr_setstacksize(&a, 1 << 20);
+		started = pthread_create(&t, &a, server, p) == 0;
+		pthread_attr_destroy(&a);
+		if (started) {
+			pthread_detach(t);
+			set_awake(p, 1);
+		}
+		return;
+	}
+	if (__atomic_load_n(&asleep, __ATOMIC_SEQ_CST)) {
+		set_awake(p, 1);
+		__atomic_store_n(&asleep, 0, __ATOMIC_SEQ_CST);
+		syscall(SYS_futex, &asleep, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	} else {
+		set_awake(p, 1); /* after an execve: the new program's boot_info */
+	}
+}
+
+void sq_fork_child(struct proc *p)
+{
+	started = 0; /* the server thread stayed in the parent */
+	server_tid = 0;
+	serving = NULL;
+	asleep = 0;
+	set_awake(p, 0);
+}
