@@ -12,6 +12,7 @@ cc -O2 -o $B/pss bench/pss.c
 cc -O2 -o $B/pss_many bench/pss_many.c
 gcc -O2 -o $B/shm bench/shm.c
 musl-gcc -static -O2 -o $B/net bench/net.c
+musl-gcc -static -O2 -o $B/redis_load bench/redis_load.c
 for libc in musl glibc; do
 	CC=gcc; [ $libc = musl ] && CC=musl-gcc
 	for p in hello getpid fork forkmem pipe threads; do
@@ -113,6 +114,9 @@ n=$(med3 $B/net unixrtt 5000); u=$(med3 $U run $B/net unixrtt 5000)
 printf "%-30s %8s us %8s us  %s\n" "unix socket 1-byte round trip" "$n" "$u" "$(ratio $u $n)"
 # Debian's nginx, natively and under uniproc (load from bench/net.c client).
 sh bench/nginx.sh "$U" "$B/net"
+# Debian's redis-server: SET r/s from one client (bench/redis_load.c) and
+# the BGSAVE fork of 200k keys (redis's latest_fork_usec).
+sh bench/redis.sh "$U" "$(pwd)/$B/redis_load"
 echo
 echo "memory a forked child adds (KiB)     native PSS/USS   uniproc PSS/USS"
 for kib in 0 1024; do

@@ -265,6 +265,7 @@ static const struct sys_entry table[] = {
 	[__NR_flock] = H("fx"),
 	[__NR_sync] = H(""),
 	[__NR_syncfs] = H("f"),
+	[__NR_sync_file_range] = H("fddx"),
 	[__NR_readahead] = H("fdd"),
 	[__NR_splice] = H("fpfpdx"),
 	[__NR_tee] = H("ffdx"),

@@ -194,6 +194,7 @@ static const hsys_fn table[] = {
 	[SYS_flock] = hsys_flock,
 	[SYS_sync] = hsys_sync,
 	[SYS_syncfs] = hsys_syncfs,
+	[SYS_sync_file_range] = hsys_sync_file_range,
 	[SYS_readahead] = hsys_readahead,
 	[SYS_splice] = hsys_splice,
 	[SYS_tee] = hsys_tee,

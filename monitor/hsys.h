@@ -79,7 +79,7 @@ HSYS(execve); HSYS(execveat);
 
 /* issue 17 */
 /* hsys_file.c */
-HSYS(mknodat); HSYS(fallocate); HSYS(flock); HSYS(sync); HSYS(syncfs);
+HSYS(mknodat); HSYS(fallocate); HSYS(flock); HSYS(sync); HSYS(syncfs); HSYS(sync_file_range);
 HSYS(readahead);
 /* fcntl's lock and owner commands (F_*LK*, F_*OWN*, F_*SIG); -ENOSYS for others. */
 long hsys_fcntl_posix(struct proc *p, int fd, int cmd, uint64_t arg);

@@ -87,6 +87,16 @@ HSYS(syncfs)
 	return hsys_ret(syncfs(fd));
 }
 
+/* sync_file_range(2) (redis's incremental fsync while it writes dump.rdb);
+   a pipe is ESPIPE, as on Linux. */
+HSYS(sync_file_range)
+{
+	FD_ARG(fd, 0);
+	if (pipe_is_ring(fd))
+		return -ESPIPE;
+	return hsys_ret(sync_file_range(fd, (off_t)a[1], (off_t)a[2], (unsigned)a[3]));
+}
+
 /* readahead(2): files only; a pipe's read end is EINVAL, its write end EBADF. */
 HSYS(readahead)
 {

@@ -2,9 +2,11 @@
 # Install the Debian packages uniproc needs to build and test, if missing.
 set -e
 # Debian's own dynamically linked programs are run by the tests (issue 9);
-# golang-go builds the static Go test program (issue 11).
+# golang-go builds the static Go test program (issue 11); nginx and redis
+# are the real applications of issue 13.
 PKGS="gcc make binutils musl-tools libcapstone-dev coreutils procps diffutils busybox-static
-dash bash grep sed mawk findutils tar perl python3 nginx-light golang-go"
+dash bash grep sed mawk findutils tar perl python3 nginx-light golang-go
+redis-server redis-tools"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -322,6 +322,9 @@ expect libos-readonly "'$U' run '$T/musl/mprotect' libos > lr.txt 2>&1; grep -q 
 # Debian's nginx: master and workers (as nobody), reload, a killed worker
 # replaced, quit (issue 13).
 expect apps/nginx "sh '$ROOT/tests/apps/nginx.sh' '$U' 18089"
+# Debian's redis-server: DEBUG POPULATE, BGSAVE while serving writes, the
+# dump reloaded; compared with the same run natively (issue 13).
+expect apps/redis "sh '$ROOT/tests/apps/redis.sh' '$U'"
 # SysV IPC objects of a run are its own: another run and the host see none.
 expect ipc-private "n=\$(ipcs -m | grep -c '^0x'); '$U' run /bin/sh -c 'ipcmk -M 4096 >/dev/null; ipcs -m | grep -c ^0x' > in.txt && grep -qx 1 in.txt && '$U' run /bin/sh -c 'ipcs -m | grep -c ^0x' | grep -qx 0 && test \$(ipcs -m | grep -c '^0x') = \$n"
 # A root file system of our own: dash and the libraries it needs, copied

@@ -4,6 +4,7 @@
 # (SIGHUP) replaces the workers, a SIGKILLed worker is replaced, SIGQUIT
 # ends it all. Usage: nginx.sh UNIPROC PORT. Prints what failed.
 U=$1 PORT=$2
+. "$(dirname "$0")/lib.sh"
 D=$(mktemp -d /tmp/uniproc-nginx.XXXXXX)
 trap 'kill -9 $(pgrep -f "run /usr/sbin/nginx -c $D/") 2>/dev/null; rm -rf "$D"' EXIT
 chmod 755 "$D" && mkdir -p "$D/www" "$D/logs"
@@ -26,8 +27,6 @@ http {
 CONF
 get() { python3 -c "import urllib.request as u; print(u.urlopen('http://127.0.0.1:$PORT/', timeout=5).read().decode(), end='')" 2>/dev/null; }
 workers() { ps -o pid= -o user= --ppid "$M" | awk '$2 == "nobody" { print $1 }' | sort | tr '\n' ' '; }
-# wait_for CMD: until CMD succeeds, at most 10 s
-wait_for() { for i in $(seq 100); do eval "$1" && return 0; sleep 0.1; done; return 1; }
 
 "$U" run /usr/sbin/nginx -c "$D/nginx.conf" -p "$D" >"$D/out" 2>&1 &
 M=$!
