@@ -324,6 +324,20 @@ static void write_pid_file(const char *path, pid_t pid)
 
 /* --- create, start, run ---------------------------------------------- */
 
+static void mkdir_p(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *s = path + 1;; s++)
+		if (*s == '/' || !*s) {
+			char c = *s;
+			*s = 0;
+			mkdir(path, 0711);
+			if (!(*s = c))
+				break;
+		}
+}
+
 /*
  * Read a child's report on the CLOEXEC pipe fd: a NUL byte when ready, or
  * an error message; end of file (exec) counts as ready if eof_ok.
@@ -371,7 +385,7 @@ static pid_t create(const char *id, const char *bundle, const char *pid_file, co
 		die("bundle %s: %s", bundle, strerror(errno));
 	if (oci_config_load(b, &c, err, sizeof err) < 0)
 		die("%s", err);
-	mkdir(state_root, 0711);
+	mkdir_p(state_root);
 	if (mkdir(dir, 0700) < 0)
 		die(errno == EEXIST ? "container \"%s\" already exists" : "state of %s: %s", id,
 		    strerror(errno));
