@@ -613,6 +613,37 @@ static int cmd_ps(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * An exec'd process is a run of its own: when the container's first process
+ * ends, it must end too (as in a pid namespace whose init died). A watcher,
+ * a child whose end signals no one (so the run's waits never see it) and
+ * holding no descriptor but two pidfds, kills the exec's run (whose own
+ * watchdog then ends the rest) when the container's process ends first.
+ */
+static void exec_watch(pid_t init)
+{
+	pid_t me = getpid();
+	int ifd = (int)syscall(SYS_pidfd_open, init, 0);
+	int mfd = (int)syscall(SYS_pidfd_open, me, 0);
+	if (ifd < 0 || mfd < 0)
+		return;
+	if (syscall(SYS_clone, 0, NULL, NULL, NULL, 0) == 0) { /* a fork, no SIGCHLD */
+		int lo = ifd < mfd ? ifd : mfd, hi = ifd < mfd ? mfd : ifd;
+		syscall(SYS_close_range, 0, lo - 1, 0);
+		syscall(SYS_close_range, lo + 1, hi - 1, 0);
+		syscall(SYS_close_range, hi + 1, ~0u, 0);
+		prctl(PR_SET_NAME, "uniproc-watchdog");
+		struct pollfd pf[2] = {{ifd, POLLIN, 0}, {mfd, POLLIN, 0}};
+		while (poll(pf, 2, -1) < 0 && errno == EINTR)
+			;
+		if ((pf[0].revents & POLLIN) && !(pf[1].revents & POLLIN))
+			kill(me, SIGKILL);
+		_exit(0);
+	}
+	close(ifd);
+	close(mfd);
+}
+
 static int cmd_exec(int argc, char **argv)
 {
 	struct opt o[] = {{"|--process|-p|", 1, NULL}, {"|--detach|-d|", 0, NULL},
@@ -675,6 +706,7 @@ static int cmd_exec(int argc, char **argv)
 			report(st[1], err);
 			_exit(1);
 		}
+		exec_watch(s.pid);
 		oci_exec_run(self, &c, p, err, sizeof err);
 		report(st[1], err);
 		_exit(127);
