@@ -2,7 +2,7 @@
 # Install the Debian packages uniproc needs to build and test, if missing.
 set -e
 # Debian's own dynamically linked programs are run by the tests (issue 9).
-PKGS="gcc make binutils musl-tools libcapstone-dev coreutils procps diffutils busybox-static
+PKGS="gcc make binutils musl-tools libcapstone-dev libjansson-dev coreutils procps diffutils busybox-static
 dash bash grep sed mawk findutils tar perl python3 nginx-light"
 missing=""
 for p in $PKGS; do
