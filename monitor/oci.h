@@ -62,6 +62,8 @@ struct oci_config {
 	long pids_limit;       /* 0: none */
 	unsigned long rootfs_prop;
 	char *annotations;     /* JSON text of the object, or NULL */
+	int nsysctls;
+	char **sysctl_keys, **sysctl_values; /* linux.sysctl, namespaced ones only */
 };
 
 extern const char *const oci_ns_names[NS_COUNT];

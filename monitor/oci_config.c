@@ -313,6 +313,31 @@ int oci_config_load(const char *bundle, struct oci_config *c, char *err, size_t 
 		fail(err, es, "hostname %s needs a uts namespace", c->hostname);
 		goto out;
 	}
+	json_t *devs = json_object_get(lnx, "devices");
+	if (json_array_size(devs)) {
+		fail(err, es, "linux.devices: device nodes are not supported by uniproc (the "
+			      "monitor serves null, zero, full, random, urandom, tty, ptmx)");
+		goto out;
+	}
+	/* Only sysctls of a namespace the container has of its own, as runc. */
+	json_t *sysctl = json_object_get(lnx, "sysctl"), *v;
+	const char *key;
+	c->sysctl_keys = calloc(json_object_size(sysctl) + 1, sizeof(char *));
+	c->sysctl_values = calloc(json_object_size(sysctl) + 1, sizeof(char *));
+	json_object_foreach(sysctl, key, v) {
+		int ipc = !strncmp(key, "kernel.msg", 10) || !strcmp(key, "kernel.sem") ||
+			  !strncmp(key, "kernel.shm", 10) || !strncmp(key, "fs.mqueue.", 10);
+		int net = !strncmp(key, "net.", 4);
+		int uts = !strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname");
+		if (!json_is_string(v) || strstr(key, "..") || strchr(key, '/') ||
+		    !((ipc && c->has_ns[NS_IPC] && !c->ns_path[NS_IPC]) ||
+		      (net && c->has_ns[NS_NETWORK]) || (uts && c->has_ns[NS_UTS]))) {
+			fail(err, es, "linux.sysctl %s: not in a namespace of the container's own", key);
+			goto out;
+		}
+		c->sysctl_keys[c->nsysctls] = strdup(key);
+		c->sysctl_values[c->nsysctls++] = strdup(json_string_value(v));
+	}
 	json_t *pids = json_object_get(json_object_get(json_object_get(lnx, "resources"), "pids"),
 				       "limit");
 	c->pids_limit = json_is_integer(pids) ? json_integer_value(pids) : 0;

@@ -200,6 +200,22 @@ int oci_setup_container(const struct oci_config *c, char *err, size_t es)
 			return -1;
 		}
 	close(rootfd);
+	for (int i = 0; i < c->nsysctls; i++) {
+		char path[PATH_MAX];
+		int n = snprintf(path, sizeof path, "/proc/sys/%s", c->sysctl_keys[i]);
+		for (char *s = path + 10; s < path + n; s++)
+			if (*s == '.')
+				*s = '/';
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		size_t len = strlen(c->sysctl_values[i]);
+		if (fd < 0 || write(fd, c->sysctl_values[i], len) != (ssize_t)len) {
+			fail(err, es, "sysctl %s: %s", c->sysctl_keys[i], strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
 	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
 		return fail(err, es, "hostname %s: %s", c->hostname, strerror(errno));
 	if (c->readonly && mount(NULL, c->root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)

@@ -127,6 +127,14 @@ conf "$W/b-pids" '["/bin/sh", "-c", "for i in 1 2 3 4 5 6; do sleep 30 & done 2>
 out=$($O run --bundle "$W/b-pids" t-pids 2>&1)
 echo "$out" | grep -qi "fork" && ok $N || bad $N "no fork refused: $out"
 
+# linux.sysctl of the container's own network namespace; not of the host's.
+N=cli-sysctl
+conf "$W/b-sysctl" '["/bin/cat", "/proc/sys/net/ipv4/ip_forward"]' '' ', "sysctl": {"net.ipv4.ip_forward": "1"}'
+out=$($O run --bundle "$W/b-sysctl" t-sysctl 2>&1)
+conf "$W/b-sysctl2" '["/bin/true"]' '' ', "sysctl": {"kernel.panic": "1"}'
+e=$($O run --bundle "$W/b-sysctl2" t-sysctl2 2>&1)
+[ "$out" = 1 ] && echo "$e" | grep -q 'kernel.panic: not in a namespace' && ok $N || bad $N "out=$out err=$e"
+
 # A terminal: the pty master goes to the console socket.
 N=cli-terminal
 conf "$W/b-tty" '["/bin/sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty"]' ', "terminal": true'
