@@ -220,9 +220,10 @@ static void read_state(const char *id, struct state *s)
 	json_decref(o);
 }
 
+/* The container's process runs (an exiting one has left its namespaces). */
 static int alive(const struct state *s)
 {
-	return s->pid > 0 && start_time(s->pid) == s->start;
+	return s->pid > 0 && start_time(s->pid) == s->start && mnt_ns(s->pid) == s->mntns;
 }
 
 /* created (waiting on the FIFO), running, or stopped. */
@@ -370,6 +371,17 @@ static void report(int fd, const char *msg)
 		_exit(1);
 }
 
+/* path made absolute against the cwd (NULL stays NULL). */
+static const char *absolute(const char *path)
+{
+	char cwd[4096], *out;
+	if (!path || path[0] == '/' || !getcwd(cwd, sizeof cwd))
+		return path;
+	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+		die("%s", strerror(errno));
+	return out;
+}
+
 /*
  * Make the container ID from the bundle: fork its process, which waits for
  * start; write the state. The child's pid.
@@ -381,6 +393,8 @@ static pid_t create(const char *id, const char *bundle, const char *pid_file, co
 	char err[8192], dir[4096], path[4200];
 	state_dir(id, dir);
 	char *b = realpath(bundle, NULL);
+	pid_file = absolute(pid_file); /* named from where we were called */
+	console = absolute(console);
 	if (!b || chdir(b) < 0)
 		die("bundle %s: %s", bundle, strerror(errno));
 	if (oci_config_load(b, &c, err, sizeof err) < 0)

@@ -93,7 +93,7 @@ for how in kill-all delete-force; do
 	ns=$(mnt_ns "$(cat "$W/p.pid")")
 	if ! why=$(vms_in "$ns" 3); then bad $N "$why"; $O delete --force t-$how; continue; fi
 	if [ $how = kill-all ]; then
-		$O kill --all t-$how KILL && why=$(gone "$ns") && [ "$(st t-$how)" = stopped ] &&
+		$O kill --all t-$how KILL && why=$(gone "$ns") && wait_for "[ \"\$(st t-$how)\" = stopped ]" &&
 			$O delete t-$how && ok $N || bad $N "$why status $(st t-$how)"
 	else
 		! $O delete t-$how 2>/dev/null && $O delete --force t-$how && why=$(gone "$ns") &&
