@@ -6,13 +6,13 @@ GUEST_CFLAGS := -O2 -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 	-Wno-missing-field-initializers -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -I$(B)/guest
-MONITOR_LIBS := -lcapstone
+MONITOR_LIBS := -lcapstone -ljansson
 
 GUEST_SRC := $(wildcard guest/*.c) guest/entry.S
 GUEST_OBJ := $(patsubst guest/%,$(B)/guest/%.o,$(GUEST_SRC))
 MONITOR_SRC := $(wildcard monitor/*.c)
 MONITOR_OBJ := $(patsubst monitor/%.c,$(B)/monitor/%.o,$(MONITOR_SRC)) $(B)/monitor/libos_image.o
-HEADERS := include/uniproc/abi.h monitor/monitor.h monitor/hsys.h guest/libos.h
+HEADERS := include/uniproc/abi.h monitor/monitor.h monitor/hsys.h guest/libos.h monitor/oci.h
 
 all: $(B)/uniproc
 

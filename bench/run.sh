@@ -133,3 +133,6 @@ for prog in /bin/cat "/usr/bin/python3 -c import\ sys;sys.stdin.read()"; do
 	esac
 	printf "%-48s %10s/%-10s %10s/%-10s\n" "10 x $label, blocked reading stdin" ${n% *} ${n#* } ${u% *} ${u#* }
 done
+# The OCI runtime: podman and containerd starting a hello container (root).
+echo
+if [ "$(id -u)" = 0 ]; then sh bench/oci.sh; else echo "(bench/oci.sh needs root: skipped)"; fi

@@ -1,6 +1,7 @@
 /* uniproc run [--mem SIZE] [--root DIR] [--trace] [--] PROG [ARGS...] */
 #define _GNU_SOURCE
 #include <err.h>
+#include <grp.h>
 #include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "hsys.h"
+#include "oci.h"
 
 #define DEFAULT_MEM (1ull << 30)
 #define DEFAULT_MAX_PROCS 512
@@ -35,7 +37,10 @@ static void usage(int status)
 		"  --net host|none  sockets of every family (default), or only AF_UNIX\n"
 		"  --ipc private|host  SysV IPC and POSIX message queues of the run's own\n"
 		"              (default) or the host's\n"
-		"  --stats     at exit, print how many processes and VMs the run made\n");
+		"  --stats     at exit, print how many processes and VMs the run made\n"
+		"  --user UID:GID[:G1,G2...]  run as this user (the VM is made first)\n"
+		"  The OCI runtime commands (create, start, state, kill, delete, exec, ps,\n"
+		"  features, and run with --bundle) are runc's: see the README.\n");
 	exit(status);
 }
 
@@ -315,13 +320,33 @@ static void start(struct proc *p, int argc, char **argv)
 	gmem_uncatch(&c);
 }
 
+/* --user UID:GID[:G1,G2...]: the monitor takes these credentials once its
+   VM is made (/dev/kvm may be root's alone). */
+static void set_user(const char *spec)
+{
+	unsigned uid, gid;
+	int n = 0, ng = 0;
+	gid_t groups[64];
+	if (sscanf(spec, "%u:%u%n", &uid, &gid, &n) < 2 || (spec[n] && spec[n] != ':'))
+		errx(2, "--user %s: want UID:GID[:G1,G2...]", spec);
+	for (const char *g = spec[n] ? spec + n + 1 : ""; *g; ng++) {
+		char *end;
+		groups[ng] = strtoul(g, &end, 10);
+		if (end == g || ng == 63 || (*end && *end != ','))
+			errx(2, "--user %s: want UID:GID[:G1,G2...]", spec);
+		g = *end ? end + 1 : end;
+	}
+	if (setgroups(ng, groups) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+		err(1, "--user %s", spec);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static struct proc proc;
 	struct proc *p = &proc;
 	cur_proc = p;
 	uint64_t mem = DEFAULT_MEM;
-	const char *root = "/";
+	const char *root = "/", *user = NULL;
 	int i = 0, max_procs = DEFAULT_MAX_PROCS, ipc_host = 0;
 	p->rewrite = 1;
 	p->sq = 1;
@@ -354,6 +379,8 @@ static int cmd_run(int argc, char **argv)
 			if (strcmp(argv[i], "host") && strcmp(argv[i], "none"))
 				errx(2, "--net %s: want host or none", argv[i]);
 			p->net_none = !strcmp(argv[i], "none");
+		} else if (!strcmp(argv[i], "--user") && i + 1 < argc) {
+			user = argv[++i];
 		} else if (!strcmp(argv[i], "--no-rewrite")) {
 			p->rewrite = 0;
 		} else if (!strcmp(argv[i], "--no-exitless")) {
@@ -385,6 +412,8 @@ static int cmd_run(int argc, char **argv)
 	path_init(p, root);
 	devfs_init(p);
 	vm_create(&p->vm, mem);
+	if (user)
+		set_user(user);
 	start(p, argc - i, argv + i);
 	vm_run(p);
 }
@@ -408,6 +437,8 @@ int main(int argc, char **argv)
 		cmdline = argv[0];
 		cmdline_len = argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0];
 	}
+	if (oci_wants(argc, argv))
+		return oci_main(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))

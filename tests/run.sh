@@ -437,6 +437,34 @@ else
 	skip bad-input "no KVM"
 fi
 
+# --- the OCI runtime (issue 14): runc's command line, podman, containerd ---
+# oci_suite NAME: tests/oci/NAME.sh prints PASS/FAIL/SKIP lines, counted here.
+oci_suite() {
+	d=$WORK/oci-$1
+	mkdir -p "$d"
+	timeout -k 5 600 sh "tests/oci/$1.sh" "$U" "$d" >"$d.out" 2>&1
+	rc=$?
+	while IFS= read -r l; do
+		case $l in
+		"PASS "*) pass "${l#PASS }" ;;
+		"FAIL "*) l=${l#FAIL }; fail "${l%%: *}" "${l#*: }" ;;
+		"SKIP "*) l=${l#SKIP }; skip "${l%%: *}" "${l#*: }" ;;
+		esac
+	done <"$d.out"
+	[ $rc = 0 ] || fail "oci/$1" "exited $rc: $(tail -3 "$d.out" | tr '\n' '|')"
+	grep -qE '^(PASS|FAIL|SKIP) ' "$d.out" || fail "oci/$1" "no result: $(tail -3 "$d.out" | tr '\n' '|')"
+}
+if [ $KVM = 0 ]; then
+	skip oci "no KVM"
+elif [ "$(id -u)" != 0 ]; then
+	skip oci "the OCI runtime tests need root (namespaces and mounts, as runc)"
+else
+	sh scripts/deps-oci.sh || echo "uniproc: podman or containerd could not be installed"
+	for t in cli podman containerd; do
+		oci_suite $t
+	done
+fi
+
 echo
 [ -n "$FAILED" ] && echo "failed:$FAILED"
 echo "$PASS passed, $FAIL failed, $SKIP skipped"
