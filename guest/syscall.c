@@ -45,6 +45,10 @@ static const struct sys_entry table[] = {
 	/* Files and descriptors: served by the monitor (monitor/hsys_*.c). */
 	[__NR_pread64] = H("fpdd"),
 	[__NR_pwrite64] = H("fpdd"),
+	[__NR_preadv] = H("fpdd"),
+	[__NR_pwritev] = H("fpdd"),
+	[__NR_preadv2] = H("fpddx"),
+	[__NR_pwritev2] = H("fpddx"),
 	[__NR_openat] = H("fsxx"),
 	[__NR_close] = H("f"),
 	[__NR_close_range] = H("ddx"),

@@ -18,6 +18,10 @@ static const hsys_fn table[] = {
 	[SYS_writev] = hsys_writev,
 	[SYS_pread64] = hsys_pread64,
 	[SYS_pwrite64] = hsys_pwrite64,
+	[SYS_preadv] = hsys_preadv,
+	[SYS_pwritev] = hsys_pwritev,
+	[SYS_preadv2] = hsys_preadv2,
+	[SYS_pwritev2] = hsys_pwritev2,
 	[SYS_close] = hsys_close,
 	[SYS_close_range] = hsys_close_range,
 	[SYS_lseek] = hsys_lseek,
@@ -239,6 +243,7 @@ int hsys_may_block(uint64_t nr)
 	switch (nr) {
 	case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
 	case SYS_pread64: case SYS_pwrite64: case SYS_sendfile:
+	case SYS_preadv: case SYS_pwritev: case SYS_preadv2: case SYS_pwritev2:
 	case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
 	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2:
 	case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_futex: case SYS_futex_waitv:

@@ -67,6 +67,8 @@ HSYS(mmap); HSYS(munmap); HSYS(madvise); HSYS(mprotect); HSYS(msync); HSYS(mrema
 long hsys_protected(struct proc *p, int r);
 /* hsys_ipc.c */
 HSYS(shmget); HSYS(shmat); HSYS(shmdt); HSYS(shmctl); HSYS(semget); HSYS(semop); HSYS(semtimedop); HSYS(semctl); HSYS(msgget); HSYS(msgsnd); HSYS(msgrcv); HSYS(msgctl); HSYS(mq_open); HSYS(mq_unlink); HSYS(mq_timedsend); HSYS(mq_timedreceive); HSYS(mq_getsetattr); HSYS(mq_notify);
+/* hsys_io.c: positioned vector I/O */
+HSYS(preadv); HSYS(pwritev); HSYS(preadv2); HSYS(pwritev2);
 /* hsys_futex.c */
 HSYS(rt_sigtimedwait); HSYS(futex); HSYS(futex_waitv); HSYS(membarrier); HSYS(memfd_create);
 /* hsys_proc.c */

@@ -131,6 +131,28 @@ HSYS(writev)
 	return n < 0 ? n : HSYS_WAIT(p, writev(fd, iov, n));
 }
 
+/* preadv, pwritev (and the 2 variants with flags): at an offset, so never
+   a ring (ESPIPE, as for any pipe). The offset is a[3] on x86-64. */
+static long positioned(struct proc *p, const uint64_t a[6], int write, int flags)
+{
+	FD_ARG(fd, 0);
+	struct iovec iov[IOV_MAX];
+	int n = iov_in(p, a[1], a[2], iov);
+	if (n < 0)
+		return n;
+	if (pipe_is_ring(fd))
+		return -ESPIPE;
+	off_t off = (off_t)a[3];
+	if (write)
+		return HSYS_WAIT(p, flags ? pwritev2(fd, iov, n, off, (int)a[5]) : pwritev(fd, iov, n, off));
+	return HSYS_WAIT(p, flags ? preadv2(fd, iov, n, off, (int)a[5]) : preadv(fd, iov, n, off));
+}
+
+HSYS(preadv) { return positioned(p, a, 0, 0); }
+HSYS(pwritev) { return positioned(p, a, 1, 0); }
+HSYS(preadv2) { return positioned(p, a, 0, 1); }
+HSYS(pwritev2) { return positioned(p, a, 1, 1); }
+
 void hsys_fd_closed(struct proc *p, int fd)
 {
 	pipe_forget(p, fd);

@@ -32,12 +32,18 @@
 
 #include "monitor.h"
 
-#define IDLE_NS 50000 /* awake this long after the last call */
+#define IDLE_MIN_NS 50000   /* awake at least this long after the last call ... */
+#define IDLE_MAX_NS 2000000 /* ... at most this long */
+#define HOT_NS 10000  /* watching without yielding the CPU for this long */
 
 static int started;        /* the server thread runs (in this process) */
 static int server_tid;
 static struct vcpu *serving; /* whose call it makes now */
 static uint32_t asleep;    /* it waits in a futex on this word */
+/* How long it stays awake without a call: it doubles when a call comes
+   soon after it fell asleep (a program that computes between its calls,
+   md5sum between reads), and halves when it slept long. */
+static long long idle_ns = IDLE_MIN_NS, slept_at;
 static struct proc *sp;
 
 static long long now_ns(void)
@@ -156,12 +162,20 @@ static void *server(void *arg)
 			last = now;
 			continue;
 		}
-		if (now_ns() - last < IDLE_NS) {
-			sched_yield(); /* to anyone else who wants this CPU */
+		long long idle = now_ns() - last;
+		if (idle < idle_ns) {
+			/* The next call of a busy thread comes within microseconds:
+			   watch closely for a while, then yield the CPU to anyone
+			   else who wants it between looks. */
+			if (idle < HOT_NS)
+				__builtin_ia32_pause();
+			else
+				sched_yield();
 			continue;
 		}
 		/* Sleep. A call submitted meanwhile is taken back by its thread
 		   (not taken in time), or served by the look after this. */
+		slept_at = now_ns();
 		__atomic_store_n(&asleep, 1, __ATOMIC_SEQ_CST);
 		proc_lock();
 		set_awake(p, 0);
@@ -195,6 +209,11 @@ void sq_kick(struct proc *p)
 		return;
 	}
 	if (__atomic_load_n(&asleep, __ATOMIC_SEQ_CST)) {
+		long long slept = now_ns() - slept_at;
+		if (slept < 4 * idle_ns)
+			idle_ns = idle_ns * 2 < IDLE_MAX_NS ? idle_ns * 2 : IDLE_MAX_NS;
+		else if (slept > 64 * idle_ns)
+			idle_ns = idle_ns / 2 > IDLE_MIN_NS ? idle_ns / 2 : IDLE_MIN_NS;
 		set_awake(p, 1);
 		__atomic_store_n(&asleep, 0, __ATOMIC_SEQ_CST);
 		syscall(SYS_futex, &asleep, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);

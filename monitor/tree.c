@@ -73,6 +73,7 @@ static void map_tree(size_t size, int max)
 }
 
 static int is_monitor(pid_t pid);
+static int slot_live(int i, pid_t pid);
 
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -226,7 +227,8 @@ int tree_has(pid_t pid)
 {
 	for (int i = 0; i < tree->max; i++)
 		if (__atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST) == pid)
-			return is_monitor(pid);
+			return pid > 0 && slot_live(i, pid); /* by start time: a monitor that
+						       switched uid hides its exe */
 	return 0;
 }
 
@@ -235,7 +237,7 @@ int tree_signal_group(int sig, int pgid, int include_self)
 	int found = 0;
 	for (int i = 0; i < tree->max; i++) {
 		pid_t pid = __atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST);
-		if (pid <= 0 || (i == my_slot && !include_self) || !is_monitor(pid))
+		if (pid <= 0 || (i == my_slot && !include_self) || !slot_live(i, pid))
 			continue;
 		if (pgid && getpgid(pid) != pgid)
 			continue;

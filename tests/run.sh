@@ -32,7 +32,7 @@ for src in tests/prog/*.c; do
 done
 # Dynamically linked builds of some (ld-musl and glibc's ld.so load them).
 mkdir -p "$T/musl-dyn" "$T/glibc-dyn"
-for n in args_env malloc tls files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm net procfs \
+for n in args_env malloc tls vecio files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm net procfs \
 	threads thread_signals thread_fork; do
 	[ "$T/musl-dyn/$n" -nt "tests/prog/$n.c" ] || musl-gcc -O2 -o "$T/musl-dyn/$n" "tests/prog/$n.c" || exit 1
 	[ "$T/glibc-dyn/$n" -nt "tests/prog/$n.c" ] || gcc -O2 -o "$T/glibc-dyn/$n" "tests/prog/$n.c" || exit 1
@@ -132,6 +132,7 @@ for libc in musl glibc; do
 	diff_run $libc/exit256 /dev/null -- "$P/args_env" 256
 	diff_run $libc/malloc /dev/null -- "$P/malloc"
 	diff_run $libc/tls /dev/null -- "$P/tls"
+	diff_run $libc/vecio /dev/null -- "$P/vecio"
 	diff_run $libc/bigout /dev/null -- "$P/bigout"
 	diff_run $libc/stdin-file "$WORK/numbers.txt" -- "$P/stdin"
 	diff_run $libc/time /dev/null -- "$P/time"
@@ -243,6 +244,7 @@ for libc in musl-dyn glibc-dyn; do
 	diff_run $libc/args_env /dev/null -- "$P/args_env" one "two words" "" 7
 	diff_run $libc/malloc /dev/null -- "$P/malloc"
 	diff_run $libc/tls /dev/null -- "$P/tls"
+	diff_run $libc/vecio /dev/null -- "$P/vecio"
 	diff_run $libc/stdin-file "$WORK/numbers.txt" -- "$P/stdin"
 	diff_run $libc/time /dev/null -- "$P/time"
 	diff_run $libc/misc /dev/null -- "$P/misc"
