@@ -68,6 +68,27 @@ printf "%-30s %8s us %8s us  %s\n" "pipe 1-byte ping-pong" "$n" "$u" "$(ratio $u
 n=$(med3 $B/pipe-musl create 2000)
 u=$(med3 $U run $B/pipe-musl create 500)
 printf "%-30s %8s us %8s us  %s\n" "pipe() + 2 x close()" "$n" "$u" "$(ratio $u $n)"
+# Host calls back to back (issue 16): exitless (a call server) against
+# every call an exit (--no-exitless); microseconds per call, and CPU time
+# per call (all the process's threads: the server's spinning included).
+musl-gcc -static -O2 -o $B/hostcall bench/hostcall.c
+for m in pread write fstat openclose; do
+	set -- $($B/hostcall $m 100000); n=$1 nc=$2
+	set -- $($U run $B/hostcall $m 40000); u=$1 uc=$2
+	set -- $($U run --no-exitless $B/hostcall $m 4000); x=$1
+	printf "%-30s %6s us %8s us  %s  (cpu %s vs %s us; each an exit: %s us)\n" "host call: $m" "$n" "$u" \
+		"$(ratio $u $n)" "$uc" "$nc" "$x"
+done
+head -c $((128 << 20)) /dev/urandom > $B/big.bin
+seq 3000000 > $B/lines.txt
+msec() { s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) / 1000000)); }
+n=$(med3 msec md5sum $B/big.bin); u=$(med3 msec $U run /usr/bin/md5sum $B/big.bin)
+printf "%-30s %8s ms %8s ms  %s\n" "md5sum 128 MiB" "$n" "$u" "$(ratio $u $n)"
+n=$(med3 msec wc -l $B/lines.txt); u=$(med3 msec $U run /usr/bin/wc -l $B/lines.txt)
+printf "%-30s %8s ms %8s ms  %s\n" "wc -l, 3M lines" "$n" "$u" "$(ratio $u $n)"
+n=$(med3 msec /usr/bin/true); u=$(med3 msec $U run /usr/bin/true)
+printf "%-30s %8s ms %8s ms  %s  (the floor of the two above)\n" "/usr/bin/true (dynamic)" "$n" "$u" "$(ratio $u $n)"
+rm -f $B/big.bin $B/lines.txt
 # Threads (issue 11): each thread a vCPU of the process's VM. A run that
 # fails (no threads) shows "-".
 rq() { [ -n "$1" ] && [ -n "$2" ] && ratio "$1" "$2" || echo "-"; }

@@ -28,6 +28,7 @@ void proc_die(struct proc *p, int sig, const char *fmt, ...)
 
 void proc_signal(struct proc *p, int sig)
 {
+	sq_exit();
 	pipe_exit();
 	tree_exits(vcpu_exits(p));
 	tree_leave();
@@ -62,6 +63,7 @@ void proc_exit(struct proc *p, int status)
 	tree_exits(vcpu_exits(p));
 	if (p->stats)
 		tree_stats(p->log_fd);
+	sq_exit();
 	pipe_exit(); /* the guest's fds close now, not when the VM is gone */
 	tree_leave();
 	clone(reaper, stack + sizeof stack, CLONE_VM | CLONE_FILES, NULL);

@@ -489,6 +489,8 @@ void sq_kick(struct proc *p);
 void sq_signal(struct vcpu *v);
 /* Would host call nr wait (a blocking fd that is not ready, a lock)? */
 int sq_would_wait(uint64_t nr, const uint64_t a[6]);
+/* The process ends: its server's place in the run is free. */
+void sq_exit(void);
 /* In a forked child: no server yet. */
 void sq_fork_child(struct proc *p);
 

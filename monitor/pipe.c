@@ -393,6 +393,8 @@ static void ring_sleep(struct ring *r, int sock, int end, uint64_t want)
 		int d = proc_unlock_all(); /* the other threads go on; r stays: see ring_again */
 		int n = poll(&pf, 1, -1);
 		proc_relock(d);
+		if (ring_again(sock, r, end) != r)
+			return; /* another thread closed it meanwhile: r is gone */
 		__atomic_store_n(bell_of(r, end), 0, __ATOMIC_SEQ_CST);
 		if (n == 1 && !(pf.revents & (POLLHUP | POLLERR)))
 			drain(sock);
@@ -688,6 +690,8 @@ static long pipe_fionread_locked(int fd, int *out)
 {
 	int end = READ;
 	struct ring *r = ring_of(fd, &end);
+	if (!r)
+		return -EBADF;
 	uint32_t cap = ring_cap(r);
 	*out = cap ? (int)ring_used(r, cap) : 0;
 	return 0;
@@ -715,6 +719,8 @@ static short pipe_revents_locked(int fd, short events)
 	int end = READ;
 	struct ring *r = ring_of(fd, &end);
 	short rev = 0;
+	if (!r) /* closed by another thread since the caller looked */
+		return POLLNVAL;
 	if (end == READ) {
 		if (ring_ready(r, READ, 1))
 			rev |= events & (POLLIN | POLLRDNORM);
@@ -734,6 +740,8 @@ static void pipe_poll_sleep_locked(int fd, int delta, int rang)
 {
 	int end = READ;
 	struct ring *r = ring_of(fd, &end);
+	if (!r) /* closed by another thread meanwhile */
+		return;
 	if (delta < 0)
 		__atomic_store_n(bell_of(r, end), 0, __ATOMIC_SEQ_CST);
 	sleeper(r, end, delta, UP_PIPE_BUF); /* POLLOUT: room for an atomic write */

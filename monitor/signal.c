@@ -90,11 +90,14 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	/* A thread that waits for it (rt_sigtimedwait) or does not block it
 	   takes it: this one if it can. */
 	struct vcpu *to = me && me->live && ((me->waitset & BIT(sig)) || !blocks(me, sig)) ? me : NULL;
-	for (int i = 0; !to && cur_proc && i < nvcpus; i++)
-		if (vcpus[i]->live && (vcpus[i]->waitset & BIT(sig)))
+	int nv = __atomic_load_n(&nvcpus, __ATOMIC_ACQUIRE);
+	for (int i = 0; !to && cur_proc && i < nv; i++)
+		if (vcpus[i] && vcpus[i]->live && (vcpus[i]->waitset & BIT(sig)))
 			to = vcpus[i];
-	for (int i = 0; cur_proc && i < nvcpus; i++) {
+	for (int i = 0; cur_proc && i < nv; i++) {
 		struct vcpu *v = vcpus[i];
+		if (!v)
+			continue;
 		struct up_sigstate *s = v->live && v->block % 8 == 0
 						? gmem_ptr(&cur_proc->vm, v->block + offsetof(struct up_thread, sig), sizeof *s)
 						: NULL;
@@ -211,7 +214,11 @@ static void host_action(int sig)
 	for (int i = 0; i < nvcpus; i++) /* rt_sigtimedwait */
 		watched |= vcpus[i]->waitset;
 	struct sigaction sa = {.sa_handler = SIG_DFL};
-	if (h > 1 || (h == 0 && (terminates(sig) || (watched & BIT(sig)))) || sig == SIGNAL_KICK) {
+	/* A signal a signalfd or rt_sigtimedwait watches is caught even when
+	   ignored: blocked, as it then is, Linux keeps it pending (PostgreSQL
+	   ignores and blocks SIGURG, and reads it from a signalfd). */
+	if (h > 1 || (h == 0 && terminates(sig)) || (h <= 1 && (watched & BIT(sig))) ||
+	    sig == SIGNAL_KICK) {
 		sa.sa_sigaction = on_signal;
 		sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls end with EINTR */
 		sigfillset(&sa.sa_mask);
@@ -697,8 +704,8 @@ void signal_thread(struct proc *p, struct vcpu *v, int sig, int code)
 		si->si_pid = getpid();
 		si->si_uid = getuid();
 	}
-	if (actions[sig].handler == 1 || (actions[sig].handler == 0 && !fatal(sig) &&
-					  !blocks(v, sig) && !(v->waitset & BIT(sig))))
+	if ((actions[sig].handler == 1 || (actions[sig].handler == 0 && !fatal(sig))) &&
+	    !blocks(v, sig) && !(v->waitset & BIT(sig)))
 		return; /* ignored: never pending (unless blocked: then it waits) */
 	v->pending |= BIT(sig);
 	if (v == vcpu)

@@ -141,6 +141,50 @@ void sq_signal(struct vcpu *v)
 		syscall(SYS_tgkill, getpid(), server_tid, SIGNAL_KICK);
 }
 
+/*
+ * A server awake spins on a CPU, so the run keeps at most half the CPUs'
+ * worth of them awake (at least one, at most 8): on a busy machine the
+ * others sleep and their threads make hypercalls, which cost less than a
+ * server that does not get a CPU. The places are the run page's, shared by
+ * its monitors: a pid in each, or 0; a dead one's place is free.
+ */
+static int awake_cap(void)
+{
+	static int cap;
+	if (!cap) {
+		cpu_set_t s;
+		int n = sched_getaffinity(0, sizeof s, &s) == 0 ? CPU_COUNT(&s) : 1;
+		cap = n / 2 > 8 ? 8 : n / 2 > 1 ? n / 2 : 1;
+	}
+	return cap;
+}
+
+static int my_place = -1;
+
+/* Take an awake server's place in the run: 1, or 0 if all are taken. */
+static int wake_slot(void)
+{
+	uint32_t me = (uint32_t)getpid();
+	for (int i = 0; i < awake_cap(); i++) {
+		uint32_t v = __atomic_load_n(&run_page->awake[i], __ATOMIC_SEQ_CST);
+		if (v && v != me && (kill((pid_t)v, 0) == 0 || errno != ESRCH))
+			continue;
+		if (__atomic_compare_exchange_n(&run_page->awake[i], &v, me, 0, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST)) {
+			my_place = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void leave_slot(void)
+{
+	if (my_place >= 0)
+		__atomic_store_n(&run_page->awake[my_place], 0, __ATOMIC_SEQ_CST);
+	my_place = -1;
+}
+
 static void *server(void *arg)
 {
 	struct proc *p = arg;
@@ -148,9 +192,10 @@ static void *server(void *arg)
 	long long last = now_ns();
 	for (;;) {
 		int served = 0;
-		for (int i = 0; i < nvcpus; i++) {
-			struct vcpu *v = vcpus[i];
-			struct up_thread *t = v->live ? vcpu_thread(p, v) : NULL;
+		int n = __atomic_load_n(&nvcpus, __ATOMIC_ACQUIRE);
+		for (int i = 0; i < n; i++) {
+			struct vcpu *v = __atomic_load_n(&vcpus[i], __ATOMIC_ACQUIRE);
+			struct up_thread *t = v && v->live ? vcpu_thread(p, v) : NULL;
 			if (!t || __atomic_load_n(&t->sq.state, __ATOMIC_ACQUIRE) != UP_SQ_SUBMITTED)
 				continue;
 			proc_lock();
@@ -177,6 +222,7 @@ static void *server(void *arg)
 		   (not taken in time), or served by the look after this. */
 		slept_at = now_ns();
 		__atomic_store_n(&asleep, 1, __ATOMIC_SEQ_CST);
+		leave_slot();
 		proc_lock();
 		set_awake(p, 0);
 		for (int i = 0; i < nvcpus; i++)
@@ -195,6 +241,8 @@ void sq_kick(struct proc *p)
 	if (!p->sq)
 		return;
 	if (!started) {
+		if (!wake_slot())
+			return;
 		sp = p;
 		pthread_t t;
 		pthread_attr_t a;
@@ -205,10 +253,14 @@ void sq_kick(struct proc *p)
 		if (started) {
 			pthread_detach(t);
 			set_awake(p, 1);
+		} else {
+			leave_slot();
 		}
 		return;
 	}
 	if (__atomic_load_n(&asleep, __ATOMIC_SEQ_CST)) {
+		if (!wake_slot())
+			return; /* enough servers spin in the run */
 		long long slept = now_ns() - slept_at;
 		if (slept < 4 * idle_ns)
 			idle_ns = idle_ns * 2 < IDLE_MAX_NS ? idle_ns * 2 : IDLE_MAX_NS;
@@ -225,8 +277,15 @@ void sq_kick(struct proc *p)
 void sq_fork_child(struct proc *p)
 {
 	started = 0; /* the server thread stayed in the parent */
+	my_place = -1;
 	server_tid = 0;
 	serving = NULL;
 	asleep = 0;
 	set_awake(p, 0);
+}
+
+void sq_exit(void)
+{
+	if (started && !__atomic_load_n(&asleep, __ATOMIC_SEQ_CST))
+		leave_slot();
 }

@@ -130,6 +130,14 @@ static void *vcpu_main(void *arg)
 	vm_run(cur_proc);
 }
 
+/* Add v to vcpus[]: the entry before the count, for whoever reads them
+   without the process lock (the call server, signal handlers). */
+static void publish(struct vcpu *v)
+{
+	__atomic_store_n(&vcpus[nvcpus], v, __ATOMIC_RELEASE);
+	__atomic_store_n(&nvcpus, nvcpus + 1, __ATOMIC_RELEASE);
+}
+
 /* A vCPU for a new thread: a parked one (never the first: its tid is our
    pid), or a new one with its host thread; NULL if none can be had. */
 static struct vcpu *vcpu_get(struct proc *p)
@@ -150,12 +158,12 @@ static struct vcpu *vcpu_get(struct proc *p)
 	pthread_attr_destroy(&a);
 	if (r) {
 		close(v->fd); /* KVM keeps the vCPU; its id is not used again */
-		vcpus[nvcpus++] = v;
 		v->started = 0;
+		publish(v);
 		return NULL;
 	}
 	pthread_detach(t);
-	vcpus[nvcpus++] = v;
+	publish(v);
 	while (!v->started)
 		pthread_cond_wait(&changed, &big);
 	return v;

@@ -32,7 +32,7 @@ for src in tests/prog/*.c; do
 done
 # Dynamically linked builds of some (ld-musl and glibc's ld.so load them).
 mkdir -p "$T/musl-dyn" "$T/glibc-dyn"
-for n in args_env malloc tls vecio files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm net procfs \
+for n in args_env malloc tls vecio sigfd_ignored files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm net procfs \
 	threads thread_signals thread_fork; do
 	[ "$T/musl-dyn/$n" -nt "tests/prog/$n.c" ] || musl-gcc -O2 -o "$T/musl-dyn/$n" "tests/prog/$n.c" || exit 1
 	[ "$T/glibc-dyn/$n" -nt "tests/prog/$n.c" ] || gcc -O2 -o "$T/glibc-dyn/$n" "tests/prog/$n.c" || exit 1
@@ -133,6 +133,7 @@ for libc in musl glibc; do
 	diff_run $libc/malloc /dev/null -- "$P/malloc"
 	diff_run $libc/tls /dev/null -- "$P/tls"
 	diff_run $libc/vecio /dev/null -- "$P/vecio"
+	diff_run $libc/sigfd-ignored /dev/null -- "$P/sigfd_ignored"
 	diff_run $libc/bigout /dev/null -- "$P/bigout"
 	diff_run $libc/stdin-file "$WORK/numbers.txt" -- "$P/stdin"
 	diff_run $libc/time /dev/null -- "$P/time"
@@ -245,6 +246,7 @@ for libc in musl-dyn glibc-dyn; do
 	diff_run $libc/malloc /dev/null -- "$P/malloc"
 	diff_run $libc/tls /dev/null -- "$P/tls"
 	diff_run $libc/vecio /dev/null -- "$P/vecio"
+	diff_run $libc/sigfd-ignored /dev/null -- "$P/sigfd_ignored"
 	diff_run $libc/stdin-file "$WORK/numbers.txt" -- "$P/stdin"
 	diff_run $libc/time /dev/null -- "$P/time"
 	diff_run $libc/misc /dev/null -- "$P/misc"
@@ -321,6 +323,10 @@ kill $LPID 2>/dev/null
 # Guest ring 0 (issue 15 item 7): the library OS's code and the system area
 # (page tables, GDT, IDT, TSS) are out of the program's reach.
 expect libos-readonly "'$U' run '$T/musl/mprotect' libos > lr.txt 2>&1; grep -q 'write library OS code .*SIGSEGV SEGV_ACCERR' lr.txt && grep -q 'write system area (IDT) .*SIGSEGV SEGV_ACCERR' lr.txt && grep -q 'read system area (IDT) .*SIGSEGV SEGV_ACCERR' lr.txt || { cat lr.txt; false; }"
+# A thread that scribbles on another's slot for exitless host calls (issue
+# 16): the other VM's calls stay right, the monitor stays up, and the
+# scribbling process can still be ended.
+expect sq-scribble "timeout 120 '$U' run '$T/musl/scribble_sq' x > sq.txt 2>&1; grep -q 'checker: all calls right' sq.txt && grep -q 'scribbler: ended' sq.txt && ! grep -q 'in the monitor' sq.txt || { cat sq.txt; false; }"
 # Debian's nginx: master and workers (as nobody), reload, a killed worker
 # replaced, quit (issue 13).
 expect apps/nginx "sh '$ROOT/tests/apps/nginx.sh' '$U' 18089"

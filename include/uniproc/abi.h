@@ -89,6 +89,7 @@
 #ifndef __ASSEMBLY__
 struct up_run_page {
 	uint32_t futex_sleepers;
+	uint32_t awake[8];      /* monitor/sq.c: pids whose call servers are awake, or 0 */
 };
 #endif
 
