@@ -11,6 +11,7 @@ PGB=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 [ -x "$PGB/initdb" ] && id postgres >/dev/null 2>&1 || { echo "no postgresql"; exit 1; }
 D=$(mktemp -d /tmp/uniproc-postgres.XXXXXX)
 chmod 755 "$D"
+cd "$D" || exit 1 # the postgres user may not enter the caller's directory
 stop_all() {
 	for f in "$D"/*/data/postmaster.pid; do [ -f "$f" ] && kill -QUIT "$(head -1 "$f")" 2>/dev/null; done
 	kill -9 $(pgrep -f -- "run /usr/bin/python3 $D/") 2>/dev/null
