@@ -51,6 +51,8 @@ HSYS(newfstatat)
 {
 	PATH_ARG(path, 1);
 	BUF_ARG(st, 2, sizeof(struct stat));
+	if (!path[0] && (a[3] & AT_EMPTY_PATH) && (int)a[0] != AT_FDCWD) /* glibc's fstat */
+		return hsys_fstat(p, (uint64_t[6]){a[0], a[2]});
 	int fd = lookup(p, (int)a[0], path, (int)a[3]);
 	if (fd < 0)
 		return fd;
