@@ -16,16 +16,7 @@ mkroot "$W/rootfs"
 # nproc too: podman's default RLIMIT_NPROC cannot be set here (runc fails).
 P="podman --cgroup-manager=cgroupfs"
 OPTS="--rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --rootfs $W/rootfs /bin/echo hello"
-cat >"$W/config.toml" <<CONF
-version = 2
-root = "$W/root"
-state = "$W/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$W/containerd.sock"
-CONF
-containerd --config "$W/config.toml" >"$W/containerd.log" 2>&1 &
-D=$!
+start_containerd "$W"
 trap 'kill $D 2>/dev/null; rm -rf "$W"' EXIT
 C="ctr --address $W/containerd.sock -n uniproc-bench"
 wait_for "$C version >/dev/null 2>&1"

@@ -11,16 +11,7 @@ if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null; then
 fi
 R=$W/rootfs
 mkroot "$R" || { bad containerd-setup "cannot make the root"; exit 0; }
-cat >"$W/config.toml" <<CONF
-version = 2
-root = "$W/root"
-state = "$W/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$W/containerd.sock"
-CONF
-containerd --config "$W/config.toml" >"$W/containerd.log" 2>&1 &
-D=$!
+start_containerd "$W"
 C="ctr --address $W/containerd.sock -n uniproc-test"
 RT="--runtime io.containerd.runc.v2 --runc-binary $U"
 ID=uniproc-test-$$

@@ -68,3 +68,18 @@ wait_for() {
 		sleep 0.1
 	done
 }
+
+# start_containerd DIR: a containerd of its own, its state and socket in DIR
+# ($DIR/containerd.sock); its pid in D.
+start_containerd() {
+	cat >"$1/config.toml" <<CONF
+version = 2
+root = "$1/root"
+state = "$1/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$1/containerd.sock"
+CONF
+	containerd --config "$1/config.toml" >"$1/containerd.log" 2>&1 &
+	D=$!
+}
