@@ -398,6 +398,9 @@ uint64_t path_flags(int flags);
 int path_readlink(struct proc *p, int dirfd, const char *path, char *out);
 
 /* tree.c: the monitors of one `uniproc run`. */
+/* The host start time of pid (field 22 of /proc/PID/stat), or 0 if it is
+   gone (with live_only, a zombie too). */
+uint64_t host_start_time(pid_t pid, int live_only);
 /* In the main process: a table of at most max processes. */
 void tree_init(int max);
 /* Reserve a slot for a child about to be forked; slot or -EAGAIN. */

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monitor.h"
 #include "oci.h"
 
 static const char *state_root = "/run/uniproc";
@@ -153,25 +154,10 @@ static void state_dir(const char *id, char *out)
 	snprintf(out, 4096, "%s/%s", state_root, id);
 }
 
-/* The host start time of pid (field 22 of /proc/PID/stat), or 0. */
+/* The host start time of pid, or 0 if it is gone (or a zombie). */
 static unsigned long long start_time(pid_t pid)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	char *f = strrchr(buf, ')');
-	if (f && f[2] == 'Z') /* a zombie: it has ended */
-		return 0;
-	for (int i = 2; f && i < 22; i++)
-		f = strchr(f + 1, ' ');
-	return f ? strtoull(f + 1, NULL, 10) : 0;
+	return host_start_time(pid, 1);
 }
 
 static unsigned long long mnt_ns(pid_t pid)

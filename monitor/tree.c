@@ -88,8 +88,7 @@ static void remove_private_dir(void)
 		nftw(tree->private_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The host start time of pid (field 22 of /proc/PID/stat), or 0. */
-static uint64_t start_time(pid_t pid)
+uint64_t host_start_time(pid_t pid, int live_only)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -102,9 +101,16 @@ static uint64_t start_time(pid_t pid)
 		return 0;
 	buf[n] = 0;
 	char *f = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+	if (live_only && f && f[1] == ' ' && f[2] == 'Z') /* a zombie: it has ended */
+		return 0;
 	for (int i = 2; f && i < 22; i++)
 		f = strchr(f + 1, ' ');
 	return f ? strtoull(f + 1, NULL, 10) : 0;
+}
+
+static uint64_t start_time(pid_t pid)
+{
+	return host_start_time(pid, 0);
 }
 
 /* SIGKILL every live process of the tree but us; how many there were. */

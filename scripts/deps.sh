@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install the Debian packages uniproc needs to build and test, if missing.
+# Install the Debian packages uniproc needs to build and test, if missing;
+# with arguments, those packages instead (scripts/deps-oci.sh).
 set -e
 # Debian's own dynamically linked programs are run by the tests (issue 9);
 # golang-go builds the static Go test program (issue 11); nginx and redis
@@ -7,6 +8,7 @@ set -e
 PKGS="gcc make binutils musl-tools libcapstone-dev libjansson-dev coreutils procps diffutils busybox-static
 dash bash grep sed mawk findutils tar perl python3 nginx-light golang-go
 redis-server redis-tools"
+[ $# -gt 0 ] && PKGS="$*"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
