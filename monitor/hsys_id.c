@@ -30,17 +30,22 @@ static long refresh(struct proc *p, long r)
 	return r;
 }
 
-/* Raw syscalls: one process, one thread; no libc broadcast needed. */
-#define ID_CALL(name, n) \
-	HSYS(name) { return refresh(p, hsys_ret(syscall(SYS_##name, (long)(int)a[0], (long)(int)a[1], (long)(int)a[2]))); }
-ID_CALL(setuid, 1)
-ID_CALL(setgid, 1)
-ID_CALL(setreuid, 2)
-ID_CALL(setregid, 2)
-ID_CALL(setresuid, 3)
-ID_CALL(setresgid, 3)
+/*
+ * Through libc, which applies the change to every host thread of the
+ * monitor (the kernel's credentials are per thread): the vCPU threads and
+ * the call server (sq.c) serve the guest's calls, and each must do so with
+ * the guest's credentials.
+ */
+#define ID(i) ((uid_t)(int)a[i])
+HSYS(setuid) { return refresh(p, hsys_ret(setuid(ID(0)))); }
+HSYS(setgid) { return refresh(p, hsys_ret(setgid(ID(0)))); }
+HSYS(setreuid) { return refresh(p, hsys_ret(setreuid(ID(0), ID(1)))); }
+HSYS(setregid) { return refresh(p, hsys_ret(setregid(ID(0), ID(1)))); }
+HSYS(setresuid) { return refresh(p, hsys_ret(setresuid(ID(0), ID(1), ID(2)))); }
+HSYS(setresgid) { return refresh(p, hsys_ret(setresgid(ID(0), ID(1), ID(2)))); }
 
-/* setfsuid/setfsgid return the previous id, never an error. */
+/* setfsuid/setfsgid return the previous id, never an error. They are per
+   thread on Linux too; here the host thread that serves the call. */
 HSYS(setfsuid) { return refresh(p, syscall(SYS_setfsuid, (long)(int)a[0])); }
 HSYS(setfsgid) { return refresh(p, syscall(SYS_setfsgid, (long)(int)a[0])); }
 
@@ -83,7 +88,7 @@ HSYS(setgroups)
 	const gid_t *list = n ? gmem_ptr(&p->vm, a[1], n * sizeof(gid_t)) : NULL;
 	if (n && !list)
 		return -EFAULT;
-	return hsys_ret(syscall(SYS_setgroups, n, list));
+	return hsys_ret(setgroups(n, list)); /* libc: every host thread */
 }
 
 /*
@@ -118,16 +123,23 @@ HSYS(prctl)
 		BUF_ARG(out, 1, sizeof(int));
 		return hsys_ret(prctl(opt, out, 0, 0, 0));
 	}
+	case PR_SET_NO_NEW_PRIVS: /* the monitor's is always set (sandbox.c) */
+		if (a[1] != 1 || a[2] || a[3] || a[4])
+			return -EINVAL;
+		p->no_new_privs = 1;
+		signal_publish(p);
+		return 0;
+	case PR_GET_NO_NEW_PRIVS:
+		return a[1] || a[2] || a[3] || a[4] ? -EINVAL : p->no_new_privs;
+	case PR_GET_SECCOMP: /* as uniproc was started (seccomp is not served) */
+		return sandbox_host_seccomp;
 	case PR_SET_PDEATHSIG:
 	case PR_GET_DUMPABLE:
 	case PR_SET_DUMPABLE:
 	case PR_GET_KEEPCAPS:
 	case PR_SET_KEEPCAPS:
-	case PR_GET_SECCOMP:
 	case PR_CAPBSET_READ:
 	case PR_SET_CHILD_SUBREAPER:
-	case PR_SET_NO_NEW_PRIVS:
-	case PR_GET_NO_NEW_PRIVS:
 		return hsys_ret(prctl(opt, a[1], a[2], a[3], a[4]));
 	}
 	return -EINVAL;

@@ -112,7 +112,10 @@ HSYS(wait4)
 	long options = wait_options((uint32_t)a[2]);
 	if (options < 0)
 		return options;
-	return hsys_ret(wait4((pid_t)a[0], status, (int)options, ru));
+	long r = hsys_ret(wait4((pid_t)a[0], status, (int)options, ru));
+	if (r > 0)
+		tree_reaped((pid_t)r); /* frees its slot if it is gone */
+	return r;
 }
 
 HSYS(waitid)
@@ -125,7 +128,10 @@ HSYS(waitid)
 	if (options < 0)
 		return options;
 	/* The raw syscall also fills rusage, which glibc's waitid() hides. */
-	return hsys_ret(syscall(SYS_waitid, (int)a[0], (id_t)a[1], si, (int)options, ru));
+	long r = hsys_ret(syscall(SYS_waitid, (int)a[0], (id_t)a[1], si, (int)options, ru));
+	if (r == 0 && si && si->si_pid > 0)
+		tree_reaped(si->si_pid); /* frees its slot if it is gone */
+	return r;
 }
 
 /* Is pid one of our children, perhaps exited but not yet reaped? */

@@ -146,6 +146,7 @@ struct proc {
 	int stats;           /* --stats: print process and VM counts at exit */
 	long exits;          /* VM exits of ended threads, not yet added to the tree's count */
 	int net_none;        /* --net none: only AF_UNIX sockets */
+	int no_new_privs;    /* the guest's prctl flag (the monitor's own is always set) */
 	int fd_hard;         /* the guest's hard RLIMIT_NOFILE (fd_limit is the soft one) */
 	/* The initial stack's strings (stack.c): /proc/self/cmdline and environ. */
 	uint64_t arg_start, arg_end, env_start, env_end;
@@ -293,6 +294,7 @@ int devfs_open(struct proc *p, char *abs, int flags, int mode);
 int devfs_guest_path(struct proc *p, const char *host, char *out);
 /* At the start of a run: the run's own /dev/shm if the root has none. */
 void devfs_init(struct proc *p);
+int devfs_unchangeable(struct proc *p, int fd); /* -EPERM for a host node it gave */
 
 /* procfs_gen.c: the files procfs makes, written to f for process pid (a
    process of the run; own: our own, whose guest memory we can read). */
@@ -436,9 +438,12 @@ void tree_set_cmd(const char *exe, char *const argv[]);
    process of the run: the length of argv, or -ENOENT. exe: PATH_MAX bytes. */
 int tree_cmd(int pid, char *exe, char *cmdline, size_t size);
 /* This process's signal mask, ignored and caught signals (bit sig - 1). */
-void tree_set_sigs(uint64_t blk, uint64_t ign, uint64_t cgt);
+void tree_set_sigs(uint64_t blk, uint64_t ign, uint64_t cgt, int nnp);
 /* Those of pid, a process of the run, into out[3]; 0 or -ENOENT. */
 int tree_sigs(int pid, uint64_t out[3]);
+int tree_nnp(int pid); /* the guest no_new_privs of a process of the run */
+void tree_reaped(pid_t pid); /* a wait reaped pid: its slot is free */
+int tree_zombie(pid_t pid);  /* has pid, a process of the run, exited unreaped? */
 /* The run ends: remove this host directory with what it holds. */
 void tree_set_private_dir(const char *dir);
 /* Count VMs created, processes (the first, forks) and execs. */
@@ -481,6 +486,12 @@ void exec_release(struct exec_image *img);
 /* main.c: what the host shows as our command line and name, from now on
    (a process that is no guest's). */
 void proc_title(const char *title);
+
+/* sandbox.c: what a monitor gives up once set up (capabilities, then
+   every host call not on its list); the tests' check of that list. */
+void sandbox_enter(struct proc *p, int keep_caps, int filter);
+int sandbox_check(int argc, char **argv);
+extern int sandbox_host_seccomp, sandbox_host_filters; /* as uniproc was started */
 /* main.c: execve past its checks: the process runs img from now on, and
    img is released. */
 void proc_exec(struct proc *p, struct exec_image *img, char **argv, char **envp);

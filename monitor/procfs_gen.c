@@ -219,6 +219,12 @@ int procfs_gen_status(struct proc *p, int pid, int own, FILE *f)
 			fprintf(f, "FDSize:\t%d\n", fd_size(pid, own));
 		else if (!strncmp(l, "Threads:", 8))
 			fprintf(f, "Threads:\t1\n");
+		else if (!strncmp(l, "NoNewPrivs:", 11)) /* the guest's, not the sandbox's */
+			fprintf(f, "NoNewPrivs:\t%d\n", own ? p->no_new_privs : tree_nnp(pid));
+		else if (!strncmp(l, "Seccomp:", 8))
+			fprintf(f, "Seccomp:\t%d\n", sandbox_host_seccomp);
+		else if (!strncmp(l, "Seccomp_filters:", 16))
+			fprintf(f, "Seccomp_filters:\t%d\n", sandbox_host_filters);
 		else if (!strncmp(l, "SigBlk:", 7))
 			fprintf(f, "SigBlk:\t%016llx\n", (unsigned long long)m[0]);
 		else if (!strncmp(l, "SigIgn:", 7))

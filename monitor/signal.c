@@ -256,7 +256,7 @@ void signal_publish(struct proc *p)
 {
 	uint64_t m[4];
 	signal_masks(p, m);
-	tree_set_sigs(m[0], m[1], m[2]);
+	tree_set_sigs(m[0], m[1], m[2], p->no_new_privs);
 }
 
 /* rt_sigaction: the guest's disposition, kept here. */

@@ -218,6 +218,7 @@ for libc in musl glibc; do
 	# nothing reaches the monitor or a process outside the run.
 	diff_run $libc/procfs-self /dev/null -- "$P/procfs" self
 	diff_run $libc/procfs-system /dev/null -- "$P/procfs" system
+	diff_run $libc/procfs-zombie /dev/null -- "$P/procfs" zombie
 	expect $libc/procfs-fd1 "'$P/procfs' fd1 > fd1.txt && mv fd1.txt fd1.n && '$U' run '$P/procfs' fd1 > fd1.txt && cmp fd1.n fd1.txt"
 	BR=$WORK/bare-$libc
 	mkdir -p "$BR" && cp "$P/procfs" "$BR/procfs"
@@ -450,7 +451,27 @@ if [ $KVM = 1 ]; then
 		expect $libc/lock-foreign "timeout -k 5 20 '$U' run '$P/harden' lock-foreign | tr '\n' '|' | grep -qx 'write past a foreign lock: 5|read past a foreign lock: 5|'"
 		expect $libc/lock-live "timeout -k 5 20 '$U' run '$P/harden' lock-live > ll.txt 2>&1; grep -Ec '(Input/output|I/O) error' ll.txt | grep -qx 2 && grep -q 'write once the holder is gone: ok' ll.txt || { cat ll.txt; false; }"
 		expect $libc/lock-killable "'$U' run '$P/harden' lock-hang > lh.txt 2>&1 & m=\$!; i=0; while ! grep -q locked lh.txt && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i+1)); done; kill -TERM \$m; i=0; while kill -0 \$m 2>/dev/null && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; kill -KILL \$m 2>/dev/null && { wait \$m; echo ignored SIGTERM; exit 1; }; wait \$m; test \$? = 143"
+		diff_run $libc/drop-root /dev/null -- "$P/harden" drop-root "$WORK/harden-$libc"
+		diff_run $libc/nnp /dev/null -- "$P/harden" nnp
+		mkdir -p "$WORK/bare-$libc" && cp "$P/harden" "$WORK/bare-$libc/harden"
+		expect $libc/devfs-unchangeable "before=\$(stat -c %a:%u:%g:%Y /dev/null /dev/zero /dev/full); '$U' run --root '$WORK/bare-$libc' /harden devfs > dv.txt 2>&1; test \$(grep -c ': Operation not permitted\$' dv.txt) = 6 && grep -qx 'write: ok' dv.txt && test \"\$before\" = \"\$(stat -c %a:%u:%g:%Y /dev/null /dev/zero /dev/full)\" || { cat dv.txt; false; }"
 	done
+	# The monitor's sandbox (monitor/sandbox.c): a running monitor is under
+	# its seccomp filter with no_new_privs, without CAP_SYS_ADMIN (bit 21);
+	# what the filter refuses ends the monitor with a report naming the call.
+	# monitor_status OPTS: the Seccomp, NoNewPrivs and CapEff lines of a running monitor.
+	monitor_status() {
+		"$U" run "$@" /bin/sleep 5 & m=$!
+		i=0; while ! grep -q 'Seccomp:' /proc/$m/status 2>/dev/null || grep -q '^Name:.uniproc$' /proc/$m/status; do
+			[ $i -lt 100 ] || break; sleep 0.1; i=$((i+1)); done
+		sleep 0.2; grep -E '^(Seccomp|NoNewPrivs|CapEff):' /proc/$m/status; kill $m; wait $m
+	}
+	monitor_status > "$WORK/st.txt" 2>&1
+	expect sandbox-status "grep -qx 'Seccomp:.2' st.txt && grep -qx 'NoNewPrivs:.1' st.txt && eff=\$(sed -n 's/CapEff:.//p' st.txt) && test \$(( 0x\$eff >> 21 & 1 )) = 0 || { cat st.txt; false; }"
+	monitor_status --no-seccomp --keep-caps > "$WORK/st-off.txt" 2>&1
+	expect sandbox-off "grep -x \"\$(grep Seccomp: /proc/self/status)\" st-off.txt && grep -x \"\$(grep CapEff: /proc/self/status)\" st-off.txt || { cat st-off.txt; false; }"
+	REFUSED="ptrace process_vm_readv process_vm_writev mount umount2 pivot_root bpf perf_event_open kexec_load kexec_file_load init_module finit_module delete_module reboot execve execveat unshare setns userfaultfd open_by_handle_at keyctl swapon iopl"
+	expect sandbox-refuses "'$U' sandbox-check $REFUSED getpid > sc.txt 2> sc.err; test \$(grep -c ': refused\$' sc.txt) = $(echo $REFUSED | wc -w) && grep -qx 'getpid: allowed' sc.txt && grep -q '^uniproc: pid [0-9]*: the monitor made host system call ptrace (101) at 0x[0-9a-f]*, which its seccomp filter refuses' sc.err || { cat sc.txt sc.err; false; }"
 else
 	skip bad-input "no KVM"
 fi
