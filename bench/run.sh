@@ -79,6 +79,11 @@ for m in pread write fstat openclose; do
 	printf "%-30s %6s us %8s us  %s  (cpu %s vs %s us; each an exit: %s us)\n" "host call: $m" "$n" "$u" \
 		"$(ratio $u $n)" "$uc" "$nc" "$x"
 done
+# One call after 5 ms without any (the call server asleep): what an
+# interactive or event-driven program pays per call.
+set -- $($B/hostcall idle 200); n=$1 nc=$2
+set -- $($U run $B/hostcall idle 200); u=$1 uc=$2
+printf "%-30s %6s us %8s us  %s  (cpu per call incl. the sleep: %s vs %s us)\n" "host call after 5 ms idle" "$n" "$u" "$(ratio $u $n)" "$uc" "$nc"
 # What the monitor's seccomp filter costs (monitor/sandbox.c): the same
 # calls with it and without (--no-seccomp), medians of 3.
 for m in fstat openclose; do

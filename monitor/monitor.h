@@ -576,6 +576,7 @@ long pipe_fionread(int fd, int *out);
 struct statx;
 void pipe_stat(struct stat *st, struct statx *stx);
 short pipe_revents(int fd, short events);
+int pipe_counters(int fd, uint64_t *head, uint64_t *tail, uint32_t *cap);
 void pipe_poll_sleep(int fd, int delta, int rang);
 void pipe_fork(int delta);
 /* SCM_RIGHTS of a ring fd: a host fd to send after it (see pipe.c), or -1

@@ -143,7 +143,7 @@ for libc in musl glibc; do
 	diff_run $libc/mprotect /dev/null -- "$P/mprotect"
 	diff_run $libc/maps /dev/null -- "$P/maps"
 	mkdir -p "$WORK/net-$libc"
-	for c in prefork epoll scm udp "unix $WORK/net-$libc" killed signalfd families; do
+	for c in prefork epoll epoll-et scm udp "unix $WORK/net-$libc" killed signalfd families; do
 		diff_run "$libc/net-${c%% *}" /dev/null -- "$P/net" $c
 	done
 	mkdir -p "$WORK/shm-$libc"
@@ -256,7 +256,7 @@ for libc in musl-dyn glibc-dyn; do
 	diff_run $libc/procfs-self /dev/null -- "$P/procfs" self
 	diff_run $libc/procfs-system /dev/null -- "$P/procfs" system
 	mkdir -p "$WORK/net-$libc"
-	for c in prefork epoll scm udp "unix $WORK/net-$libc" killed signalfd families; do
+	for c in prefork epoll epoll-et scm udp "unix $WORK/net-$libc" killed signalfd families; do
 		diff_run "$libc/net-${c%% *}" /dev/null -- "$P/net" $c
 	done
 	mkdir -p "$WORK/shm-$libc"
