@@ -357,6 +357,10 @@ SYSDEF(prctl)
 	case 37: /* PR_GET_CHILD_SUBREAPER */
 	case 38: /* PR_SET_NO_NEW_PRIVS */
 	case 39: /* PR_GET_NO_NEW_PRIVS */
+	case 24: /* PR_CAPBSET_DROP */
+	case 27: /* PR_GET_SECUREBITS */
+	case 28: /* PR_SET_SECUREBITS */
+	case 47: /* PR_CAP_AMBIENT */
 		return hc_syscall(__NR_prctl, a0, a1, a2, a3, a4, 0); /* the monitor's, see hsys_id.c */
 	}
 	static uint64_t warned;

@@ -84,6 +84,8 @@ static const hsys_fn table[] = {
 	/* hsys_id.c: credentials */
 	[SYS_prctl] = hsys_prctl,
 	[SYS_setuid] = hsys_setuid,
+	[SYS_capget] = hsys_capget,
+	[SYS_capset] = hsys_capset,
 	[SYS_setgid] = hsys_setgid,
 	[SYS_setreuid] = hsys_setreuid,
 	[SYS_setregid] = hsys_setregid,

@@ -46,7 +46,7 @@ struct pollfd;
 int hsys_poll_fds(struct pollfd *h, const short *events, int n, long long tmo_ns);
 /* hsys_id.c */
 HSYS(prctl);
-HSYS(setuid); HSYS(setgid); HSYS(setreuid); HSYS(setregid); HSYS(setresuid); HSYS(setresgid); HSYS(setfsuid); HSYS(setfsgid); HSYS(getresuid); HSYS(getresgid); HSYS(getgroups); HSYS(setgroups);
+HSYS(setuid); HSYS(setgid); HSYS(setreuid); HSYS(setregid); HSYS(setresuid); HSYS(setresgid); HSYS(setfsuid); HSYS(capget); HSYS(capset); HSYS(setfsgid); HSYS(getresuid); HSYS(getresgid); HSYS(getgroups); HSYS(setgroups);
 /* hsys_net.c */
 HSYS(socket); HSYS(socketpair); HSYS(bind); HSYS(connect); HSYS(listen); HSYS(shutdown);
 HSYS(accept); HSYS(accept4); HSYS(getsockname); HSYS(getpeername); HSYS(setsockopt);

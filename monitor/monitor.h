@@ -147,6 +147,7 @@ struct proc {
 	long exits;          /* VM exits of ended threads, not yet added to the tree's count */
 	int net_none;        /* --net none: only AF_UNIX sockets */
 	int no_new_privs;    /* the guest's prctl flag (the monitor's own is always set) */
+	int own_creds;       /* each host thread has its own credentials (hsys_id.c) */
 	int fd_hard;         /* the guest's hard RLIMIT_NOFILE (fd_limit is the soft one) */
 	/* The initial stack's strings (stack.c): /proc/self/cmdline and environ. */
 	uint64_t arg_start, arg_end, env_start, env_end;
@@ -499,6 +500,8 @@ void proc_exec(struct proc *p, struct exec_image *img, char **argv, char **envp)
 /* sq.c: exitless host calls. A host call came by hypercall: wake the call
    server (start it the first time), so the next ones need no exit. */
 void sq_kick(struct proc *p);
+void sq_stop(struct proc *p); /* no more exitless calls: per-thread credentials */
+void exec_creds(struct proc *p); /* hsys_id.c: execve's capability rules */
 /* A signal for thread v: if the server makes a call for it, end that call. */
 void sq_signal(struct vcpu *v);
 /* Would host call nr wait (a blocking fd that is not ready, a lock)? */

@@ -215,6 +215,8 @@ int procfs_gen_status(struct proc *p, int pid, int own, FILE *f)
 		unsigned long long pnd;
 		if (!strncmp(l, "TracerPid:", 10))
 			fprintf(f, "TracerPid:\t0\n");
+		else if (!strncmp(l, "State:", 6) && own) /* the reader: running */
+			fprintf(f, "State:\tR (running)\n");
 		else if (!strncmp(l, "FDSize:", 7))
 			fprintf(f, "FDSize:\t%d\n", fd_size(pid, own));
 		else if (!strncmp(l, "Threads:", 8))
@@ -263,7 +265,9 @@ int procfs_gen_stat(struct proc *p, int pid, int own, FILE *f)
 	}
 	fprintf(f, "%s)", buf);
 	for (int i = 3; i < n; i++) {
-		if (i == 20)
+		if (i == 3 && own) /* it is reading this: running, whatever its host threads do */
+			fprintf(f, " R");
+		else if (i == 20)
 			fprintf(f, " 1");
 		else if ((i >= 26 && i <= 30) || (i >= 45 && i <= 51))
 			fprintf(f, " %llu", (unsigned long long)v[i]);

@@ -86,7 +86,7 @@ static const char *const allowed[] = {
 	/* identity (the guest's set*id is applied to its monitor) */
 	"getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid", "getgroups",
 	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups",
-	"setfsuid", "setfsgid", "capget",
+	"setfsuid", "setfsgid", "capget", "capset",
 	/* time, limits, the system */
 	"clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday",
 	"time", "alarm", "setitimer", "getitimer", "timer_create", "timer_settime",
@@ -113,7 +113,8 @@ static const int prctls[] = {
 	PR_SET_NAME, PR_GET_NAME, PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_SET_DUMPABLE,
 	PR_GET_DUMPABLE, PR_SET_KEEPCAPS, PR_GET_KEEPCAPS, PR_GET_SECCOMP, PR_CAPBSET_READ,
 	PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS,
-	PR_GET_NO_NEW_PRIVS,
+	PR_GET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_GET_SECUREBITS,
+	PR_SET_SECUREBITS,
 };
 
 /* What a run keeps of root's capabilities: a container's default set. */

@@ -142,7 +142,9 @@ static void publish(struct vcpu *v)
    pid), or a new one with its host thread; NULL if none can be had. */
 static struct vcpu *vcpu_get(struct proc *p)
 {
-	for (int i = 1; i < nvcpus; i++)
+	/* A parked host thread keeps the credentials it had; when each thread's
+	   are its own (hsys_id.c), a new one takes the creator's. */
+	for (int i = 1; i < nvcpus && !p->own_creds; i++)
 		if (!vcpus[i]->live && vcpus[i]->started)
 			return vcpus[i];
 	if (nvcpus == UP_CPU_MAX)

@@ -453,6 +453,7 @@ if [ $KVM = 1 ]; then
 		expect $libc/lock-killable "'$U' run '$P/harden' lock-hang > lh.txt 2>&1 & m=\$!; i=0; while ! grep -q locked lh.txt && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i+1)); done; kill -TERM \$m; i=0; while kill -0 \$m 2>/dev/null && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; kill -KILL \$m 2>/dev/null && { wait \$m; echo ignored SIGTERM; exit 1; }; wait \$m; test \$? = 143"
 		diff_run $libc/drop-root /dev/null -- "$P/harden" drop-root "$WORK/harden-$libc"
 		diff_run $libc/nnp /dev/null -- "$P/harden" nnp
+		diff_run $libc/caps-keep-exec /dev/null -- "$P/harden" caps "$WORK/harden-$libc"
 		mkdir -p "$WORK/bare-$libc" && cp "$P/harden" "$WORK/bare-$libc/harden"
 		expect $libc/devfs-unchangeable "before=\$(stat -c %a:%u:%g:%Y /dev/null /dev/zero /dev/full); '$U' run --root '$WORK/bare-$libc' /harden devfs > dv.txt 2>&1; test \$(grep -c ': Operation not permitted\$' dv.txt) = 6 && grep -qx 'write: ok' dv.txt && test \"\$before\" = \"\$(stat -c %a:%u:%g:%Y /dev/null /dev/zero /dev/full)\" || { cat dv.txt; false; }"
 	done
@@ -470,6 +471,8 @@ if [ $KVM = 1 ]; then
 	expect sandbox-status "grep -qx 'Seccomp:.2' st.txt && grep -qx 'NoNewPrivs:.1' st.txt && eff=\$(sed -n 's/CapEff:.//p' st.txt) && test \$(( 0x\$eff >> 21 & 1 )) = 0 || { cat st.txt; false; }"
 	monitor_status --no-seccomp --keep-caps > "$WORK/st-off.txt" 2>&1
 	expect sandbox-off "grep -x \"\$(grep Seccomp: /proc/self/status)\" st-off.txt && grep -x \"\$(grep CapEff: /proc/self/status)\" st-off.txt || { cat st-off.txt; false; }"
+	# Capabilities kept across setuid, then lost by execve (util-linux's setpriv).
+	diff_run setpriv-exec /dev/null -- setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all cat /etc/shadow
 	REFUSED="ptrace process_vm_readv process_vm_writev mount umount2 pivot_root bpf perf_event_open kexec_load kexec_file_load init_module finit_module delete_module reboot execve execveat unshare setns userfaultfd open_by_handle_at keyctl swapon iopl"
 	expect sandbox-refuses "'$U' sandbox-check $REFUSED getpid > sc.txt 2> sc.err; test \$(grep -c ': refused\$' sc.txt) = $(echo $REFUSED | wc -w) && grep -qx 'getpid: allowed' sc.txt && grep -q '^uniproc: pid [0-9]*: the monitor made host system call ptrace (101) at 0x[0-9a-f]*, which its seccomp filter refuses' sc.err || { cat sc.txt sc.err; false; }"
 else

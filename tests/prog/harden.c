@@ -430,6 +430,63 @@ static int devfs(void)
 	return 0;
 }
 
+/* The permitted and effective capability sets (capget), low 32 bits. */
+static void caps(unsigned *perm, unsigned *eff)
+{
+	struct { unsigned version; int pid; } h = {0x20080522, 0}; /* version 3 */
+	struct { unsigned eff, perm, inh; } d[2] = {{0}};
+	syscall(SYS_capget, &h, d);
+	*perm = d[0].perm, *eff = d[0].eff;
+}
+
+/*
+ * Capabilities kept across setuid (keepcaps), raised with capset, then
+ * lost by execve, as capabilities(7) says for a program that is not root:
+ * whichever host thread serves the calls afterwards.
+ */
+static int caps_keep(const char *dir)
+{
+	unsigned perm, eff;
+	if (getuid() != 0) {
+		printf("not root: nothing to keep\n");
+		return 0;
+	}
+	if (chdir(dir) < 0)
+		return 1;
+	int fd = open("rootonly", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	close(fd);
+	prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+	if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+	    setresuid(65534, 65534, 65534) < 0)
+		printf("setresuid: %s\n", strerror(errno));
+	caps(&perm, &eff);
+	printf("after setresuid: permitted %s, effective %s\n", perm ? "kept" : "none",
+	       eff ? "some" : "none");
+	struct { unsigned version; int pid; } h = {0x20080522, 0};
+	struct { unsigned eff, perm, inh; } d[2] = {{1u << 1 /* CAP_DAC_OVERRIDE */, perm, 0}};
+	SHOW("capset CAP_DAC_OVERRIDE effective", syscall(SYS_capset, &h, d));
+	open_secret("with CAP_DAC_OVERRIDE");
+	struct timespec pause = {0, 50000000};
+	nanosleep(&pause, NULL);
+	open_secret("after a pause");
+	execl(self, self, "caps-exec", (char *)NULL);
+	printf("execl: %s\n", strerror(errno));
+	return 1;
+}
+
+static int caps_exec(void)
+{
+	unsigned perm, eff;
+	caps(&perm, &eff);
+	printf("after execve: permitted %s, effective %s\n", perm ? "some" : "none",
+	       eff ? "some" : "none");
+	open_secret("after execve");
+	for (int i = 0; i < 100; i++)
+		getppid();
+	open_secret("among other calls");
+	return 0;
+}
+
 /* no_new_privs is the program's own: the monitor's sandbox sets its own. */
 static int nnp(void)
 {
@@ -491,6 +548,10 @@ int main(int argc, char **argv)
 		return drop_root(arg);
 	if (!strcmp(c, "nnp"))
 		return nnp();
+	if (!strcmp(c, "caps"))
+		return caps_keep(arg);
+	if (!strcmp(c, "caps-exec"))
+		return caps_exec();
 	if (!strcmp(c, "devfs"))
 		return devfs();
 	return 2;
