@@ -492,6 +492,7 @@ void proc_title(const char *title);
    every host call not on its list); the tests' check of that list. */
 void sandbox_enter(struct proc *p, int keep_caps, int filter);
 int sandbox_check(int argc, char **argv);
+void sandbox_watchdog(void); /* the watchdog's own, smaller sandbox */
 extern int sandbox_host_seccomp, sandbox_host_filters; /* as uniproc was started */
 /* main.c: execve past its checks: the process runs img from now on, and
    img is released. */

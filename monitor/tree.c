@@ -160,6 +160,7 @@ static void watchdog(void)
 		close_range(0, pidfd - 1, 0);
 		close_range(pidfd + 1, ~0u, 0);
 		proc_title("uniproc-watchdog");
+		sandbox_watchdog();
 		watch(pidfd);
 	}
 	close(pidfd);

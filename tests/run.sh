@@ -473,6 +473,7 @@ if [ $KVM = 1 ]; then
 	expect sandbox-off "grep -x \"\$(grep Seccomp: /proc/self/status)\" st-off.txt && grep -x \"\$(grep CapEff: /proc/self/status)\" st-off.txt || { cat st-off.txt; false; }"
 	# Capabilities kept across setuid, then lost by execve (util-linux's setpriv).
 	diff_run setpriv-exec /dev/null -- setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all cat /etc/shadow
+	expect sandbox-watchdog "'$U' run /bin/sleep 5 & m=\$!; i=0; until w=\$(pgrep -P \$m -f uniproc-watchdog) && grep -q 'Seccomp:.2' /proc/\$w/status || [ \$i -ge 100 ]; do sleep 0.1; i=\$((i+1)); done; grep -E '^(Seccomp|NoNewPrivs):' /proc/\$w/status > wd.txt; kill \$m; wait \$m; grep -qx 'Seccomp:.2' wd.txt && grep -qx 'NoNewPrivs:.1' wd.txt || { cat wd.txt; false; }"
 	REFUSED="ptrace process_vm_readv process_vm_writev mount umount2 pivot_root bpf perf_event_open kexec_load kexec_file_load init_module finit_module delete_module reboot execve execveat unshare setns userfaultfd open_by_handle_at keyctl swapon iopl"
 	expect sandbox-refuses "'$U' sandbox-check $REFUSED getpid > sc.txt 2> sc.err; test \$(grep -c ': refused\$' sc.txt) = $(echo $REFUSED | wc -w) && grep -qx 'getpid: allowed' sc.txt && grep -q '^uniproc: pid [0-9]*: the monitor made host system call ptrace (101) at 0x[0-9a-f]*, which its seccomp filter refuses' sc.err || { cat sc.txt sc.err; false; }"
 else
