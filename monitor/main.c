@@ -406,8 +406,7 @@ static int cmd_run(int argc, char **argv)
 	setrlimit(RLIMIT_CORE, &no_core);
 	tree_init(max_procs);
 	ipc_init(ipc_host);
-	signal_init();
-	gmem_init();
+	signal_init(); /* also catches the monitor's SIGBUS for gmem.c */
 	tree_count(0, 1, 0);
 	path_init(p, root);
 	devfs_init(p);

@@ -121,6 +121,12 @@ long vcpu_exits(struct proc *p);
 void signal_vcpu_init(struct vcpu *v);
 /* A signal for thread v alone (tgkill, SIGPIPE), from us with si_code code. */
 void signal_thread(struct proc *p, struct vcpu *v, int sig, int code);
+/* The same with the sender's siginfo (rt_tgsigqueueinfo). */
+void signal_thread_info(struct proc *p, struct vcpu *v, int sig, const siginfo_t *si);
+/* rt_sigqueueinfo to our own process. */
+void signal_queue(struct proc *p, int sig, const siginfo_t *si);
+/* A new thread's view of the signals pending for the process. */
+void signal_thread_start(struct up_thread *t);
 /* The process this monitor runs (for signal handlers). */
 extern struct proc *cur_proc;
 /* The host signal that makes a vCPU's host thread leave KVM_RUN or a
@@ -165,7 +171,7 @@ int gmem_str(const struct vm *vm, uint64_t gpa, char *buf, size_t size);
 /*
  * A file page past the end of its file (the file shrank after it was
  * mapped, into guest memory or for the monitor to read) raises SIGBUS when
- * the monitor touches it. gmem_init installs the handler; GMEM_CATCH(c)
+ * the monitor touches it. signal.c's handler calls gmem_bus; GMEM_CATCH(c)
  * arms catch point c and is 0, then 1 again (sigsetjmp) if such a SIGBUS
  * comes, with c->addr the host address and c disarmed. On the way out
  * without one, gmem_uncatch(c). Catch points nest; the innermost wins.
@@ -177,8 +183,9 @@ struct gmem_catch {
 };
 extern __thread struct gmem_catch *gmem_catcher;
 #define GMEM_CATCH(c) ((c)->outer = gmem_catcher, gmem_catcher = (c), sigsetjmp((c)->jb, 0))
+/* signal.c's SIGBUS handler: a catch point armed? Jumps there. */
+void gmem_bus(siginfo_t *si, void *uc);
 void gmem_uncatch(struct gmem_catch *c);
-void gmem_init(void);
 /* The guest address of host address a in guest memory, or 0 if outside it. */
 uint64_t gmem_guest_addr(const struct vm *vm, uintptr_t a);
 /* A page of guest memory that maps a file past its end: the one at gpa, or
@@ -589,6 +596,10 @@ uint64_t rewrite_restart_at(uint64_t ret);
 /* Where code returning to rip, just after a `syscall` that was rewritten
    since (a signal handler's frame holds it), goes on: the stub's copy of
    what followed it; rip if it was not. */
+/* The syscall site whose stub returns to ret, or 0. */
+uint64_t rewrite_site_of(uint64_t ret);
+/* Where a syscall of the rewritten site before rip (site + 2) restarts, or 0. */
+uint64_t rewrite_restart_after(uint64_t rip);
 uint64_t rewrite_moved(uint64_t rip);
 /* execve: no region is rewritten any more. */
 void rewrite_reset(void);

@@ -206,6 +206,7 @@ void vcpu_clone(struct proc *p, uint32_t gpa)
 		signal_vcpu_init(v);
 	t->tid = (uint64_t)v->tid;
 	t->cpu = (uint64_t)v->idx;
+	signal_thread_start(t);
 	if (c.flags & CLONE_PARENT_SETTID)
 		put_tid(p, c.ptid, v->tid);
 	if (c.flags & CLONE_CHILD_SETTID)

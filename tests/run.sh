@@ -32,7 +32,7 @@ for src in tests/prog/*.c; do
 done
 # Dynamically linked builds of some (ld-musl and glibc's ld.so load them).
 mkdir -p "$T/musl-dyn" "$T/glibc-dyn"
-for n in args_env malloc tls vecio sigfd_ignored files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm net procfs \
+for n in args_env malloc tls vecio sigfd_ignored files fork pipe signal sigmore exec spawn stdin misc time mprotect maps auxv shm net procfs \
 	threads thread_signals thread_fork; do
 	[ "$T/musl-dyn/$n" -nt "tests/prog/$n.c" ] || musl-gcc -O2 -o "$T/musl-dyn/$n" "tests/prog/$n.c" || exit 1
 	[ "$T/glibc-dyn/$n" -nt "tests/prog/$n.c" ] || gcc -O2 -o "$T/glibc-dyn/$n" "tests/prog/$n.c" || exit 1
@@ -122,6 +122,7 @@ for libc in musl glibc musl-dyn glibc-dyn; do
 done
 
 ulimit -c 0 # core dumps would set the core bit in native statuses
+SIGMORE="fault prompt ucrip ignpend nocldwait cldign nocldstop stop tstp tstp-thread stop-thread tstp-blocked core queue timedwait"
 seq 1 100000 >"$WORK/numbers.txt"
 export UP_TEST_VAR="value with spaces"
 for libc in musl glibc; do
@@ -154,6 +155,10 @@ for libc in musl glibc; do
 	*) diff_run $libc/auxv /dev/null -- "$P/auxv" static;; esac
 	for c in self chld async eintr pause restart "restart warm" sigpipe fault blocked; do
 		diff_run "$libc/signal-$(echo $c | tr ' ' -)" /dev/null -- "$P/signal" $c
+	done
+	# issue 17: signal semantics (sigmore.c).
+	for c in $SIGMORE; do
+		diff_run $libc/sigmore-$c /dev/null -- "$P/sigmore" $c
 	done
 	for c in xfer atomic eof killed readerless nonblock poll chain fds sendfile emfile; do
 		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c
@@ -204,6 +209,7 @@ for libc in musl glibc; do
 	for how in write read ill fpe trap; do
 		diff_run $libc/crash-$how /dev/null -- "$P/crash" $how
 	done
+	diff_run $libc/sigmore-fault-real /dev/null -- "$P/sigmore" fault-real
 	CMP_STDERR=1
 	expect $libc/crash-report "'$U' run '$P/crash' write 2>&1 >/dev/null | grep -q 'Segmentation fault (page fault writing address 0x0, RIP 0x'"
 	expect $libc/stdin-pipe "seq 1 5000 | '$P/stdin' > n.txt; seq 1 5000 | '$U' run '$P/stdin' > u.txt; cmp n.txt u.txt"
@@ -266,6 +272,9 @@ for libc in musl-dyn glibc-dyn; do
 	*) diff_run $libc/auxv /dev/null -- "$P/auxv" static;; esac
 	for c in self chld async restart fault blocked; do
 		diff_run "$libc/signal-$c" /dev/null -- "$P/signal" $c
+	done
+	for c in fault prompt ucrip ignpend cldign stop tstp-thread queue timedwait; do
+		diff_run $libc/sigmore-$c /dev/null -- "$P/sigmore" $c
 	done
 	for c in xfer eof killed poll chain fds; do
 		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c
