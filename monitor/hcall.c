@@ -83,6 +83,7 @@ static void hc_syscall(struct proc *p, uint32_t gpa)
 	   call, which on Linux it would not: make the call again. Such a call
 	   runs without the process lock, so that other threads go on. */
 	int unlocked = hsys_may_block(nr);
+	signal_host_mask(p);
 	/* A signal that came while the guest waited for an exitless call
 	   (sq.c) is pending: a call that would wait does not, as on Linux. */
 	if (signal_interrupts(p) && (nr == SYS_openat || sq_would_wait(nr, a)))

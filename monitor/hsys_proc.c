@@ -61,14 +61,15 @@ HSYS(fork)
 	if (pid == 0) {
 		vcpu_fork_child(p);
 		signal_fork_child();
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (pid == 0) {
 		if (vp[0] >= 0)
 			close(vp[0]);
+		/* Still blocked: a signal's handler may kick our vCPU, which
+		   exists once the VM does. */
 		child_start(p, slot, st, vp[1]);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return 0;
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(st);
 	if (pid > 0)
 		tree_fill(slot, pid);

@@ -68,6 +68,7 @@ struct vcpu {
 	int execed;           /* set by a successful execve: no syscall result */
 	int wake[2];          /* self-pipe: a signal for it wakes rt_sigsuspend */
 	uint64_t waitset;     /* rt_sigtimedwait: the signals it waits for */
+	uint64_t host_blocked; /* SIGTTIN/SIGTTOU its host thread blocks (signal_host_mask) */
 	struct kvm_xsave *fpu[8]; /* FPU state saved at each signal delivery */
 	int nfpu;
 	long exits;           /* VM exits not yet added to the tree's count */
@@ -519,6 +520,9 @@ void proc_signal(struct proc *p, int sig) __attribute__((noreturn));
 /* At the start: catch the signals whose default action ends the process. */
 void signal_init(void);
 /* After a hypercall: mark the library OS to deliver at its next return. */
+/* Before a host call: block in the host thread the tty signals the guest
+   thread blocks, for the host's tty checks (tcsetpgrp, background I/O). */
+void signal_host_mask(struct proc *p);
 void signal_check(struct proc *p);
 /* Is a signal pending that the guest does not block (EINTR for a wait)? */
 int signal_interrupts(struct proc *p);

@@ -323,6 +323,28 @@ void signal_check(struct proc *p)
 		s->deliver = 1;
 }
 
+/* The host kernel's tty checks look at the calling thread's own mask: a
+   guest that blocks SIGTTOU (a shell taking its terminal back with
+   tcsetpgrp) must not be sent one, again and again, at each retry. */
+void signal_host_mask(struct proc *p)
+{
+	const uint64_t tty = BIT(SIGTTIN) | BIT(SIGTTOU);
+	uint64_t want = sigstate(p)->blocked & tty;
+	if (want == vcpu->host_blocked)
+		return;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTTIN);
+	sigaddset(&set, SIGTTOU);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	sigemptyset(&set);
+	for (int sig = 1; sig <= 64; sig++)
+		if (want & BIT(sig))
+			sigaddset(&set, sig);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	vcpu->host_blocked = want;
+}
+
 /* Also true when the thread must end (another's execve): each wait ends. */
 int signal_interrupts(struct proc *p)
 {

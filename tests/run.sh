@@ -410,6 +410,11 @@ if [ $KVM = 1 ]; then
 		if cmp -s "$WORK/bb.on" "$WORK/bb.ou" && cmp -s "$WORK/bb.en" "$WORK/bb.eu"; then pass "busybox/$n"
 		else fail "busybox/$n" "$(diff "$WORK/bb.on" "$WORK/bb.ou" | head -6 | tr '\n' '|') stderr: $(diff "$WORK/bb.en" "$WORK/bb.eu" | head -4 | tr '\n' '|')"; fi
 	done
+	# Job control (issue 17): a shell with a terminal (`script` gives it a
+	# pty) stops, continues, bg's and fg's its jobs, each a VM.
+	for sh in /bin/dash /bin/bash "/bin/busybox sh"; do
+		expect "shell/jobctl-$(basename "${sh%% *}")" "timeout 60 script -qec \"$sh '$ROOT/tests/jobs/jobctl.sh' 2>/dev/null\" /dev/null </dev/null >jn.txt 2>&1; timeout 120 script -qec \"'$U' run $sh '$ROOT/tests/jobs/jobctl.sh' 2>/dev/null\" /dev/null </dev/null >ju.txt 2>&1; test -s jn.txt && cmp jn.txt ju.txt || diff jn.txt ju.txt"
+	done
 	# Programs that read /proc (issue 18) see the run's processes and no other.
 	expect proc-busybox-ps "PATH='$BBIN' '$U' run /bin/busybox sh -c 'sleep 31 & until [ \"\$(cat /proc/\$!/comm)\" = sleep ]; do :; done; ps; kill \$!' > ps.txt 2>&1; test \$(wc -l < ps.txt) = 4 && grep -q ' sleep 31\$' ps.txt && grep -q ' {ps} ' ps.txt || { cat ps.txt; false; }"
 	expect proc-busybox-pidof-kill "PATH='$BBIN' '$U' run /bin/busybox sh -c 'sleep 36 & until p=\$(pidof sleep); do :; done; test \$p = \$! && kill \$p; wait \$!; echo \$?' > pk.txt 2>&1; grep -qx 143 pk.txt || { cat pk.txt; false; }"
