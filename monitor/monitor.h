@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <stdio.h>
 
 #include "../include/uniproc/abi.h"
@@ -154,6 +155,7 @@ struct proc {
 	long exits;          /* VM exits of ended threads, not yet added to the tree's count */
 	int net_none;        /* --net none: only AF_UNIX sockets */
 	int fd_hard;         /* the guest's hard RLIMIT_NOFILE (fd_limit is the soft one) */
+	struct rlimit core;   /* the guest's RLIMIT_CORE (the monitor's own is 0) */
 	/* The initial stack's strings (stack.c): /proc/self/cmdline and environ. */
 	uint64_t arg_start, arg_end, env_start, env_end;
 	int sq;              /* exitless host calls (sq.c), unless --no-exitless */

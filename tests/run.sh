@@ -121,8 +121,8 @@ for libc in musl glibc musl-dyn glibc-dyn; do
 	set_interp "$T/musl-dyn/tls" "$WORK/exec-$libc/badinterp" "$BADLD"
 done
 
-ulimit -c 0 # core dumps would set the core bit in native statuses
-SIGMORE="fault prompt ucrip ignpend nocldwait cldign nocldstop stop tstp tstp-thread stop-thread tstp-blocked core queue timedwait"
+ulimit -Sc 0 # core dumps would set the core bit in native statuses (sigmore core-on raises it)
+SIGMORE="fault prompt ucrip ignpend nocldwait cldign nocldstop stop tstp tstp-thread stop-thread tstp-blocked core core-on queue timedwait"
 seq 1 100000 >"$WORK/numbers.txt"
 export UP_TEST_VAR="value with spaces"
 for libc in musl glibc; do

@@ -415,6 +415,74 @@ static void core(void)
 	status("abort", st);
 }
 
+/* Remove the core file the kernel wrote for pid, where core_pattern says
+   (a pattern with %p alone, or a relative one with core_uses_pid). */
+static void remove_core(pid_t pid)
+{
+	char pat[256] = "", path[512];
+	int uses_pid = 0;
+	FILE *f = fopen("/proc/sys/kernel/core_pattern", "r");
+	if (f) {
+		if (!fgets(pat, sizeof pat, f))
+			pat[0] = 0;
+		fclose(f);
+	}
+	pat[strcspn(pat, "\n")] = 0;
+	if ((f = fopen("/proc/sys/kernel/core_uses_pid", "r"))) {
+		uses_pid = fgetc(f) == '1';
+		fclose(f);
+	}
+	if (!pat[0] || pat[0] == '|')
+		return;
+	char *pp = strstr(pat, "%p");
+	if (pp && !strchr(pp + 2, '%') && !memchr(pat, '%', pp - pat))
+		snprintf(path, sizeof path, "%.*s%d%s", (int)(pp - pat), pat, pid, pp + 2);
+	else if (!strchr(pat, '%'))
+		snprintf(path, sizeof path, uses_pid ? "%s.%d" : "%s", pat, pid);
+	else
+		return;
+	unlink(path);
+}
+
+/* With RLIMIT_CORE raised: the core bit is set where Linux dumps core. */
+static void core_on(void)
+{
+	struct rlimit r;
+	getrlimit(RLIMIT_CORE, &r);
+	if (!r.rlim_max) {
+		printf("hard RLIMIT_CORE is 0\n");
+		return;
+	}
+	r.rlim_cur = r.rlim_max;
+	setrlimit(RLIMIT_CORE, &r);
+	static const int sigs[] = {SIGQUIT, SIGSEGV, SIGTERM};
+	for (unsigned i = 0; i < 3; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			kill(getpid(), sigs[i]);
+			_exit(0);
+		}
+		int st;
+		waitpid(pid, &st, 0);
+		status("sent", st);
+		remove_core(pid);
+	}
+	/* Lowered to 0 by the program itself: no core. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rlimit no = {0, r.rlim_max};
+		setrlimit(RLIMIT_CORE, &no);
+		getrlimit(RLIMIT_CORE, &no);
+		if (no.rlim_cur)
+			_exit(9);
+		abort();
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	status("abort, limit 0", st);
+	remove_core(pid);
+}
+
 /* Real-time signals queue, in order, never merged, with their values. */
 static void queue(void)
 {
@@ -538,6 +606,8 @@ int main(int argc, char **argv)
 		tstp_blocked();
 	else if (!strcmp(c, "core"))
 		core();
+	else if (!strcmp(c, "core-on"))
+		core_on();
 	else if (!strcmp(c, "queue"))
 		queue();
 	else if (!strcmp(c, "timedwait"))
