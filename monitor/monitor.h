@@ -522,6 +522,18 @@ void proc_signal(struct proc *p, int sig) __attribute__((noreturn));
 /* At the start: catch the signals whose default action ends the process. */
 void signal_init(void);
 /* After a hypercall: mark the library OS to deliver at its next return. */
+/* sigtail.c: the program's registers once the library OS's return to it,
+   interrupted after it looked at up_sigstate.deliver, is done. */
+struct sigtail_regs {
+	uint64_t rip, rsp, rflags, rcx, r11;
+};
+struct sigtail_mem { /* guest memory: len bytes at addr, or NULL */
+	const uint8_t *(*ptr)(void *ctx, uint64_t addr, uint64_t len);
+	void *ctx;
+};
+/* 1 with *r at the program's next instruction; 0 (r unchanged) if r is
+   not in that return. thread: the guest address of its struct up_thread. */
+int sigtail_finish(struct sigtail_regs *r, uint64_t thread, struct sigtail_mem *m);
 /* Before a host call: block in the host thread the tty signals the guest
    thread blocks, for the host's tty checks (tcsetpgrp, background I/O). */
 void signal_host_mask(struct proc *p);

@@ -728,6 +728,11 @@ void signal_vcpu(struct kvm_run *run)
 {
 }
 
+static const uint8_t *guest_bytes(void *p, uint64_t addr, uint64_t len)
+{
+	return gmem_ptr(&((struct proc *)p)->vm, addr, len);
+}
+
 /* A run interrupted by a host signal: deliver now if in program code. */
 void signal_interrupted(struct proc *p)
 {
@@ -736,10 +741,21 @@ void signal_interrupted(struct proc *p)
 	if (!signal_interrupts(p))
 		return;
 	struct kvm_regs r;
-	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) == 0 && r.rip >= UP_USER_BASE)
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0)
+		return;
+	if (r.rip >= UP_USER_BASE) {
 		signal_deliver(p);
-	else
-		signal_check(p); /* at the library OS's next return */
+		return;
+	}
+	signal_check(p); /* at the library OS's next return */
+	/* Unless it already looked: then finish that return here. */
+	struct sigtail_regs t = {r.rip, r.rsp, r.rflags, r.rcx, r.r11};
+	struct sigtail_mem m = {guest_bytes, p};
+	if (!sigtail_finish(&t, vcpu->block, &m))
+		return;
+	r.rip = t.rip, r.rsp = t.rsp, r.rflags = t.rflags;
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &r) == 0)
+		signal_deliver(p);
 }
 
 /* UP_HC_SIGRETURN: back to where the handler interrupted. */
