@@ -409,6 +409,11 @@ static void host_action(int sig)
 		sa.sa_sigaction = on_signal;
 		sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls end with EINTR */
 		sigfillset(&sa.sa_mask);
+		/* ... except for one that never runs a handler there: ignored
+		   unless blocked, or a stop (taken in on_signal). As on Linux,
+		   the call goes on. */
+		if (h == 1 || (h == 0 && (default_ignored(sig) || stops(sig))))
+			sa.sa_flags |= SA_RESTART;
 	}
 	if (sig == SIGCHLD)
 		sa.sa_flags |= (int)(actions[sig].flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
