@@ -156,12 +156,14 @@ static void post(int sig, const siginfo_t *si)
 {
 	struct vcpu *me = vcpu;
 	uint64_t h = actions[sig].handler;
-	if ((h == 1 || (h == 0 && default_ignored(sig))) && !held(sig))
-		return; /* ignored: discarded, as Linux does unless it is blocked */
-	if (sig == SIGCONT) /* a continue discards stops, a stop continues */
+	/* SIGCONT discards pending stop signals, a stop signal a pending
+	   SIGCONT, even when ignored themselves (as Linux). */
+	if (sig == SIGCONT)
 		__atomic_fetch_and(&pending, ~STOP_SIGS, __ATOMIC_SEQ_CST);
 	if (stops(sig))
 		__atomic_fetch_and(&pending, ~BIT(SIGCONT), __ATOMIC_SEQ_CST);
+	if ((h == 1 || (h == 0 && default_ignored(sig))) && !held(sig))
+		return; /* ignored: discarded, as Linux does unless it is blocked */
 	if (h == 0 && stops(sig) && someone_takes(sig)) {
 		stop_self(sig);
 		return;
@@ -274,9 +276,10 @@ static int take(int sig, siginfo_t *out)
 /* Forget every pending sig (ignored now, or a forked child's). */
 static void forget(int sig)
 {
+	siginfo_t si;
+	while (sig >= RT_FIRST && take(sig, &si))
+		;
 	__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
-	if (sig >= RT_FIRST)
-		rtq[sig - RT_FIRST].n = 0;
 }
 
 /* A vCPU's self-pipe, out of the guest's fd range: its rt_sigsuspend waits on it. */

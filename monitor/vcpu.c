@@ -150,6 +150,7 @@ static struct vcpu *vcpu_get(struct proc *p)
 	struct vcpu *v = vcpu_make(&p->vm, nvcpus);
 	if (!v)
 		return NULL;
+	v->host_blocked = vcpu ? vcpu->host_blocked : 0; /* its host thread has our mask */
 	pthread_attr_t a;
 	pthread_attr_init(&a);
 	pthread_attr_setstacksize(&a, 1 << 20);

@@ -373,8 +373,14 @@ static void tstp_blocked(void)
 	pid_t pid = fork();
 	if (pid == 0) {
 		set_block(SIG_BLOCK, SIGTSTP);
+		set_block(SIG_BLOCK, SIGCONT);
 		kill(getpid(), SIGTSTP);
-		printf("child: blocked SIGTSTP pending %d\n", is_pending(SIGTSTP));
+		int p1 = is_pending(SIGTSTP);
+		kill(getpid(), SIGCONT); /* discards the pending stop */
+		int p2 = is_pending(SIGTSTP), p3 = is_pending(SIGCONT);
+		kill(getpid(), SIGTSTP); /* discards the pending SIGCONT */
+		printf("child: blocked SIGTSTP pending %d, after SIGCONT %d (SIGCONT %d), again %d "
+		       "(SIGCONT %d)\n", p1, p2, p3, is_pending(SIGTSTP), is_pending(SIGCONT));
 		fflush(stdout);
 		set_block(SIG_UNBLOCK, SIGTSTP); /* stops here */
 		printf("child: continued\n");
