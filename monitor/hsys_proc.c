@@ -228,6 +228,8 @@ HSYS(rt_tgsigqueueinfo)
 	const siginfo_t *u = gmem_ptr(&p->vm, a[3], sizeof *u);
 	if (!u)
 		return -EFAULT;
+	if ((u->si_code >= 0 || u->si_code == SI_TKILL) && (int)a[1] != vcpu->tid)
+		return -EPERM; /* only to oneself, as Linux checks */
 	struct vcpu *v = vcpu_of((int)a[1]);
 	if ((pid_t)a[0] != getpid() || !v)
 		return -ESRCH;

@@ -122,7 +122,7 @@ for libc in musl glibc musl-dyn glibc-dyn; do
 done
 
 ulimit -Sc 0 # core dumps would set the core bit in native statuses (sigmore core-on raises it)
-SIGMORE="fault prompt ucrip ignpend nocldwait cldign nocldstop stop tstp tstp-thread stop-thread tstp-blocked core core-on queue timedwait"
+SIGMORE="fault prompt ucrip ignpend nocldwait cldign nocldstop stop tstp tstp-thread stop-thread tstp-blocked core core-on queue queue-perm timedwait"
 seq 1 100000 >"$WORK/numbers.txt"
 export UP_TEST_VAR="value with spaces"
 for libc in musl glibc; do
@@ -160,6 +160,7 @@ for libc in musl glibc; do
 	for c in $SIGMORE; do
 		diff_run $libc/sigmore-$c /dev/null -- "$P/sigmore" $c
 	done
+	expect $libc/sigmore-trace "for c in queue timedwait; do '$U' run --trace '$P/sigmore' \$c 2>&1 >/dev/null; done > sm.txt; grep -q 'rt_sigqueueinfo(' sm.txt && grep -q 'rt_tgsigqueueinfo(' sm.txt && ! grep -i 'unsupported' sm.txt"
 	for c in xfer atomic eof killed readerless nonblock poll chain fds sendfile emfile; do
 		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c
 	done

@@ -534,6 +534,46 @@ static void queue(void)
 	printf("\n%d delivered\n", norder);
 }
 
+static volatile pid_t other_tid;
+static int other_pipe[2];
+static void *other_thread(void *arg)
+{
+	other_tid = gettid();
+	char c;
+	read(other_pipe[0], &c, 1);
+	return NULL;
+}
+
+/* rt_tgsigqueueinfo with a kernel's si_code: to oneself only. */
+static void queue_perm(void)
+{
+	if (pipe(other_pipe))
+		return;
+	pthread_t t;
+	pthread_create(&t, NULL, other_thread, NULL);
+	while (!other_tid)
+		;
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_code = SI_KERNEL;
+	signal(SIGUSR2, SIG_IGN);
+	errno = 0;
+	long r = syscall(SYS_rt_tgsigqueueinfo, getpid(), other_tid, SIGUSR2, &si);
+	printf("to another thread, SI_KERNEL: %ld %s\n", r, strerror(errno));
+	errno = 0;
+	r = syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), SIGUSR2, &si);
+	printf("to oneself, SI_KERNEL: %ld %s\n", r, strerror(errno));
+	si.si_code = SI_QUEUE;
+	r = syscall(SYS_rt_tgsigqueueinfo, getpid(), other_tid, SIGUSR2, &si);
+	printf("to another thread, SI_QUEUE: %ld\n", r);
+	si.si_code = SI_USER; /* signal 0: the check alone */
+	errno = 0;
+	r = syscall(SYS_rt_sigqueueinfo, getppid(), 0, &si);
+	printf("to another process, SI_USER: %ld %s\n", r, strerror(errno));
+	write(other_pipe[1], "x", 1);
+	pthread_join(t, NULL);
+}
+
 /* sigwait, sigwaitinfo, sigtimedwait with timeouts. */
 static void timedwait(void)
 {
@@ -618,6 +658,8 @@ int main(int argc, char **argv)
 		queue();
 	else if (!strcmp(c, "timedwait"))
 		timedwait();
+	else if (!strcmp(c, "queue-perm"))
+		queue_perm();
 	else {
 		fprintf(stderr, "usage: sigmore CASE\n");
 		return 2;
