@@ -72,7 +72,7 @@ HSYS(preadv); HSYS(pwritev); HSYS(preadv2); HSYS(pwritev2);
 /* hsys_futex.c */
 HSYS(rt_sigtimedwait); HSYS(futex); HSYS(futex_waitv); HSYS(membarrier); HSYS(memfd_create);
 /* hsys_proc.c */
-HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill);
+HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill); HSYS(rt_sigqueueinfo); HSYS(rt_tgsigqueueinfo);
 HSYS(getppid); HSYS(setpgid); HSYS(getpgid); HSYS(getpgrp); HSYS(setsid); HSYS(getsid);
 /* signal.c */
 HSYS(rt_sigaction); HSYS(rt_sigsuspend); HSYS(rt_sigpending); HSYS(signalfd4); HSYS(signalfd);

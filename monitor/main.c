@@ -407,15 +407,16 @@ static int cmd_run(int argc, char **argv)
 	p->log_fd = fcntl(2, F_DUPFD_CLOEXEC, UP_FD_MAX);
 	if (p->log_fd < 0)
 		p->log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	/* A monitor never dumps core: it would hold guest memory. */
+	/* A monitor never dumps guest memory; the limit is the guest's
+	   (proc_signal: the core bit of a wait status). */
 	struct rlimit no_core = {0, 0};
 	getrlimit(RLIMIT_CORE, &no_core);
+	p->core = no_core;
 	no_core.rlim_cur = 0;
 	setrlimit(RLIMIT_CORE, &no_core);
 	tree_init(max_procs);
 	ipc_init(ipc_host);
-	signal_init();
-	gmem_init();
+	signal_init(); /* also catches the monitor's SIGBUS for gmem.c */
 	tree_count(0, 1, 0);
 	path_init(p, root);
 	devfs_init(p);

@@ -152,6 +152,7 @@ static struct vcpu *vcpu_get(struct proc *p)
 	struct vcpu *v = vcpu_make(&p->vm, nvcpus);
 	if (!v)
 		return NULL;
+	v->host_blocked = vcpu ? vcpu->host_blocked : 0; /* its host thread has our mask */
 	pthread_attr_t a;
 	pthread_attr_init(&a);
 	pthread_attr_setstacksize(&a, 1 << 20);
@@ -208,6 +209,7 @@ void vcpu_clone(struct proc *p, uint32_t gpa)
 		signal_vcpu_init(v);
 	t->tid = (uint64_t)v->tid;
 	t->cpu = (uint64_t)v->idx;
+	signal_thread_start(t);
 	if (c.flags & CLONE_PARENT_SETTID)
 		put_tid(p, c.ptid, v->tid);
 	if (c.flags & CLONE_CHILD_SETTID)

@@ -32,7 +32,7 @@ for src in tests/prog/*.c; do
 done
 # Dynamically linked builds of some (ld-musl and glibc's ld.so load them).
 mkdir -p "$T/musl-dyn" "$T/glibc-dyn"
-for n in args_env malloc tls vecio sigfd_ignored files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm net procfs \
+for n in args_env malloc tls vecio sigfd_ignored files fork pipe signal sigmore exec spawn stdin misc time mprotect maps auxv shm net procfs \
 	threads thread_signals thread_fork; do
 	[ "$T/musl-dyn/$n" -nt "tests/prog/$n.c" ] || musl-gcc -O2 -o "$T/musl-dyn/$n" "tests/prog/$n.c" || exit 1
 	[ "$T/glibc-dyn/$n" -nt "tests/prog/$n.c" ] || gcc -O2 -o "$T/glibc-dyn/$n" "tests/prog/$n.c" || exit 1
@@ -121,7 +121,8 @@ for libc in musl glibc musl-dyn glibc-dyn; do
 	set_interp "$T/musl-dyn/tls" "$WORK/exec-$libc/badinterp" "$BADLD"
 done
 
-ulimit -c 0 # core dumps would set the core bit in native statuses
+ulimit -Sc 0 # core dumps would set the core bit in native statuses (sigmore core-on raises it)
+SIGMORE="fault prompt ucrip ignpend nocldwait cldign nocldstop stop tstp tstp-thread stop-thread tstp-blocked core core-on queue queue-perm timedwait"
 seq 1 100000 >"$WORK/numbers.txt"
 export UP_TEST_VAR="value with spaces"
 for libc in musl glibc; do
@@ -155,6 +156,11 @@ for libc in musl glibc; do
 	for c in self chld async eintr pause restart "restart warm" sigpipe fault blocked; do
 		diff_run "$libc/signal-$(echo $c | tr ' ' -)" /dev/null -- "$P/signal" $c
 	done
+	# issue 17: signal semantics (sigmore.c).
+	for c in $SIGMORE; do
+		diff_run $libc/sigmore-$c /dev/null -- "$P/sigmore" $c
+	done
+	expect $libc/sigmore-trace "for c in queue timedwait; do '$U' run --trace '$P/sigmore' \$c 2>&1 >/dev/null; done > sm.txt; grep -q 'rt_sigqueueinfo(' sm.txt && grep -q 'rt_tgsigqueueinfo(' sm.txt && ! grep -i 'unsupported' sm.txt"
 	for c in xfer atomic eof killed readerless nonblock poll chain fds sendfile emfile; do
 		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c
 	done
@@ -204,6 +210,7 @@ for libc in musl glibc; do
 	for how in write read ill fpe trap; do
 		diff_run $libc/crash-$how /dev/null -- "$P/crash" $how
 	done
+	diff_run $libc/sigmore-fault-real /dev/null -- "$P/sigmore" fault-real
 	CMP_STDERR=1
 	expect $libc/crash-report "'$U' run '$P/crash' write 2>&1 >/dev/null | grep -q 'Segmentation fault (page fault writing address 0x0, RIP 0x'"
 	expect $libc/stdin-pipe "seq 1 5000 | '$P/stdin' > n.txt; seq 1 5000 | '$U' run '$P/stdin' > u.txt; cmp n.txt u.txt"
@@ -267,6 +274,9 @@ for libc in musl-dyn glibc-dyn; do
 	*) diff_run $libc/auxv /dev/null -- "$P/auxv" static;; esac
 	for c in self chld async restart fault blocked; do
 		diff_run "$libc/signal-$c" /dev/null -- "$P/signal" $c
+	done
+	for c in fault prompt ucrip ignpend cldign stop tstp-thread queue timedwait; do
+		diff_run $libc/sigmore-$c /dev/null -- "$P/sigmore" $c
 	done
 	for c in xfer eof killed poll chain fds; do
 		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c
@@ -401,6 +411,11 @@ if [ $KVM = 1 ]; then
 		(cd "$WORK/bbu" && PATH=$BBIN timeout 120 "$U" run /bin/busybox sh "$ROOT/$f" >../bb.ou 2>../bb.eu; echo "rc=$?" >>../bb.ou)
 		if cmp -s "$WORK/bb.on" "$WORK/bb.ou" && cmp -s "$WORK/bb.en" "$WORK/bb.eu"; then pass "busybox/$n"
 		else fail "busybox/$n" "$(diff "$WORK/bb.on" "$WORK/bb.ou" | head -6 | tr '\n' '|') stderr: $(diff "$WORK/bb.en" "$WORK/bb.eu" | head -4 | tr '\n' '|')"; fi
+	done
+	# Job control (issue 17): a shell with a terminal (`script` gives it a
+	# pty) stops, continues, bg's and fg's its jobs, each a VM.
+	for sh in /bin/dash /bin/bash "/bin/busybox sh"; do
+		expect "shell/jobctl-$(basename "${sh%% *}")" "timeout 60 script -qec \"$sh '$ROOT/tests/jobs/jobctl.sh' 2>/dev/null\" /dev/null </dev/null >jn.txt 2>&1; timeout 120 script -qec \"'$U' run $sh '$ROOT/tests/jobs/jobctl.sh' 2>/dev/null\" /dev/null </dev/null >ju.txt 2>&1; test -s jn.txt && cmp jn.txt ju.txt || diff jn.txt ju.txt"
 	done
 	# Programs that read /proc (issue 18) see the run's processes and no other.
 	expect proc-busybox-ps "PATH='$BBIN' '$U' run /bin/busybox sh -c 'sleep 31 & until [ \"\$(cat /proc/\$!/comm)\" = sleep ]; do :; done; ps; kill \$!' > ps.txt 2>&1; test \$(wc -l < ps.txt) = 4 && grep -q ' sleep 31\$' ps.txt && grep -q ' {ps} ' ps.txt || { cat ps.txt; false; }"
