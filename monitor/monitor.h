@@ -503,6 +503,7 @@ void proc_title(const char *title);
 void sandbox_enter(struct proc *p, int keep_caps, int filter);
 int sandbox_check(int argc, char **argv);
 void sandbox_watchdog(void); /* the watchdog's own, smaller sandbox */
+void sandbox_refused(siginfo_t *si) __attribute__((noreturn)); /* SIGSYS of a refused call */
 extern int sandbox_host_seccomp, sandbox_host_filters; /* as uniproc was started */
 /* main.c: execve past its checks: the process runs img from now on, and
    img is released. */

@@ -41,22 +41,20 @@ static const cap_value_t kept_caps[] = {
 
 static int log_fd = 2;
 
-/* SIGSYS: a call the filter refused (or a SIGSYS sent to the monitor). */
-static void on_sigsys(int sig, siginfo_t *si, void *uc)
+/* A host call the filter refused: report it, then die of SIGSYS. Called
+   from the monitor's SIGSYS handler (signal.c) when si_code says so. */
+void sandbox_refused(siginfo_t *si)
 {
-	if (si->si_code == 1 /* SYS_SECCOMP */) {
-		int nr = si->si_syscall;
-		const char *name = nr >= 0 && nr < (int)(sizeof syscall_names / sizeof *syscall_names) &&
-					   syscall_names[nr] ? syscall_names[nr] : "?";
-		char msg[256];
-		int n = snprintf(msg, sizeof msg,
-				 "uniproc: pid %d: the monitor made host system call %s (%d) at %p, "
-				 "which its seccomp filter refuses (monitor/sandbox/list.c)\n",
-				 (int)getpid(), name, nr, si->si_call_addr);
-		if (log_fd >= 0 && write(log_fd, msg, n) < 0) {
-		}
+	int nr = si->si_syscall;
+	const char *name = nr >= 0 && nr < (int)(sizeof syscall_names / sizeof *syscall_names) &&
+				   syscall_names[nr] ? syscall_names[nr] : "?";
+	char msg[256];
+	int n = snprintf(msg, sizeof msg,
+			 "uniproc: pid %d: the monitor made host system call %s (%d) at %p, "
+			 "which its seccomp filter refuses (monitor/sandbox/list.c)\n",
+			 (int)getpid(), name, nr, si->si_call_addr);
+	if (log_fd >= 0 && write(log_fd, msg, n) < 0) {
 	}
-	/* Die of SIGSYS, as the default action would have us. */
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigaction(SIGSYS, &dfl, NULL);
 	sigset_t s;
@@ -65,6 +63,12 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGSYS);
 	_exit(128 + SIGSYS);
+}
+
+/* The watchdog's SIGSYS handler: nothing else catches SIGSYS there. */
+static void on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	sandbox_refused(si);
 }
 
 /* Drop every capability outside kept_caps, from all sets and the bounding
@@ -111,12 +115,10 @@ static void note_host_state(struct proc *p)
 		fclose(f);
 }
 
-/* Install a program, on every thread (TSYNC), with the SIGSYS reporter. */
+/* Install a program, on every thread (TSYNC). A monitor's SIGSYS handler
+   (signal.c) reports what it refuses; the watchdog's is on_sigsys. */
 static void load(const struct sock_filter *prog, size_t n)
 {
-	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
-	sigfillset(&sa.sa_mask);
-	sigaction(SIGSYS, &sa, NULL);
 	struct sock_fprog fp = {(unsigned short)n, (struct sock_filter *)prog};
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fp) != 0)
 		err(1, "sandbox: seccomp");
@@ -142,6 +144,9 @@ void sandbox_watchdog(void)
 {
 	log_fd = -1; /* it holds no descriptor of the run: a refusal is a SIGSYS death */
 	drop_caps();
+	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGSYS, &sa, NULL);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
 		load(bpf_watchdog, sizeof bpf_watchdog / sizeof bpf_watchdog[0]);
 }
@@ -169,6 +174,7 @@ int sandbox_check(int argc, char **argv)
 		pid_t pid = fork();
 		if (pid == 0) {
 			struct proc p = {.log_fd = 2};
+			signal_init(); /* a monitor's handlers: its SIGSYS reports */
 			sandbox_enter(&p, 0, 1);
 			syscall(nr, 0, 0, 0, 0, 0, 0);
 			_exit(0);

@@ -230,6 +230,8 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 		errno = e;
 		return;
 	}
+	if (sig == SIGSYS && si->si_code == 1 /* SYS_SECCOMP */)
+		sandbox_refused(si); /* a host call the sandbox refuses: never returns */
 	if (fault_class(sig) && si->si_code > 0) { /* a fault of the monitor itself */
 		if (sig == SIGBUS)
 			gmem_bus(si, uc); /* in a guest page whose file shrank: jumps back */
@@ -408,7 +410,7 @@ static void host_action(int sig)
 	/* A signal a signalfd or rt_sigtimedwait watches is caught even when
 	   ignored: blocked, as it then is, Linux keeps it pending (PostgreSQL
 	   ignores and blocks SIGURG, and reads it from a signalfd). */
-	if (h != 1 || (watched & BIT(sig)) || sig == SIGNAL_KICK || sig == SIGBUS) {
+	if (h != 1 || (watched & BIT(sig)) || sig == SIGNAL_KICK || sig == SIGBUS || sig == SIGSYS) {
 		sa.sa_sigaction = on_signal;
 		sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls end with EINTR */
 		sigfillset(&sa.sa_mask);
