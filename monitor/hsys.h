@@ -11,16 +11,21 @@
 	int var = hsys_fd(a[i]);        \
 	if (var < 0)                    \
 		return -EBADF
-/* Host pointer for guest buffer (a[i], len), or return -EFAULT. */
+/* Host pointer for the program's buffer (a[i], len) that the call reads
+   (BUF_ARG) or writes (OUT_ARG), or return -EFAULT (gmem_in, gmem_out). */
 #define BUF_ARG(var, i, len)                                \
-	void *var = gmem_ptr(&p->vm, a[i], (len));          \
+	void *var = gmem_in(p, a[i], (len));                \
+	if (!var)                                           \
+		return -EFAULT
+#define OUT_ARG(var, i, len)                                \
+	void *var = gmem_out(p, a[i], (len));               \
 	if (!var)                                           \
 		return -EFAULT
 /* Guest path string a[i] into char var[PATH_MAX], or return -errno. */
 #define PATH_ARG(var, i)                                          \
 	char var[PATH_MAX];                                       \
 	do {                                                      \
-		int r_ = gmem_str(&p->vm, a[i], var, sizeof var); \
+		int r_ = gmem_ustr(p, a[i], var, sizeof var);     \
 		if (r_ < 0)                                       \
 			return r_;                                \
 	} while (0)

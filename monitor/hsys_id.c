@@ -10,6 +10,7 @@
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,7 +49,7 @@ static long getres(struct proc *p, const uint64_t a[6], int gid)
 {
 	unsigned *v[3];
 	for (int i = 0; i < 3; i++)
-		if (!(v[i] = gmem_ptr(&p->vm, a[i], sizeof(unsigned))))
+		if (!(v[i] = gmem_out(p, a[i], sizeof(unsigned))))
 			return -EFAULT;
 	unsigned r, e, s;
 	if (syscall(gid ? SYS_getresgid : SYS_getresuid, &r, &e, &s) < 0)
@@ -71,8 +72,16 @@ HSYS(getgroups)
 		return hsys_ret(getgroups(0, NULL));
 	if (n > NGROUPS_MAX_)
 		n = NGROUPS_MAX_;
-	BUF_ARG(list, 1, (uint64_t)n * sizeof(gid_t));
-	return hsys_ret(getgroups(n, list));
+	gid_t *list = malloc((size_t)n * sizeof *list); /* Linux writes only the groups there are */
+	if (!list)
+		return -ENOMEM;
+	int r = getgroups(n, list);
+	void *out = r > 0 ? gmem_out(p, a[1], (uint64_t)r * sizeof(gid_t)) : NULL;
+	if (r > 0 && out)
+		memcpy(out, list, (size_t)r * sizeof(gid_t));
+	long ret = r < 0 ? -errno : r > 0 && !out ? -EFAULT : r;
+	free(list);
+	return ret;
 }
 
 HSYS(setgroups)
@@ -80,7 +89,7 @@ HSYS(setgroups)
 	uint64_t n = a[0];
 	if (n > NGROUPS_MAX_)
 		return -EINVAL;
-	const gid_t *list = n ? gmem_ptr(&p->vm, a[1], n * sizeof(gid_t)) : NULL;
+	const gid_t *list = n ? gmem_in(p, a[1], n * sizeof(gid_t)) : NULL;
 	if (n && !list)
 		return -EFAULT;
 	return hsys_ret(syscall(SYS_setgroups, n, list));
@@ -99,7 +108,7 @@ HSYS(prctl)
 	switch (opt) {
 	case PR_SET_NAME: /* the host process's name, which ps and /proc show */
 		for (size_t i = 0; i < sizeof name - 1; i++) {
-			const char *c = gmem_ptr(&p->vm, a[1] + i, 1);
+			const char *c = gmem_in(p, a[1] + i, 1);
 			if (!c)
 				return -EFAULT;
 			if (!(name[i] = *c))
@@ -107,7 +116,7 @@ HSYS(prctl)
 		}
 		return hsys_ret(prctl(PR_SET_NAME, name));
 	case PR_GET_NAME: {
-		BUF_ARG(out, 1, sizeof name);
+		OUT_ARG(out, 1, sizeof name);
 		if (prctl(PR_GET_NAME, name) < 0)
 			return -errno;
 		memcpy(out, name, sizeof name);
@@ -115,7 +124,7 @@ HSYS(prctl)
 	}
 	case PR_GET_PDEATHSIG:
 	case PR_GET_CHILD_SUBREAPER: {
-		BUF_ARG(out, 1, sizeof(int));
+		OUT_ARG(out, 1, sizeof(int));
 		return hsys_ret(prctl(opt, out, 0, 0, 0));
 	}
 	case PR_SET_PDEATHSIG:

@@ -50,7 +50,7 @@ HSYS(openat)
 HSYS(newfstatat)
 {
 	PATH_ARG(path, 1);
-	BUF_ARG(st, 2, sizeof(struct stat));
+	OUT_ARG(st, 2, sizeof(struct stat));
 	if (!path[0] && (a[3] & AT_EMPTY_PATH) && (int)a[0] != AT_FDCWD) /* glibc's fstat */
 		return hsys_fstat(p, (uint64_t[6]){a[0], a[2]});
 	int fd = lookup(p, (int)a[0], path, (int)a[3]);
@@ -68,7 +68,7 @@ HSYS(newfstatat)
 HSYS(statfs)
 {
 	PATH_ARG(path, 0);
-	BUF_ARG(buf, 1, sizeof(struct statfs));
+	OUT_ARG(buf, 1, sizeof(struct statfs));
 	int fd = lookup(p, AT_FDCWD, path, 0);
 	if (fd < 0)
 		return fd;
@@ -80,14 +80,14 @@ HSYS(statfs)
 HSYS(fstatfs)
 {
 	FD_ARG(fd, 0);
-	BUF_ARG(buf, 1, sizeof(struct statfs));
+	OUT_ARG(buf, 1, sizeof(struct statfs));
 	return hsys_ret(fstatfs(fd, buf));
 }
 
 HSYS(statx)
 {
 	PATH_ARG(path, 1);
-	BUF_ARG(stx, 4, sizeof(struct statx));
+	OUT_ARG(stx, 4, sizeof(struct statx));
 	int flags = (int)a[2];
 	int fd = lookup(p, (int)a[0], path, flags);
 	if (fd < 0)
@@ -125,7 +125,7 @@ HSYS(readlinkat)
 	PATH_ARG(path, 1);
 	if ((int64_t)a[3] <= 0)
 		return -EINVAL;
-	BUF_ARG(buf, 2, a[3]);
+	OUT_ARG(buf, 2, a[3]);
 	char target[PATH_MAX];
 	int n = path_readlink(p, (int)a[0], path, target); /* what the monitor shows */
 	if (n != PROCFS_NONE) {
@@ -164,7 +164,7 @@ HSYS(getcwd)
 	size_t n = strlen(p->cwd) + 1;
 	if (a[1] < n)
 		return -ERANGE;
-	BUF_ARG(buf, 0, n);
+	OUT_ARG(buf, 0, n);
 	memcpy(buf, p->cwd, n);
 	return (long)n;
 }
@@ -281,7 +281,7 @@ static long chown_at(struct proc *p, int dirfd, uint64_t gpath, uint64_t uid, ui
 		     int flags)
 {
 	char path[PATH_MAX];
-	int r = gmem_str(&p->vm, gpath, path, sizeof path);
+	int r = gmem_ustr(p, gpath, path, sizeof path);
 	if (r < 0)
 		return r;
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
@@ -301,13 +301,18 @@ HSYS(fchownat) { return chown_at(p, (int)a[0], a[1], a[2], a[3], (int)a[4]); }
 HSYS(linkat)
 {
 	PATH_ARG(from, 1);
-	PATH_ARG(to, 3);
 	int flags = (int)a[4];
 	if (flags & ~AT_SYMLINK_FOLLOW)
 		return -EINVAL;
 	int src = lookup(p, (int)a[0], from, (flags & AT_SYMLINK_FOLLOW) ? 0 : AT_SYMLINK_NOFOLLOW);
 	if (src < 0)
 		return src;
+	char to[PATH_MAX]; /* Linux finds the source before it reads this name */
+	int e = gmem_ustr(p, a[3], to, sizeof to);
+	if (e < 0) {
+		close(src);
+		return e;
+	}
 	char last[NAME_MAX + 1];
 	int dir = path_parent(p, (int)a[2], to, last);
 	if (dir < 0) {
@@ -325,7 +330,7 @@ HSYS(linkat)
 /* utimensat: times from the guest (or NULL: now) on a path or an fd. */
 HSYS(utimensat)
 {
-	const struct timespec *ts = a[2] ? gmem_ptr(&p->vm, a[2], 2 * sizeof *ts) : NULL;
+	const struct timespec *ts = a[2] ? gmem_in(p, a[2], 2 * sizeof *ts) : NULL;
 	if (a[2] && !ts)
 		return -EFAULT;
 	int flags = (int)a[3];

@@ -182,7 +182,7 @@ HSYS(sched_getparam)
 	long pid = sched_pid(a[0]);
 	if (pid < 0)
 		return pid;
-	BUF_ARG(param, 1, sizeof(struct sched_param));
+	OUT_ARG(param, 1, sizeof(struct sched_param));
 	return hsys_ret(syscall(SYS_sched_getparam, (int)pid, param));
 }
 
@@ -191,7 +191,7 @@ HSYS(sched_rr_get_interval)
 	long pid = sched_pid(a[0]);
 	if (pid < 0)
 		return pid;
-	BUF_ARG(ts, 1, sizeof(struct timespec));
+	OUT_ARG(ts, 1, sizeof(struct timespec));
 	return hsys_ret(syscall(SYS_sched_rr_get_interval, (int)pid, ts));
 }
 
@@ -229,7 +229,7 @@ HSYS(sched_getaffinity)
 	if (a[1] < 8 || a[1] % 8)
 		return -EINVAL;
 	uint64_t len = a[1] < 128 ? a[1] : 128;
-	BUF_ARG(m, 2, len);
+	OUT_ARG(m, 2, len);
 	long pid = affinity_target(a[0]);
 	if (pid < 0)
 		return pid == -EINVAL ? -ESRCH : pid;
