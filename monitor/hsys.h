@@ -110,6 +110,9 @@ HSYS(splice); HSYS(tee); HSYS(vmsplice);
 /* hsys_timer.c */
 HSYS(alarm); HSYS(setitimer); HSYS(getitimer); HSYS(timer_create); HSYS(timer_settime);
 HSYS(timer_gettime); HSYS(timer_getoverrun); HSYS(timer_delete); HSYS(times); HSYS(getrusage);
+/* issue 17: the last cheap ones */
+HSYS(getdents); HSYS(inotify_init); HSYS(inotify_init1); HSYS(inotify_add_watch);
+HSYS(inotify_rm_watch); HSYS(capget); HSYS(sched_setattr); HSYS(sched_getattr);
 /* hsys_sched.c */
 HSYS(getpriority); HSYS(setpriority); HSYS(ioprio_get); HSYS(ioprio_set);
 HSYS(sched_setscheduler); HSYS(sched_getscheduler); HSYS(sched_setparam);

@@ -141,3 +141,28 @@ HSYS(prctl)
 	}
 	return -EINVAL;
 }
+
+/*
+ * capget(2): the capabilities of the monitor that serves the process (ours
+ * or another of the run's): it is that process on the host. Linux's
+ * version handshake is the host's. Of a process outside the run: ESRCH.
+ */
+HSYS(capget)
+{
+	BUF_ARG(hdr, 0, 8);
+	int pid = ((const int *)hdr)[1];
+	if (pid < 0 || (pid && pid != getpid() && !tree_member(pid)))
+		return pid < 0 ? -EINVAL : -ESRCH;
+	uint32_t h[2] = {((const uint32_t *)hdr)[0], (uint32_t)pid}, data[6];
+	long r = hsys_ret(syscall(SYS_capget, h, a[1] ? data : NULL));
+	if (h[0] != ((const uint32_t *)hdr)[0]) { /* not a version: Linux's preferred one */
+		OUT_ARG(ohdr, 0, 4);
+		memcpy(ohdr, h, 4);
+	}
+	if (r < 0 || !a[1])
+		return r;
+	size_t n = h[0] == 0x19980330 ? 12 : 24; /* _LINUX_CAPABILITY_VERSION_1: one set */
+	OUT_ARG(out, 1, n);
+	memcpy(out, data, n);
+	return 0;
+}

@@ -246,6 +246,38 @@ HSYS(fstat)
 	return 0;
 }
 
+/*
+ * getdents(2): the old record (d_ino, d_off, d_reclen, d_name, then d_type
+ * in its last byte), made from getdents64's, whose records have the same
+ * lengths: what fills count bytes here filled them there.
+ */
+HSYS(getdents)
+{
+	FD_ARG(fd, 0);
+	size_t n = io_len(a[2]) < (1 << 16) ? io_len(a[2]) : (1 << 16);
+	OUT_ARG(out, 1, n);
+	static __thread char *buf; /* each thread its own: no process lock here */
+	if (!buf && !(buf = malloc(1 << 16)))
+		return -ENOMEM;
+	long r = procfs_getdents(p, fd, buf, n);
+	if (r == PROCFS_NONE)
+		r = hsys_ret(getdents64(fd, buf, n));
+	for (long off = 0; off < r;) {
+		struct dirent64 *d = (struct dirent64 *)(buf + off);
+		if (!d->d_reclen)
+			break;
+		unsigned char type = d->d_type;
+		uint8_t *o = (uint8_t *)out + off;
+		memcpy(o, &d->d_ino, 8);
+		memcpy(o + 8, &d->d_off, 8);
+		memcpy(o + 16, &d->d_reclen, 2);
+		memmove(o + 18, d->d_name, strlen(d->d_name) + 1);
+		o[d->d_reclen - 1] = type;
+		off += d->d_reclen;
+	}
+	return r;
+}
+
 HSYS(getdents64)
 {
 	FD_ARG(fd, 0);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -347,4 +348,40 @@ HSYS(utimensat)
 	long r = hsys_ret(utimensat(AT_FDCWD, self, ts, 0));
 	close(fd);
 	return r;
+}
+
+/*
+ * inotify: the host's. A watch's path is resolved beneath the root here and
+ * handed to the host as our handle's magic link, which inotify follows to
+ * the same file (so IN_DONT_FOLLOW applies to our lookup, not to it).
+ */
+HSYS(inotify_init1)
+{
+	return hsys_newfd(p, inotify_init1((int)a[0]));
+}
+
+HSYS(inotify_init)
+{
+	return hsys_newfd(p, inotify_init1(0));
+}
+
+HSYS(inotify_add_watch)
+{
+	FD_ARG(ifd, 0);
+	PATH_ARG(path, 1);
+	uint32_t mask = (uint32_t)a[2];
+	int fd = lookup(p, AT_FDCWD, path, mask & IN_DONT_FOLLOW ? AT_SYMLINK_NOFOLLOW : 0);
+	if (fd < 0)
+		return fd;
+	char self[FD_LINK_MAX];
+	path_fd_link(fd, self);
+	long r = hsys_ret(inotify_add_watch(ifd, self, mask & ~IN_DONT_FOLLOW));
+	close(fd);
+	return r;
+}
+
+HSYS(inotify_rm_watch)
+{
+	FD_ARG(ifd, 0);
+	return hsys_ret(inotify_rm_watch(ifd, (int)a[1]));
 }
