@@ -96,3 +96,19 @@ SYSDEF(personality)
 		persona = (uint32_t)a0;
 	return old;
 }
+
+/* A VM's memory is one NUMA node (as get_mempolicy says): nothing to move,
+   and no other home to give it. */
+SYSDEF(migrate_pages)
+{
+	if (a0 && a0 != boot_info.pid)
+		return -ESRCH;
+	return 0; /* pages that could not be moved */
+}
+
+SYSDEF(set_mempolicy_home_node)
+{
+	if ((a0 & 4095) || a2 || a3)
+		return -EINVAL;
+	return 0;
+}

@@ -21,7 +21,8 @@ SYS(prlimit64); SYS(getrlimit); SYS(setrlimit); SYS(fork); SYS(vfork);
 SYS(futex); SYS(futex_waitv); SYS(get_robust_list); SYS(getcpu); SYS(membarrier); SYS(clone); SYS(clone3); SYS(prctl); SYS(rt_sigsuspend); SYS(pause); SYS(rt_sigreturn); SYS(sigaltstack); SYS(read); SYS(write); SYS(readv); SYS(writev);
 /* issue 17 (sys_compat.c) */
 SYS(utime); SYS(utimes); SYS(futimesat); SYS(restart_syscall); SYS(mlock); SYS(munlock);
-SYS(mlock2); SYS(mlockall); SYS(munlockall); SYS(personality);
+SYS(mlock2); SYS(mlockall); SYS(munlockall); SYS(personality); SYS(migrate_pages);
+SYS(set_mempolicy_home_node);
 /* issue 17 (sys_posix.c) */
 SYS(mknod); SYS(sched_get_priority_max); SYS(sched_get_priority_min);
 
@@ -276,6 +277,8 @@ static const struct sys_entry table[] = {
 	[__NR_mlockall] = L(mlockall, "x"),
 	[__NR_munlockall] = L(munlockall, ""),
 	[__NR_personality] = L(personality, "x"),
+	[__NR_migrate_pages] = L(migrate_pages, "ddpp"),
+	[__NR_set_mempolicy_home_node] = L(set_mempolicy_home_node, "pddx"),
 	[__NR_getdents] = H("fpd"),
 	[__NR_inotify_init] = H(""),
 	[__NR_inotify_init1] = H("x"),

@@ -62,6 +62,10 @@ for src in tests/unit/test_*.c; do
 	fi
 done
 
+# Every x86-64 syscall is served or in README.md's table of those not served.
+if out=$(sh scripts/syscalls-served.sh 2>&1); then pass "syscalls-served ($(echo "$out" | tail -1))"
+else fail syscalls-served "$(echo "$out" | head -5 | tr '\n' '|')"; fi
+
 # --- can this machine run a VM at all? -------------------------------------
 KVM=1
 if [ ! -w /dev/kvm ] || ! "$U" run "$T/musl/tls" >/dev/null 2>"$WORK/kvm.err"; then

@@ -78,6 +78,10 @@ static void mlocks(void)
 static void misc(void)
 {
 	show("restart_syscall", syscall(SYS_restart_syscall));
+	unsigned long node0 = 1;
+	show("migrate_pages", syscall(SYS_migrate_pages, 0, 64, &node0, &node0));
+	show("set_mempolicy_home_node", syscall(SYS_set_mempolicy_home_node, 0, 0, 0, 0));
+	show("set_mempolicy_home_node flags", syscall(SYS_set_mempolicy_home_node, 0, 0, 0, 1));
 	show("personality query", syscall(SYS_personality, 0xffffffff));
 	show("personality set", syscall(SYS_personality, 0x0040000)); /* ADDR_NO_RANDOMIZE */
 	show("personality query", syscall(SYS_personality, 0xffffffff));
