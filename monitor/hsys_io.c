@@ -39,10 +39,13 @@ static uint64_t io_len(uint64_t n)
 static void *io_buf(struct proc *p, const uint64_t a[6], size_t *n, int prot, int positioned)
 {
 	*n = io_len(a[2]);
-	void *buf = gmem_ptr(&p->vm, a[1], 0);
-	uint64_t ok = *n ? gmem_user_len(p, a[1], *n, prot) : 0;
-	if (ok || !*n)
-		return ok < *n ? (*n = ok, buf) : buf;
+	if (!*n)
+		return p->vm.mem; /* any pointer: nothing is touched (Linux: 0) */
+	uint64_t ok = gmem_user_len(p, a[1], *n, prot);
+	if (ok) {
+		*n = ok;
+		return gmem_ptr(&p->vm, a[1], ok);
+	}
 	int fd = (int)a[0];
 	char c;
 	long r = positioned ? (prot & PROT_WRITE ? pread(fd, &c, 0, (off_t)a[3]) : pwrite(fd, &c, 0, (off_t)a[3]))

@@ -191,6 +191,11 @@ static void files(void)
 	P = bad[1];
 	RUN("read(file)", "straddle", S(SYS_read, open("f", O_RDONLY), P - 100, 200) == 100 ? 0 : -1);
 	RUN("write(file)", "straddle", S(SYS_write, wfd, P - 100, 200) == 100 ? 0 : -1);
+	/* nothing to copy: no fault, whatever the pointer */
+	RUN("read(file)", "8, zero length", S(SYS_read, ffd, bad[0], 0));
+	RUN("write(file)", "NULL, zero length", S(SYS_write, wfd, NULL, 0));
+	RUN("read(pipe)", "8, zero length", S(SYS_read, pr, bad[0], 0));
+	RUN("write(pipe)", "NULL, zero length", S(SYS_write, pw, NULL, 0));
 	IN("readv(file) iovec", S(SYS_readv, ffd, P, 1));
 	OUT("readv(file) base", S(SYS_readv, ffd, iov_at(P, 64), 1));
 	OUT("readv(pipe) base", S(SYS_readv, pr, iov_at(P, 16), 1));

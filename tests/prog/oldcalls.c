@@ -19,6 +19,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#ifndef SYS_set_mempolicy_home_node
+#define SYS_set_mempolicy_home_node 450
+#endif
+
 static void show(const char *what, long r)
 {
 	if (r < 0)
