@@ -227,8 +227,6 @@ for libc in musl glibc; do
 	# nothing reaches the monitor or a process outside the run.
 	diff_run $libc/procfs-self /dev/null -- "$P/procfs" self
 	diff_run $libc/procfs-system /dev/null -- "$P/procfs" system
-	diff_run $libc/efault /dev/null -- "$P/efault"
-	diff_run $libc/oldcalls /dev/null -- "$P/oldcalls"
 	expect $libc/procfs-fd1 "'$P/procfs' fd1 > fd1.txt && mv fd1.txt fd1.n && '$U' run '$P/procfs' fd1 > fd1.txt && cmp fd1.n fd1.txt"
 	BR=$WORK/bare-$libc
 	mkdir -p "$BR" && cp "$P/procfs" "$BR/procfs"
