@@ -118,6 +118,15 @@ void *gmem_out(struct proc *p, uint64_t gpa, uint64_t len)
 	return h && (!len || gmem_user_len(p, gpa, len, PROT_WRITE) == len) ? h : NULL;
 }
 
+long gmem_put(struct proc *p, uint64_t gpa, const void *src, size_t n)
+{
+	void *h = gmem_out(p, gpa, n);
+	if (!h)
+		return -EFAULT;
+	memcpy(h, src, n);
+	return 0;
+}
+
 int gmem_ustr(struct proc *p, uint64_t gpa, char *buf, size_t size)
 {
 	uint64_t n = gmem_user_len(p, gpa, size, PROT_READ);

@@ -240,13 +240,13 @@ HSYS(lseek)
 HSYS(fstat)
 {
 	FD_ARG(fd, 0);
-	OUT_ARG(st, 1, sizeof(struct stat));
-	if (fstat(fd, st) < 0)
+	struct stat st;
+	if (fstat(fd, &st) < 0)
 		return -errno;
-	procfs_stat(fd, -1, st, NULL);
+	procfs_stat(fd, -1, &st, NULL);
 	if (pipe_is_ring(fd))
-		pipe_stat(st, NULL);
-	return 0;
+		pipe_stat(&st, NULL);
+	return gmem_put(p, a[1], &st, sizeof st);
 }
 
 /*

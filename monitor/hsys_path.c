@@ -51,56 +51,57 @@ HSYS(openat)
 HSYS(newfstatat)
 {
 	PATH_ARG(path, 1);
-	OUT_ARG(st, 2, sizeof(struct stat));
 	if (!path[0] && (a[3] & AT_EMPTY_PATH) && (int)a[0] != AT_FDCWD) /* glibc's fstat */
 		return hsys_fstat(p, (uint64_t[6]){a[0], a[2]});
 	int fd = lookup(p, (int)a[0], path, (int)a[3]);
 	if (fd < 0)
 		return fd;
-	long r = hsys_ret(fstatat(fd, "", st, AT_EMPTY_PATH));
+	struct stat st;
+	long r = hsys_ret(fstatat(fd, "", &st, AT_EMPTY_PATH));
 	if (r == 0)
-		procfs_stat(fd, fd, st, NULL);
+		procfs_stat(fd, fd, &st, NULL);
 	close(fd);
 	if (r == 0 && !path[0] && pipe_is_ring((int)a[0]))
-		pipe_stat(st, NULL);
-	return r;
+		pipe_stat(&st, NULL);
+	return r < 0 ? r : gmem_put(p, a[2], &st, sizeof st);
 }
 
 HSYS(statfs)
 {
 	PATH_ARG(path, 0);
-	OUT_ARG(buf, 1, sizeof(struct statfs));
 	int fd = lookup(p, AT_FDCWD, path, 0);
 	if (fd < 0)
 		return fd;
-	long r = hsys_ret(fstatfs(fd, buf));
+	struct statfs buf;
+	long r = hsys_ret(fstatfs(fd, &buf));
 	close(fd);
-	return r;
+	return r < 0 ? r : gmem_put(p, a[1], &buf, sizeof buf);
 }
 
 HSYS(fstatfs)
 {
 	FD_ARG(fd, 0);
-	OUT_ARG(buf, 1, sizeof(struct statfs));
-	return hsys_ret(fstatfs(fd, buf));
+	struct statfs buf;
+	long r = hsys_ret(fstatfs(fd, &buf));
+	return r < 0 ? r : gmem_put(p, a[1], &buf, sizeof buf);
 }
 
 HSYS(statx)
 {
 	PATH_ARG(path, 1);
-	OUT_ARG(stx, 4, sizeof(struct statx));
+	struct statx stx;
 	int flags = (int)a[2];
 	int fd = lookup(p, (int)a[0], path, flags);
 	if (fd < 0)
 		return fd;
 	flags = (flags & ~AT_SYMLINK_NOFOLLOW) | AT_EMPTY_PATH;
-	long r = hsys_ret(statx(fd, "", flags, (unsigned)a[3], stx));
+	long r = hsys_ret(statx(fd, "", flags, (unsigned)a[3], &stx));
 	if (r == 0)
-		procfs_stat(fd, fd, NULL, stx);
+		procfs_stat(fd, fd, NULL, &stx);
 	close(fd);
 	if (r == 0 && !path[0] && pipe_is_ring((int)a[0]))
-		pipe_stat(NULL, stx);
-	return r;
+		pipe_stat(NULL, &stx);
+	return r < 0 ? r : gmem_put(p, a[4], &stx, sizeof stx);
 }
 
 static long access_at(struct proc *p, const uint64_t a[6], int flags)
@@ -126,22 +127,21 @@ HSYS(readlinkat)
 	PATH_ARG(path, 1);
 	if ((int64_t)a[3] <= 0)
 		return -EINVAL;
-	OUT_ARG(buf, 2, a[3]);
 	char target[PATH_MAX];
 	int n = path_readlink(p, (int)a[0], path, target); /* what the monitor shows */
-	if (n != PROCFS_NONE) {
-		if (n < 0)
-			return n;
-		n = (size_t)n < a[3] ? n : (int)a[3];
-		memcpy(buf, target, n);
-		return n;
+	if (n == PROCFS_NONE) {
+		int fd = lookup(p, (int)a[0], path, AT_SYMLINK_NOFOLLOW);
+		if (fd < 0)
+			return fd;
+		n = (int)hsys_ret(readlinkat(fd, "", target, sizeof target));
+		close(fd);
+		if (n == -ENOENT)
+			return -EINVAL; /* not a symlink */
 	}
-	int fd = lookup(p, (int)a[0], path, AT_SYMLINK_NOFOLLOW);
-	if (fd < 0)
-		return fd;
-	long r = hsys_ret(readlinkat(fd, "", buf, a[3]));
-	close(fd);
-	return r == -ENOENT ? -EINVAL : r; /* not a symlink */
+	if (n < 0)
+		return n;
+	n = (size_t)n < a[3] ? n : (int)a[3];
+	return gmem_put(p, a[2], target, n) < 0 ? -EFAULT : n;
 }
 
 /* truncate(2): refused for a program a process of the run runs (ETXTBSY). */

@@ -175,6 +175,9 @@ void *gmem_in(struct proc *p, uint64_t gpa, uint64_t len);
 void *gmem_out(struct proc *p, uint64_t gpa, uint64_t len);
 uint64_t gmem_user_len(struct proc *p, uint64_t gpa, uint64_t len, int prot);
 int gmem_ustr(struct proc *p, uint64_t gpa, char *buf, size_t size);
+/* Copy a call's result out to the program, as Linux does once the call is
+   done (its own errors come first): 0, or -EFAULT. */
+long gmem_put(struct proc *p, uint64_t gpa, const void *src, size_t n);
 /*
  * A file page past the end of its file (the file shrank after it was
  * mapped, into guest memory or for the monitor to read) raises SIGBUS when

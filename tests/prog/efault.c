@@ -242,6 +242,20 @@ static void files(void)
 
 static void paths(void)
 {
+	/* Linux finds these errors before it copies anything out */
+	P = bad[0];
+	RUN("stat", "missing file, buf 8", S(SYS_stat, "nosuch", P));
+	RUN("newfstatat", "missing file, buf 8", S(SYS_newfstatat, AT_FDCWD, "nosuch", P, 0));
+	RUN("statx", "missing file, buf 8", S(SYS_statx, AT_FDCWD, "nosuch", 0, 0x7ff, P));
+	RUN("statfs", "missing dir, buf 8", S(SYS_statfs, "nosuch/", P));
+	RUN("readlink", "not a link, buf 8", S(SYS_readlink, "f", P, 64));
+	RUN("fstat", "closed fd, buf 8", S(SYS_fstat, 77, P));
+	RUN("fstatfs", "closed fd, buf 8", S(SYS_fstatfs, 77, P));
+	RUN("read", "closed fd, buf 8", S(SYS_read, 77, P, 16));
+	RUN("read", "directory, buf 8", S(SYS_read, dfd, P, 16));
+	RUN("read", "write-only fd, buf 8", S(SYS_read, open("w", O_WRONLY), P, 16));
+	RUN("write", "read-only fd, buf 8", S(SYS_write, ffd, P, 16));
+	RUN("pread64", "pipe, buf 8", S(SYS_pread64, pr, P, 16, 0));
 	IN("openat", S(SYS_openat, AT_FDCWD, P, O_RDONLY));
 	ORDER("openat", S(SYS_openat, -1, P, O_RDONLY));
 	IN("open", S(SYS_open, P, O_RDONLY));
