@@ -153,8 +153,12 @@ SYSDEF(futex)
 			int r = wake_op((uint32_t *)a4, (uint32_t)a5);
 			return r < 0 ? r : 0;
 		}
-		if (cmd == FUTEX_CMP_REQUEUE && (get_user(&cur, a0, 4) || cur != (uint32_t)a5))
-			return get_user(&cur, a0, 4) ? -EFAULT : -EAGAIN;
+		if (cmd == FUTEX_CMP_REQUEUE) {
+			if (get_user(&cur, a0, 4))
+				return -EFAULT;
+			if (cur != (uint32_t)a5)
+				return -EAGAIN;
+		}
 		return 0;
 	default: /* PI futexes and the requeue-PI pair: the host's, always */
 		return host_sleep(private, a0, a1, a2, a3, a4, a5, __NR_futex);
