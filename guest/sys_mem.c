@@ -261,8 +261,8 @@ static long protect(uint64_t a, uint64_t b, int prot)
    munmap of the same memory makes the answer either one, as on Linux. */
 int mem_freed(uint64_t a, uint64_t n)
 {
-	int lo = 0, hi = next;
-	if (hi < 0 || hi > MAX_EXTENTS)
+	int nfree = __atomic_load_n(&next, __ATOMIC_RELAXED), lo = 0, hi = nfree;
+	if (nfree < 0 || nfree > MAX_EXTENTS)
 		return 0;
 	while (lo < hi) { /* the first extent that ends past a */
 		int mid = (lo + hi) / 2;
@@ -271,7 +271,7 @@ int mem_freed(uint64_t a, uint64_t n)
 		else
 			hi = mid;
 	}
-	return lo < next && ext[lo].lo < a + n;
+	return lo < nfree && ext[lo].lo < a + n;
 }
 
 /* Does any free extent meet [a, b)? */

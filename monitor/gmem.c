@@ -88,8 +88,8 @@ uint64_t gmem_user_len(struct proc *p, uint64_t gpa, uint64_t len, int prot)
 	const struct up_memview *v = gmem_ptr(vm, p->libos.mem_view, sizeof *v);
 	if (!v || !n)
 		return n;
-	int lo = 0, hi = v->nfree;
-	if (hi < 0 || hi > UP_MEMVIEW_MAX)
+	int nfree = __atomic_load_n(&v->nfree, __ATOMIC_RELAXED), lo = 0, hi = nfree;
+	if (nfree < 0 || nfree > UP_MEMVIEW_MAX) /* read once: the guest may change it */
 		return n;
 	while (lo < hi) { /* the first extent that ends past gpa */
 		int mid = (lo + hi) / 2;
@@ -98,7 +98,7 @@ uint64_t gmem_user_len(struct proc *p, uint64_t gpa, uint64_t len, int prot)
 		else
 			hi = mid;
 	}
-	if (lo < v->nfree) {
+	if (lo < nfree) {
 		uint64_t flo = v->free[lo].lo;
 		if (flo < gpa + n)
 			n = flo > gpa ? flo - gpa : 0;
