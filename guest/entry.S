@@ -16,6 +16,7 @@ libos_header:
 	.quad libos_stack_top, boot_info, syscall_trap, exc_stubs, 16
 	.quad UP_CPU_AREA + 4096, syscall_call, stub_pool, STUB_POOL_SIZE, thread0 + UP_T_SAVED_RSP
 	.quad fd_table, thread0 + UP_T_DELIVER, _text_end, mem_view, thread0
+	.quad user_copy_insn, user_copy_fault
 
 	.data
 	.align 64
@@ -41,6 +42,22 @@ libos_stack:
 libos_stack_top:
 
 	.text
+/*
+ * CPL3: long user_copy(void *dst, const void *src, size_t n): 0, or -EFAULT
+ * when a page of either faults (the monitor resumes at user_copy_fault, with
+ * RSP as it was at the fault: the return address on top).
+ */
+	.globl user_copy
+user_copy:
+	mov %rdx, %rcx
+user_copy_insn:
+	rep movsb
+	xor %eax, %eax
+	ret
+user_copy_fault:
+	mov $-14, %rax
+	ret
+
 /* CPL0: LSTAR points here. RCX = user RIP, R11 = user RFLAGS. */
 	.globl syscall_trap
 syscall_trap:

@@ -1,6 +1,8 @@
 /* Freestanding helpers: the library OS links no libc. */
 #include <stdarg.h>
 
+#include <asm/errno.h>
+
 #include "libos.h"
 
 void *memcpy(void *d, const void *s, size_t n)
@@ -148,4 +150,19 @@ void logf(const char *f, ...)
 int user_ok(uint64_t p, uint64_t n)
 {
 	return p >= UP_USER_BASE && p + n >= p && p + n <= boot_info.mem_size;
+}
+
+int user_mem(uint64_t p, uint64_t n)
+{
+	return user_ok(p, n) && !mem_freed(p, n);
+}
+
+long put_user(uint64_t dst, const void *src, size_t n)
+{
+	return user_mem(dst, n) ? user_copy((void *)dst, src, n) : -EFAULT;
+}
+
+long get_user(void *dst, uint64_t src, size_t n)
+{
+	return user_mem(src, n) ? user_copy(dst, (const void *)src, n) : -EFAULT;
 }

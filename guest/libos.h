@@ -83,6 +83,19 @@ void logf(const char *f, ...);
 
 /* True if [p, p+n) is program memory the library OS may touch. */
 int user_ok(uint64_t p, uint64_t n);
+/*
+ * A pointer the program passed, as Linux's copy_to_user/copy_from_user see
+ * it: user_mem is user_ok and no page given back (munmap); put_user and
+ * get_user copy n bytes to or from it, 0 or -EFAULT, also where a page is
+ * read-only or PROT_NONE (the fault is caught: entry.S user_copy).
+ */
+int user_mem(uint64_t p, uint64_t n);
+long put_user(uint64_t dst, const void *src, size_t n);
+long get_user(void *dst, uint64_t src, size_t n);
+/* entry.S: copy n bytes, 0 or -EFAULT (a page fault in it is caught). */
+long user_copy(void *dst, const void *src, size_t n);
+/* sys_mem.c: does [a, a + n) meet a free extent (memory given back)? */
+int mem_freed(uint64_t a, uint64_t n);
 
 /* sys_mem.c */
 void mem_init(void);

@@ -117,14 +117,21 @@ SYSDEF(futex)
 {
 	uint32_t *uaddr = (uint32_t *)a0, val = (uint32_t)a2;
 	int cmd = (int)(a1 & FUTEX_CMD_MASK), private = (a1 & FUTEX_PRIVATE_FLAG) != 0;
-	if ((a0 & 3) || !user_ok(a0, 4))
-		return (a0 & 3) ? -EINVAL : -EFAULT;
+	uint32_t cur;
+	if (a0 & 3)
+		return -EINVAL;
+	/* A private wake never touches the word, on Linux: no EFAULT for it. */
+	int mem = user_mem(a0, 4);
+	if (!mem && !(private && (cmd == FUTEX_WAKE || cmd == FUTEX_WAKE_BITSET)))
+		return -EFAULT;
 	switch (cmd) {
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:
 		if (cmd == FUTEX_WAIT_BITSET && (uint32_t)a5 == 0)
 			return -EINVAL;
-		if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val)
+		if (get_user(&cur, a0, 4)) /* read-only is fine, PROT_NONE is EFAULT */
+			return -EFAULT;
+		if (cur != val)
 			return -EAGAIN;
 		if ((threaded || !private) && watch(uaddr, val))
 			return 0; /* a spurious wake-up, which callers expect */
@@ -136,16 +143,22 @@ SYSDEF(futex)
 	case FUTEX_WAKE_OP:
 		if ((cmd == FUTEX_WAKE_BITSET && (uint32_t)a5 == 0) || (int)a2 < 0)
 			return -EINVAL;
+		if (!mem)
+			return 0;
 		if (!no_sleepers(private))
 			break;
 		if (cmd == FUTEX_WAKE_OP) {
-			if ((a4 & 3) || !user_ok(a4, 4))
+			if ((a4 & 3) || !user_mem(a4, 4))
 				return (a4 & 3) ? -EINVAL : -EFAULT;
 			int r = wake_op((uint32_t *)a4, (uint32_t)a5);
 			return r < 0 ? r : 0;
 		}
-		if (cmd == FUTEX_CMP_REQUEUE && __atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != (uint32_t)a5)
-			return -EAGAIN;
+		if (cmd == FUTEX_CMP_REQUEUE) {
+			if (get_user(&cur, a0, 4))
+				return -EFAULT;
+			if (cur != (uint32_t)a5)
+				return -EAGAIN;
+		}
 		return 0;
 	default: /* PI futexes and the requeue-PI pair: the host's, always */
 		return host_sleep(private, a0, a1, a2, a3, a4, a5, __NR_futex);
@@ -162,10 +175,12 @@ SYSDEF(futex_waitv)
 	};
 	if (a1 == 0 || a1 > 128 || a2)
 		return -EINVAL;
-	if (!user_ok(a0, a1 * sizeof(struct waitv)))
-		return -EFAULT;
 	int private = 0;
-	for (uint64_t i = 0; i < a1; i++)
-		private |= (((const struct waitv *)a0)[i].flags & FUTEX_PRIVATE_FLAG) != 0;
+	for (uint64_t i = 0; i < a1; i++) {
+		struct waitv w;
+		if (get_user(&w, a0 + i * sizeof w, sizeof w))
+			return -EFAULT;
+		private |= (w.flags & FUTEX_PRIVATE_FLAG) != 0;
+	}
 	return host_sleep(private, a0, a1, a2, a3, a4, a5, __NR_futex_waitv);
 }

@@ -257,6 +257,23 @@ static long protect(uint64_t a, uint64_t b, int prot)
 	return 0;
 }
 
+/* Lock-free, for pointers the program passes (lib.c user_mem): a racing
+   munmap of the same memory makes the answer either one, as on Linux. */
+int mem_freed(uint64_t a, uint64_t n)
+{
+	int nfree = __atomic_load_n(&next, __ATOMIC_RELAXED), lo = 0, hi = nfree;
+	if (nfree < 0 || nfree > MAX_EXTENTS)
+		return 0;
+	while (lo < hi) { /* the first extent that ends past a */
+		int mid = (lo + hi) / 2;
+		if (ext[mid].hi <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nfree && ext[lo].lo < a + n;
+}
+
 /* Does any free extent meet [a, b)? */
 static int meets_free(uint64_t a, uint64_t b)
 {
@@ -466,9 +483,13 @@ SYSDEF(mincore)
 		if (ext[i].lo < a + len && ext[i].hi > a)
 			return -ENOMEM;
 	uint64_t n = len / PAGE;
-	if (!user_ok(a2, n))
+	uint8_t ones[64];
+	memset(ones, 1, sizeof ones);
+	if (!user_mem(a2, n))
 		return -EFAULT;
-	memset((void *)a2, 1, n);
+	for (uint64_t i = 0; i < n; i += sizeof ones)
+		if (put_user(a2 + i, ones, n - i < sizeof ones ? n - i : sizeof ones))
+			return -EFAULT;
 	return 0;
 }
 

@@ -85,15 +85,32 @@ static int64_t iov_total(const struct iov *v, int n)
 {
 	uint64_t t = 0;
 	for (int i = 0; i < n; i++) {
-		if (v[i].len && !user_ok(v[i].base, v[i].len))
+		if (v[i].len && !user_mem(v[i].base, v[i].len))
 			return -1;
 		t += v[i].len;
 	}
 	return t > (1ull << 31) ? -1 : (int64_t)t;
 }
 
-/* Copy n bytes between the ring at position pos and iov (from byte skip on). */
-static void copy(struct up_ring *r, uint32_t cap, uint64_t pos, const struct iov *v, int nv,
+/* up_ring_copy through user_copy: -EFAULT if the program's buffer faults
+   (read-only, PROT_NONE); then the monitor serves the call (EFAULT). */
+static long ring_copy(uint8_t *data, uint32_t cap, uint64_t pos, uint8_t *buf, uint64_t len,
+		      int to_ring)
+{
+	while (len) {
+		uint64_t off = pos & (cap - 1), c = cap - off < len ? cap - off : len;
+		if (to_ring ? user_copy(data + off, buf, c) : user_copy(buf, data + off, c))
+			return -EFAULT;
+		buf += c;
+		pos += c;
+		len -= c;
+	}
+	return 0;
+}
+
+/* Copy n bytes between the ring at position pos and iov (from byte skip on);
+   0 or -EFAULT. */
+static long copy(struct up_ring *r, uint32_t cap, uint64_t pos, const struct iov *v, int nv,
 		 uint64_t skip, uint64_t n, int to_ring)
 {
 	uint8_t *data = (uint8_t *)r + UP_RING_DATA;
@@ -103,11 +120,13 @@ static void copy(struct up_ring *r, uint32_t cap, uint64_t pos, const struct iov
 			continue;
 		}
 		uint64_t len = v[i].len - skip < n ? v[i].len - skip : n;
-		up_ring_copy(data, cap, pos, (uint8_t *)v[i].base + skip, len, to_ring);
+		if (ring_copy(data, cap, pos, (uint8_t *)v[i].base + skip, len, to_ring))
+			return -EFAULT;
 		skip = 0;
 		pos += len;
 		n -= len;
 	}
+	return 0;
 }
 
 /* Ring the bell if nobody rang it yet. */
@@ -135,7 +154,10 @@ static long ring_read(uint64_t fd, struct up_ring *r, int nonblock, const struct
 		return -1;
 	}
 	uint64_t n = avail < (uint64_t)want ? avail : (uint64_t)want;
-	copy(r, cap, tail, v, nv, 0, n, 0);
+	if (copy(r, cap, tail, v, nv, 0, n, 0)) { /* nothing taken from the ring */
+		unlock(&r->rlock);
+		return -1;
+	}
 	__atomic_store_n(&r->tail, tail + n, __ATOMIC_SEQ_CST);
 	unlock(&r->rlock);
 	uint64_t w = __atomic_load_n(&r->wsleep, __ATOMIC_SEQ_CST);
@@ -169,7 +191,8 @@ static long ring_write(uint64_t fd, struct up_ring *r, int nonblock, const struc
 			continue;
 		}
 		uint64_t n = cap - used < *total - done ? cap - used : *total - done;
-		copy(r, cap, head, v, nv, done, n, 1);
+		if (copy(r, cap, head, v, nv, done, n, 1))
+			break; /* a short write, or the monitor's EFAULT */
 		head += n;
 		done += n;
 		__atomic_store_n(&r->head, head, __ATOMIC_SEQ_CST);
@@ -238,14 +261,16 @@ SYSDEF(write)
 
 SYSDEF(readv)
 {
-	if (a0 >= UP_FD_MAX || !fd_table[a0] || a2 > 64 || !user_ok(a1, a2 * 16))
+	struct iov v[64];
+	if (a0 >= UP_FD_MAX || !fd_table[a0] || a2 > 64 || get_user(v, a1, a2 * 16))
 		return hc_syscall(__NR_readv, a0, a1, a2, 0, 0, 0);
-	return pipe_read(a0, (const struct iov *)a1, (int)a2);
+	return pipe_read(a0, v, (int)a2);
 }
 
 SYSDEF(writev)
 {
-	if (a0 >= UP_FD_MAX || !fd_table[a0] || a2 > 64 || !user_ok(a1, a2 * 16))
+	struct iov v[64];
+	if (a0 >= UP_FD_MAX || !fd_table[a0] || a2 > 64 || get_user(v, a1, a2 * 16))
 		return hc_syscall(__NR_writev, a0, a1, a2, 0, 0, 0);
-	return pipe_write(a0, (const struct iov *)a1, (int)a2);
+	return pipe_write(a0, v, (int)a2);
 }

@@ -19,15 +19,18 @@ SYSDEF(get_mempolicy)
 {
 	if (a4 & ~7ull) /* MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_MEMS_ALLOWED */
 		return -EINVAL;
-	if (a0 && !user_ok(a0, 4))
+	int mode = 0; /* MPOL_DEFAULT, or node 0 with MPOL_F_NODE */
+	if (a0 && put_user(a0, &mode, sizeof mode))
 		return -EFAULT;
-	if (a1 && a2 && !user_ok(a1, (a2 + 7) / 8))
-		return -EFAULT;
-	if (a0)
-		*(int *)a0 = 0; /* MPOL_DEFAULT, or node 0 with MPOL_F_NODE */
+	uint8_t node0 = 1, zero[64] = {0};
 	if (a1 && a2) {
-		memset((void *)a1, 0, (a2 + 7) / 8);
-		*(uint8_t *)a1 = 1; /* node 0 */
+		uint64_t n = (a2 + 7) / 8;
+		if (!user_mem(a1, n))
+			return -EFAULT;
+		for (uint64_t i = 1; i < n; i += sizeof zero)
+			if (put_user(a1 + i, zero, n - i < sizeof zero ? n - i : sizeof zero))
+				return -EFAULT;
+		return put_user(a1, &node0, 1); /* node 0 */
 	}
 	return 0;
 }
@@ -54,14 +57,11 @@ SYSDEF(arch_prctl)
 		return 0;
 	case ARCH_GET_FS:
 	case ARCH_GET_GS:
-		if (!user_ok(a1, 8))
-			return -EFAULT;
 		if (a0 == ARCH_GET_FS)
 			__asm__ volatile("rdfsbase %0" : "=r"(v));
 		else
 			__asm__ volatile("rdgsbase %0" : "=r"(v));
-		*(uint64_t *)a1 = v;
-		return 0;
+		return put_user(a1, &v, sizeof v);
 	}
 	return -EINVAL;
 }
@@ -80,11 +80,11 @@ SYSDEF(rt_sigprocmask)
 {
 	if (a3 != 8)
 		return -EINVAL;
-	if ((a1 && !user_ok(a1, 8)) || (a2 && !user_ok(a2, 8)))
+	uint64_t old = sigstate.blocked, set;
+	if (a1 && get_user(&set, a1, 8))
 		return -EFAULT;
-	uint64_t old = sigstate.blocked;
 	if (a1) {
-		uint64_t set = *(uint64_t *)a1, m = old;
+		uint64_t m = old;
 		switch (a0) {
 		case 0: m |= set; break;  /* SIG_BLOCK */
 		case 1: m &= ~set; break; /* SIG_UNBLOCK */
@@ -94,9 +94,7 @@ SYSDEF(rt_sigprocmask)
 		sigstate.blocked = m & ~UNBLOCKABLE;
 		unblocked();
 	}
-	if (a2)
-		*(uint64_t *)a2 = old;
-	return 0;
+	return a2 ? put_user(a2, &old, 8) : 0; /* after the change, as Linux */
 }
 
 /* Wait with mask for a signal; its handler runs as we return (EINTR). */
@@ -117,9 +115,10 @@ SYSDEF(rt_sigsuspend)
 {
 	if (a1 != 8)
 		return -EINVAL;
-	if (!user_ok(a0, 8))
+	uint64_t mask;
+	if (get_user(&mask, a0, 8))
 		return -EFAULT;
-	return suspend(*(uint64_t *)a0);
+	return suspend(mask);
 }
 
 #define saved_user_rsp (self()->saved_rsp)
@@ -138,7 +137,8 @@ struct kstack {
 /* The alternate signal stack: kept here, used by the monitor (SA_ONSTACK). */
 SYSDEF(sigaltstack)
 {
-	if ((a0 && !user_ok(a0, sizeof(struct kstack))) || (a1 && !user_ok(a1, sizeof(struct kstack))))
+	struct kstack ss;
+	if (a0 && get_user(&ss, a0, sizeof ss))
 		return -EFAULT;
 	int on = sigstate.ss_size && saved_user_rsp - sigstate.ss_sp <= sigstate.ss_size;
 	struct kstack old = {sigstate.ss_sp, sigstate.ss_size ? (int32_t)sigstate.ss_flags : SS_DISABLE,
@@ -146,7 +146,6 @@ SYSDEF(sigaltstack)
 	if (on)
 		old.flags = SS_ONSTACK;
 	if (a0) {
-		struct kstack ss = *(struct kstack *)a0;
 		uint32_t mode = (uint32_t)ss.flags & ~SS_AUTODISARM;
 		if (on)
 			return -EPERM;
@@ -163,9 +162,7 @@ SYSDEF(sigaltstack)
 			sigstate.ss_flags = (uint32_t)ss.flags & SS_AUTODISARM;
 		}
 	}
-	if (a1)
-		*(struct kstack *)a1 = old;
-	return 0;
+	return a1 ? put_user(a1, &old, sizeof old) : 0;
 }
 
 SYSDEF(pause)
@@ -199,9 +196,9 @@ SYSDEF(prlimit64)
 {
 	if (a0 && a0 != boot_info.pid)
 		return -ESRCH;
-	if ((a2 && !user_ok(a2, 16)) || (a3 && !user_ok(a3, 16)))
+	struct krlimit old, n;
+	if (a2 && get_user(&n, a2, sizeof n)) /* Linux reads it first, writes old last */
 		return -EFAULT;
-	struct krlimit old;
 	switch (a1) {
 	case RLIMIT_NOFILE:
 		old = nofile;
@@ -221,7 +218,6 @@ SYSDEF(prlimit64)
 			return r;
 	}
 	if (a2) {
-		struct krlimit n = *(struct krlimit *)a2;
 		if (n.cur > n.max)
 			return -EINVAL;
 		if (a1 == RLIMIT_NOFILE) {
@@ -236,9 +232,7 @@ SYSDEF(prlimit64)
 				return r;
 		}
 	}
-	if (a3)
-		*(struct krlimit *)a3 = old;
-	return 0;
+	return a3 ? put_user(a3, &old, sizeof old) : 0;
 }
 
 SYSDEF(getrlimit) { return sys_prlimit64(0, a0, 0, a1, 0, 0); }
@@ -322,12 +316,17 @@ SYSDEF(clone3)
 	};
 	if (a1 < 64 || a1 > 4096)
 		return -EINVAL;
-	if (!user_ok(a0, a1))
+	struct clone_args args;
+	const struct clone_args *c = &args;
+	if (get_user(&args, a0, sizeof args))
 		return -EFAULT;
-	const struct clone_args *c = (const struct clone_args *)a0;
-	for (uint64_t i = 64; i < a1; i++) /* fields we do not know must be 0 */
-		if (((const uint8_t *)a0)[i])
+	for (uint64_t i = 64; i < a1; i += 8) { /* fields we do not know must be 0 */
+		uint64_t v = 0;
+		if (get_user(&v, a0 + i, a1 - i < 8 ? a1 - i : 8))
+			return -EFAULT;
+		if (v)
 			return -E2BIG;
+	}
 	if (!(c->flags & CLONE_THREAD))
 		return -ENOSYS; /* libc falls back to clone */
 	if (c->exit_signal || (c->stack && !c->stack_size))
@@ -348,9 +347,7 @@ SYSDEF(prctl)
 	case PR_CAPBSET_READ:
 		return hc_syscall(__NR_prctl, a0, a1, 0, 0, 0, 0);
 	case PR_SET_NAME:
-	case PR_GET_NAME:
-		if (!user_ok(a1, a0 == PR_GET_NAME ? 16 : 1))
-			return -EFAULT;
+	case PR_GET_NAME: /* the monitor checks the pointer */
 		return hc_syscall(__NR_prctl, a0, a1, 0, 0, 0, 0);
 	case 1: /* PR_SET_PDEATHSIG */
 	case 2: /* PR_GET_PDEATHSIG */

@@ -182,23 +182,19 @@ SYSDEF(get_robust_list)
 {
 	if (a0 && a0 != self()->tid)
 		return -EPERM;
-	if (!user_ok(a1, 8) || !user_ok(a2, 8))
+	uint64_t head = self()->robust, len = 24;
+	if (put_user(a2, &len, 8)) /* as Linux: the length first */
 		return -EFAULT;
-	*(uint64_t *)a1 = self()->robust;
-	*(uint64_t *)a2 = 24;
-	return 0;
+	return put_user(a1, &head, 8);
 }
 
 /* The CPU this thread runs on: its vCPU's. */
 SYSDEF(getcpu)
 {
-	if ((a0 && !user_ok(a0, 4)) || (a1 && !user_ok(a1, 4)))
+	uint32_t cpu = (uint32_t)(self()->cpu % (boot_info.ncpus ? boot_info.ncpus : 1)), node = 0;
+	if (a0 && put_user(a0, &cpu, 4))
 		return -EFAULT;
-	if (a0)
-		*(uint32_t *)a0 = (uint32_t)(self()->cpu % (boot_info.ncpus ? boot_info.ncpus : 1));
-	if (a1)
-		*(uint32_t *)a1 = 0;
-	return 0;
+	return a1 ? put_user(a1, &node, 4) : 0;
 }
 
 /*

@@ -56,42 +56,28 @@ SYSDEF(clock_gettime)
 	int kind = clock_kind(a0);
 	if (kind < 0)
 		return hc_syscall(__NR_clock_gettime, a0, a1, 0, 0, 0, 0);
-	if (!user_ok(a1, sizeof(struct kts)))
-		return -EFAULT;
 	uint64_t ns = now_ns(kind);
-	*(struct kts *)a1 = (struct kts){ns / 1000000000, ns % 1000000000};
-	return 0;
+	struct kts t = {ns / 1000000000, ns % 1000000000};
+	return put_user(a1, &t, sizeof t);
 }
 
 SYSDEF(clock_getres)
 {
 	if (clock_kind(a0) < 0)
 		return hc_syscall(__NR_clock_getres, a0, a1, 0, 0, 0, 0);
-	if (a1) {
-		if (!user_ok(a1, sizeof(struct kts)))
-			return -EFAULT;
-		*(struct kts *)a1 = (struct kts){0, 1};
-	}
-	return 0;
+	struct kts t = {0, 1};
+	return a1 ? put_user(a1, &t, sizeof t) : 0;
 }
 
 SYSDEF(gettimeofday)
 {
 	if (!ns_mult)
 		return hc_syscall(__NR_gettimeofday, a0, a1, 0, 0, 0, 0);
-	if (a0) {
-		if (!user_ok(a0, 16))
-			return -EFAULT;
-		uint64_t ns = now_ns(0);
-		((int64_t *)a0)[0] = ns / 1000000000;
-		((int64_t *)a0)[1] = ns % 1000000000 / 1000;
-	}
-	if (a1) {
-		if (!user_ok(a1, 8))
-			return -EFAULT;
-		memset((void *)a1, 0, 8); /* struct timezone: UTC */
-	}
-	return 0;
+	uint64_t ns = now_ns(0);
+	int64_t tv[2] = {ns / 1000000000, ns % 1000000000 / 1000}, tz = 0; /* struct timezone: UTC */
+	if (a0 && put_user(a0, tv, sizeof tv))
+		return -EFAULT;
+	return a1 ? put_user(a1, &tz, sizeof tz) : 0;
 }
 
 SYSDEF(time)
@@ -99,10 +85,5 @@ SYSDEF(time)
 	if (!ns_mult)
 		return hc_syscall(__NR_time, a0, 0, 0, 0, 0, 0);
 	int64_t t = now_ns(0) / 1000000000;
-	if (a0) {
-		if (!user_ok(a0, 8))
-			return -EFAULT;
-		*(int64_t *)a0 = t;
-	}
-	return t;
+	return a0 && put_user(a0, &t, sizeof t) ? -EFAULT : t;
 }

@@ -19,6 +19,10 @@ SYS(set_tid_address); SYS(set_robust_list); SYS(rseq); SYS(sched_yield);
 SYS(rt_sigprocmask);
 SYS(prlimit64); SYS(getrlimit); SYS(setrlimit); SYS(fork); SYS(vfork);
 SYS(futex); SYS(futex_waitv); SYS(get_robust_list); SYS(getcpu); SYS(membarrier); SYS(clone); SYS(clone3); SYS(prctl); SYS(rt_sigsuspend); SYS(pause); SYS(rt_sigreturn); SYS(sigaltstack); SYS(read); SYS(write); SYS(readv); SYS(writev);
+/* issue 17 (sys_compat.c) */
+SYS(utime); SYS(utimes); SYS(futimesat); SYS(restart_syscall); SYS(mlock); SYS(munlock);
+SYS(mlock2); SYS(mlockall); SYS(munlockall); SYS(personality); SYS(migrate_pages);
+SYS(set_mempolicy_home_node);
 /* issue 17 (sys_posix.c) */
 SYS(mknod); SYS(sched_get_priority_max); SYS(sched_get_priority_min);
 
@@ -259,12 +263,33 @@ static const struct sys_entry table[] = {
 	[__NR_setresgid] = H("ddd"),
 	[__NR_setfsuid] = H("d"),
 	[__NR_setfsgid] = H("d"),
-	[__NR_capget] = H("pp"),
 	[__NR_capset] = H("pp"),
 	[__NR_getresuid] = H("ppp"),
 	[__NR_getresgid] = H("ppp"),
 	[__NR_getgroups] = H("dp"),
 	[__NR_setgroups] = H("dp"),
+	/* issue 17: old and rare calls, in the guest (sys_compat.c) or the
+	   monitor (hsys_io.c, hsys_path.c, hsys_id.c, hsys_sched.c). */
+	[__NR_utime] = L(utime, "sp"),
+	[__NR_utimes] = L(utimes, "sp"),
+	[__NR_futimesat] = L(futimesat, "fsp"),
+	[__NR_restart_syscall] = L(restart_syscall, ""),
+	[__NR_mlock] = L(mlock, "pd"),
+	[__NR_munlock] = L(munlock, "pd"),
+	[__NR_mlock2] = L(mlock2, "pdx"),
+	[__NR_mlockall] = L(mlockall, "x"),
+	[__NR_munlockall] = L(munlockall, ""),
+	[__NR_personality] = L(personality, "x"),
+	[__NR_migrate_pages] = L(migrate_pages, "ddpp"),
+	[__NR_set_mempolicy_home_node] = L(set_mempolicy_home_node, "pddx"),
+	[__NR_getdents] = H("fpd"),
+	[__NR_inotify_init] = H(""),
+	[__NR_inotify_init1] = H("x"),
+	[__NR_inotify_add_watch] = H("fsx"),
+	[__NR_inotify_rm_watch] = H("fd"),
+	[__NR_capget] = H("pp"),
+	[__NR_sched_setattr] = H("dpx"),
+	[__NR_sched_getattr] = H("dpdx"),
 	/* issue 17: files, timers and clocks, scheduling (monitor/hsys_file.c,
 	   hsys_splice.c, hsys_timer.c, hsys_sched.c; sys_posix.c). */
 	[__NR_mknod] = L(mknod, "sxx"),

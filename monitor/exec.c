@@ -33,7 +33,7 @@ static long copy_strv(struct proc *p, uint64_t gpa, char **out, int max, size_t 
 	long r = 0;
 	for (;; n++) {
 		out[n] = NULL;
-		const uint64_t *slot = gmem_ptr(&p->vm, gpa + 8 * (uint64_t)n, 8);
+		const uint64_t *slot = gmem_in(p, gpa + 8 * (uint64_t)n, 8);
 		if (!slot) {
 			r = gpa ? -EFAULT : 0;
 			break;
@@ -44,7 +44,7 @@ static long copy_strv(struct proc *p, uint64_t gpa, char **out, int max, size_t 
 			r = -E2BIG;
 			break;
 		}
-		int e = gmem_str(&p->vm, *slot, buf, sizeof buf);
+		int e = gmem_ustr(p, *slot, buf, sizeof buf);
 		if (e < 0) {
 			r = e == -ENAMETOOLONG ? -E2BIG : e;
 			break;
@@ -271,7 +271,7 @@ int exec_prepare(struct proc *p, int dirfd, const char *path, char **argv, int *
 static long do_execve(struct proc *p, int dirfd, uint64_t gpath, uint64_t gargv, uint64_t genvp)
 {
 	char path[PATH_MAX];
-	int r = gmem_str(&p->vm, gpath, path, sizeof path);
+	int r = gmem_ustr(p, gpath, path, sizeof path);
 	if (r < 0)
 		return r;
 	static char *argv[MAX_ARGS + 4], *envp[MAX_ARGS];

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <ucontext.h>
 
@@ -66,6 +67,70 @@ int gmem_str(const struct vm *vm, uint64_t gpa, char *buf, size_t size)
 	if (!nul)
 		return n == size ? -ENAMETOOLONG : -EFAULT;
 	return 0;
+}
+
+uint64_t gmem_user_len(struct proc *p, uint64_t gpa, uint64_t len, int prot)
+{
+	struct vm *vm = &p->vm;
+	if (gpa < UP_LIBOS_BASE || gpa >= vm->mem_size)
+		return 0;
+	if (len > vm->mem_size - gpa)
+		len = vm->mem_size - gpa;
+	uint64_t n = mmu_access_len(vm, gpa, len, prot);
+	/* Pages the program gave back stay mapped until they are given out
+	   again: the library OS's free extents say which (sorted; if the
+	   guest lies, only its own calls fail). */
+	const struct up_memview *v = gmem_ptr(vm, p->libos.mem_view, sizeof *v);
+	if (!v || !n)
+		return n;
+	int nfree = __atomic_load_n(&v->nfree, __ATOMIC_RELAXED), lo = 0, hi = nfree;
+	if (nfree < 0 || nfree > UP_MEMVIEW_MAX) /* read once: the guest may change it */
+		return n;
+	while (lo < hi) { /* the first extent that ends past gpa */
+		int mid = (lo + hi) / 2;
+		if (v->free[mid].hi <= gpa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < nfree) {
+		uint64_t flo = v->free[lo].lo;
+		if (flo < gpa + n)
+			n = flo > gpa ? flo - gpa : 0;
+	}
+	return n;
+}
+
+void *gmem_in(struct proc *p, uint64_t gpa, uint64_t len)
+{
+	void *h = gmem_ptr(&p->vm, gpa, len);
+	return h && (!len || gmem_user_len(p, gpa, len, PROT_READ) == len) ? h : NULL;
+}
+
+void *gmem_out(struct proc *p, uint64_t gpa, uint64_t len)
+{
+	void *h = gmem_ptr(&p->vm, gpa, len);
+	return h && (!len || gmem_user_len(p, gpa, len, PROT_WRITE) == len) ? h : NULL;
+}
+
+long gmem_put(struct proc *p, uint64_t gpa, const void *src, size_t n)
+{
+	void *h = gmem_out(p, gpa, n);
+	if (!h)
+		return -EFAULT;
+	memcpy(h, src, n);
+	return 0;
+}
+
+int gmem_ustr(struct proc *p, uint64_t gpa, char *buf, size_t size)
+{
+	uint64_t n = gmem_user_len(p, gpa, size, PROT_READ);
+	if (!n)
+		return -EFAULT;
+	int r = gmem_str(&p->vm, gpa, buf, n);
+	if (r == -ENAMETOOLONG && n < size)
+		return -EFAULT; /* it runs into memory that is not there */
+	return r;
 }
 
 /*

@@ -175,6 +175,17 @@ static void hc_fault(struct proc *p)
 	if (!code && sig == SIGSEGV)
 		code = 0x80; /* SI_KERNEL */
 	uint64_t addr = f->vector == 14 ? s.cr2 : f->vector == 13 ? 0 : f->rip;
+	if (f->vector == 14 && f->rip == p->libos.copy_insn && p->libos.copy_insn) {
+		/* the library OS copying program memory: EFAULT, as Linux */
+		r.rip = p->libos.copy_fault;
+		r.rsp = f->rsp;
+		r.rdx = f->rdx;
+		r.rflags = (f->rflags & 0xcd5) | 0x3002; /* the status flags; IOPL=3 */
+		arch_user_segments(p); /* leave the CPL0 stub */
+		if (ioctl(vcpu->fd, KVM_SET_REGS, &r) < 0)
+			proc_die(p, SIGSEGV, "guest fault (registers unavailable)");
+		return;
+	}
 	if (signal_fault(p, sig, code, addr, f))
 		return;
 	if (f->vector == 14)

@@ -84,7 +84,6 @@ static const hsys_fn table[] = {
 	/* hsys_id.c: credentials */
 	[SYS_prctl] = hsys_prctl,
 	[SYS_setuid] = hsys_setuid,
-	[SYS_capget] = hsys_capget,
 	[SYS_capset] = hsys_capset,
 	[SYS_setgid] = hsys_setgid,
 	[SYS_setreuid] = hsys_setreuid,
@@ -193,6 +192,15 @@ static const hsys_fn table[] = {
 	[SYS_getpgrp] = hsys_getpgrp,
 	[SYS_setsid] = hsys_setsid,
 	[SYS_getsid] = hsys_getsid,
+	/* issue 17: the last cheap ones (hsys_io.c, hsys_path.c, hsys_id.c, hsys_sched.c) */
+	[SYS_getdents] = hsys_getdents,
+	[SYS_inotify_init] = hsys_inotify_init,
+	[SYS_inotify_init1] = hsys_inotify_init1,
+	[SYS_inotify_add_watch] = hsys_inotify_add_watch,
+	[SYS_inotify_rm_watch] = hsys_inotify_rm_watch,
+	[SYS_capget] = hsys_capget,
+	[SYS_sched_setattr] = hsys_sched_setattr,
+	[SYS_sched_getattr] = hsys_sched_getattr,
 	/* exec.c */
 	[SYS_execve] = hsys_execve,
 	[SYS_execveat] = hsys_execveat,

@@ -11,16 +11,21 @@
 	int var = hsys_fd(a[i]);        \
 	if (var < 0)                    \
 		return -EBADF
-/* Host pointer for guest buffer (a[i], len), or return -EFAULT. */
+/* Host pointer for the program's buffer (a[i], len) that the call reads
+   (BUF_ARG) or writes (OUT_ARG), or return -EFAULT (gmem_in, gmem_out). */
 #define BUF_ARG(var, i, len)                                \
-	void *var = gmem_ptr(&p->vm, a[i], (len));          \
+	void *var = gmem_in(p, a[i], (len));                \
+	if (!var)                                           \
+		return -EFAULT
+#define OUT_ARG(var, i, len)                                \
+	void *var = gmem_out(p, a[i], (len));               \
 	if (!var)                                           \
 		return -EFAULT
 /* Guest path string a[i] into char var[PATH_MAX], or return -errno. */
 #define PATH_ARG(var, i)                                          \
 	char var[PATH_MAX];                                       \
 	do {                                                      \
-		int r_ = gmem_str(&p->vm, a[i], var, sizeof var); \
+		int r_ = gmem_ustr(p, a[i], var, sizeof var);     \
 		if (r_ < 0)                                       \
 			return r_;                                \
 	} while (0)
@@ -46,7 +51,7 @@ struct pollfd;
 int hsys_poll_fds(struct pollfd *h, const short *events, int n, long long tmo_ns);
 /* hsys_id.c */
 HSYS(prctl);
-HSYS(setuid); HSYS(setgid); HSYS(setreuid); HSYS(setregid); HSYS(setresuid); HSYS(setresgid); HSYS(setfsuid); HSYS(capget); HSYS(capset); HSYS(setfsgid); HSYS(getresuid); HSYS(getresgid); HSYS(getgroups); HSYS(setgroups);
+HSYS(setuid); HSYS(setgid); HSYS(setreuid); HSYS(setregid); HSYS(setresuid); HSYS(setresgid); HSYS(setfsuid); HSYS(capset); HSYS(setfsgid); HSYS(getresuid); HSYS(getresgid); HSYS(getgroups); HSYS(setgroups);
 /* hsys_net.c */
 HSYS(socket); HSYS(socketpair); HSYS(bind); HSYS(connect); HSYS(listen); HSYS(shutdown);
 HSYS(accept); HSYS(accept4); HSYS(getsockname); HSYS(getpeername); HSYS(setsockopt);
@@ -105,6 +110,9 @@ HSYS(splice); HSYS(tee); HSYS(vmsplice);
 /* hsys_timer.c */
 HSYS(alarm); HSYS(setitimer); HSYS(getitimer); HSYS(timer_create); HSYS(timer_settime);
 HSYS(timer_gettime); HSYS(timer_getoverrun); HSYS(timer_delete); HSYS(times); HSYS(getrusage);
+/* issue 17: the last cheap ones */
+HSYS(getdents); HSYS(inotify_init); HSYS(inotify_init1); HSYS(inotify_add_watch);
+HSYS(inotify_rm_watch); HSYS(capget); HSYS(sched_setattr); HSYS(sched_getattr);
 /* hsys_sched.c */
 HSYS(getpriority); HSYS(setpriority); HSYS(ioprio_get); HSYS(ioprio_set);
 HSYS(sched_setscheduler); HSYS(sched_getscheduler); HSYS(sched_setparam);

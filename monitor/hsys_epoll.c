@@ -116,16 +116,16 @@ static long ring_ctl(struct proc *p, int epfd, int op, int fd, const struct epol
 
 HSYS(epoll_ctl)
 {
-	FD_ARG(epfd, 0);
-	FD_ARG(fd, 2);
 	int op = (int)a[1];
 	struct epoll_event ev = {0};
-	if (op != EPOLL_CTL_DEL) {
-		const struct epoll_event *g = gmem_ptr(&p->vm, a[3], sizeof *g);
+	if (op != EPOLL_CTL_DEL) { /* Linux copies the event before it looks at the fds */
+		const struct epoll_event *g = gmem_in(p, a[3], sizeof *g);
 		if (!g)
 			return -EFAULT;
 		memcpy(&ev, g, sizeof ev);
 	}
+	FD_ARG(epfd, 0);
+	FD_ARG(fd, 2);
 	if (!pipe_is_ring(fd))
 		return hsys_ret(epoll_ctl(epfd, op, fd, &ev));
 	if (!is_epoll(epfd))
@@ -194,7 +194,7 @@ static long wait_common(struct proc *p, const uint64_t a[6], long long tmo_ns)
 	int max = (int)a[2];
 	if (max <= 0 || max > MAX_EVENTS)
 		return max <= 0 ? -EINVAL : wait_common(p, (uint64_t[6]){a[0], a[1], MAX_EVENTS}, tmo_ns);
-	struct epoll_event *out = gmem_ptr(&p->vm, a[1], (uint64_t)max * sizeof *out);
+	struct epoll_event *out = gmem_out(p, a[1], (uint64_t)max * sizeof *out);
 	if (!out)
 		return -EFAULT;
 	if (!has_rings(epfd)) {
@@ -236,14 +236,18 @@ HSYS(epoll_wait)
 HSYS(epoll_pwait) /* the signal mask is not applied, as for ppoll */
 {
 	int ms = (int)a[3];
+	if (a[4] && !gmem_in(p, a[4], 8))
+		return -EFAULT;
 	return wait_common(p, a, ms < 0 ? -1 : ms * 1000000LL);
 }
 
 HSYS(epoll_pwait2)
 {
+	if (a[4] && !gmem_in(p, a[4], 8))
+		return -EFAULT;
 	if (!a[3])
 		return wait_common(p, a, -1);
-	const struct timespec *t = gmem_ptr(&p->vm, a[3], sizeof *t);
+	const struct timespec *t = gmem_in(p, a[3], sizeof *t);
 	if (!t)
 		return -EFAULT;
 	if (t->tv_sec < 0 || t->tv_nsec < 0 || t->tv_nsec >= 1000000000L)
@@ -268,9 +272,9 @@ HSYS(timerfd_create)
 
 HSYS(timerfd_settime)
 {
+	BUF_ARG(nv, 2, sizeof(struct itimerspec)); /* Linux copies it before it looks at fd */
 	FD_ARG(fd, 0);
-	BUF_ARG(nv, 2, sizeof(struct itimerspec));
-	struct itimerspec *old = a[3] ? gmem_ptr(&p->vm, a[3], sizeof *old) : NULL;
+	struct itimerspec *old = a[3] ? gmem_out(p, a[3], sizeof *old) : NULL;
 	if (a[3] && !old)
 		return -EFAULT;
 	return hsys_ret(timerfd_settime(fd, (int)a[1], nv, old));
@@ -279,6 +283,6 @@ HSYS(timerfd_settime)
 HSYS(timerfd_gettime)
 {
 	FD_ARG(fd, 0);
-	BUF_ARG(cur, 1, sizeof(struct itimerspec));
+	OUT_ARG(cur, 1, sizeof(struct itimerspec));
 	return hsys_ret(timerfd_gettime(fd, cur));
 }

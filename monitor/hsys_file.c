@@ -135,7 +135,8 @@ long hsys_fcntl_posix(struct proc *p, int fd, int cmd, uint64_t arg)
 	case F_OFD_GETLK:
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW: {
-		struct flock *fl = gmem_ptr(&p->vm, arg, sizeof *fl);
+		int get = cmd == F_GETLK || cmd == F_OFD_GETLK; /* read, then written */
+		struct flock *fl = get ? gmem_out(p, arg, sizeof *fl) : gmem_in(p, arg, sizeof *fl);
 		if (!fl)
 			return -EFAULT;
 		return HSYS_WAIT(p, fcntl(fd, cmd, fl));
@@ -156,7 +157,8 @@ long hsys_fcntl_posix(struct proc *p, int fd, int cmd, uint64_t arg)
 	}
 	case F_GETOWN_EX:
 	case F_SETOWN_EX: {
-		struct f_owner_ex *o = gmem_ptr(&p->vm, arg, sizeof *o);
+		struct f_owner_ex *o = cmd == F_GETOWN_EX ? gmem_out(p, arg, sizeof *o)
+							  : gmem_in(p, arg, sizeof *o);
 		if (!o)
 			return -EFAULT;
 		if (cmd == F_GETOWN_EX)

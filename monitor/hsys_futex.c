@@ -53,18 +53,18 @@ HSYS(futex)
 	int op = (int)a[1], cmd = op & FUTEX_CMD_MASK;
 	if (a[0] & 3)
 		return -EINVAL;
-	uint32_t *u = gmem_ptr(&p->vm, a[0], 4), *u2 = NULL;
+	uint32_t *u = gmem_in(p, a[0], 4), *u2 = NULL;
 	if (!u || a[0] < UP_USER_BASE)
 		return -EFAULT;
 	uint64_t arg3 = a[3];
 	if (has_timeout(cmd) && a[3]) {
-		const struct timespec *t = gmem_ptr(&p->vm, a[3], sizeof *t);
+		const struct timespec *t = gmem_in(p, a[3], sizeof *t);
 		if (!t)
 			return -EFAULT;
 		arg3 = (uint64_t)t;
 	}
 	if (has_uaddr2(cmd)) {
-		if ((a[4] & 3) || !(u2 = gmem_ptr(&p->vm, a[4], 4)) || a[4] < UP_USER_BASE)
+		if ((a[4] & 3) || !(u2 = gmem_in(p, a[4], 4)) || a[4] < UP_USER_BASE)
 			return (a[4] & 3) ? -EINVAL : -EFAULT;
 	}
 	if (!has_timeout(cmd)) /* cannot sleep */
@@ -87,20 +87,20 @@ HSYS(futex_waitv)
 	uint64_t n = a[1];
 	if (n == 0 || n > 128 || a[2])
 		return -EINVAL;
-	const struct waitv *g = gmem_ptr(&p->vm, a[0], n * sizeof *g);
+	const struct waitv *g = gmem_in(p, a[0], n * sizeof *g);
 	if (!g)
 		return -EFAULT;
 	memcpy(w, g, n * sizeof *g); /* read once */
 	for (uint64_t i = 0; i < n; i++) {
 		if (w[i].uaddr % 4 || w[i].uaddr < UP_USER_BASE)
 			return w[i].uaddr % 4 ? -EINVAL : -EFAULT;
-		void *u = gmem_ptr(&p->vm, w[i].uaddr, 4);
+		void *u = gmem_in(p, w[i].uaddr, 4);
 		if (!u)
 			return -EFAULT;
 		w[i].uaddr = (uint64_t)u;
 	}
 	const struct timespec *t = NULL;
-	if (a[3] && !(t = gmem_ptr(&p->vm, a[3], sizeof *t)))
+	if (a[3] && !(t = gmem_in(p, a[3], sizeof *t)))
 		return -EFAULT;
 	__atomic_fetch_add(&run_page->futex_sleepers, 1, __ATOMIC_SEQ_CST);
 	long r = hsys_ret(syscall(SYS_futex_waitv, w, (unsigned)n, 0, t, (int)a[4]));
@@ -123,7 +123,7 @@ HSYS(membarrier)
 HSYS(memfd_create)
 {
 	char name[250];
-	int r = gmem_str(&p->vm, a[0], name, sizeof name);
+	int r = gmem_ustr(p, a[0], name, sizeof name);
 	if (r < 0)
 		return r == -ENAMETOOLONG ? -EINVAL : r;
 	return hsys_newfd(p, memfd_create(name, (unsigned)a[1]));

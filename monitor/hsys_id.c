@@ -11,6 +11,7 @@
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -76,34 +77,26 @@ static long per_thread(struct proc *p, long r)
 HSYS(setfsuid) { return per_thread(p, syscall(SYS_setfsuid, (long)(int)a[0])); }
 HSYS(setfsgid) { return per_thread(p, syscall(SYS_setfsgid, (long)(int)a[0])); }
 
-/* The header's version gives the number of data structs: 1 (version 1)
-   or 2; an unknown version is answered with the preferred one. */
-static long cap_call(struct proc *p, const uint64_t a[6], int set)
+/*
+ * capset(2), of the calling thread (pid 0 or its own tid), as Linux: a
+ * thread's own (per_thread). The version gives the number of data
+ * structs: 1 (version 1) or 2; an unknown one is answered with Linux's.
+ */
+HSYS(capset)
 {
-	struct __user_cap_header_struct *uh = gmem_ptr(&p->vm, a[0], sizeof *uh);
-	if (!uh)
-		return -EFAULT;
-	struct __user_cap_header_struct h = *uh;
-	int n = h.version == _LINUX_CAPABILITY_VERSION_1 ? 1 : 2;
-	struct __user_cap_data_struct d[2] = {0};
-	void *gd = a[1] ? gmem_ptr(&p->vm, a[1], n * sizeof d[0]) : NULL;
-	if (a[1] && !gd)
-		return -EFAULT;
-	if (h.pid && h.pid != (int)gettid() && !(!set && tree_member(h.pid)))
-		return set ? -EPERM : -ESRCH;
-	if (set) {
-		if (!gd)
-			return -EFAULT;
-		memcpy(d, gd, n * sizeof d[0]);
-		long r = hsys_ret(syscall(SYS_capset, &h, d));
-		uh->version = h.version;
-		return r < 0 ? r : per_thread(p, r);
+	BUF_ARG(hdr, 0, 8);
+	uint32_t h[2] = {((const uint32_t *)hdr)[0], ((const uint32_t *)hdr)[1]}, data[6];
+	size_t n = h[0] == 0x19980330 ? 12 : 24; /* _LINUX_CAPABILITY_VERSION_1: one set */
+	if (h[1] && (int)h[1] != (int)gettid())
+		return -EPERM;
+	BUF_ARG(in, 1, n);
+	memcpy(data, in, n);
+	long r = hsys_ret(syscall(SYS_capset, h, data));
+	if (h[0] != ((const uint32_t *)hdr)[0]) { /* not a version: Linux's preferred one */
+		OUT_ARG(ohdr, 0, 4);
+		memcpy(ohdr, h, 4);
 	}
-	long r = hsys_ret(syscall(SYS_capget, &h, gd ? d : NULL));
-	uh->version = h.version;
-	if (r == 0 && gd)
-		memcpy(gd, d, n * sizeof d[0]);
-	return r;
+	return r < 0 ? r : per_thread(p, r);
 }
 
 /*
@@ -148,14 +141,12 @@ void exec_creds(struct proc *p)
 		per_thread(p, 0);
 }
 
-HSYS(capget) { return cap_call(p, a, 0); }
-HSYS(capset) { return cap_call(p, a, 1); }
 
 static long getres(struct proc *p, const uint64_t a[6], int gid)
 {
 	unsigned *v[3];
 	for (int i = 0; i < 3; i++)
-		if (!(v[i] = gmem_ptr(&p->vm, a[i], sizeof(unsigned))))
+		if (!(v[i] = gmem_out(p, a[i], sizeof(unsigned))))
 			return -EFAULT;
 	unsigned r, e, s;
 	if (syscall(gid ? SYS_getresgid : SYS_getresuid, &r, &e, &s) < 0)
@@ -178,8 +169,16 @@ HSYS(getgroups)
 		return hsys_ret(getgroups(0, NULL));
 	if (n > NGROUPS_MAX_)
 		n = NGROUPS_MAX_;
-	BUF_ARG(list, 1, (uint64_t)n * sizeof(gid_t));
-	return hsys_ret(getgroups(n, list));
+	gid_t *list = malloc((size_t)n * sizeof *list); /* Linux writes only the groups there are */
+	if (!list)
+		return -ENOMEM;
+	int r = getgroups(n, list);
+	void *out = r > 0 ? gmem_out(p, a[1], (uint64_t)r * sizeof(gid_t)) : NULL;
+	if (r > 0 && out)
+		memcpy(out, list, (size_t)r * sizeof(gid_t));
+	long ret = r < 0 ? -errno : r > 0 && !out ? -EFAULT : r;
+	free(list);
+	return ret;
 }
 
 HSYS(setgroups)
@@ -187,7 +186,7 @@ HSYS(setgroups)
 	uint64_t n = a[0];
 	if (n > NGROUPS_MAX_)
 		return -EINVAL;
-	const gid_t *list = n ? gmem_ptr(&p->vm, a[1], n * sizeof(gid_t)) : NULL;
+	const gid_t *list = n ? gmem_in(p, a[1], n * sizeof(gid_t)) : NULL;
 	if (n && !list)
 		return -EFAULT;
 	if (p->own_creds)
@@ -208,7 +207,7 @@ HSYS(prctl)
 	switch (opt) {
 	case PR_SET_NAME: /* the host process's name, which ps and /proc show */
 		for (size_t i = 0; i < sizeof name - 1; i++) {
-			const char *c = gmem_ptr(&p->vm, a[1] + i, 1);
+			const char *c = gmem_in(p, a[1] + i, 1);
 			if (!c)
 				return -EFAULT;
 			if (!(name[i] = *c))
@@ -216,7 +215,7 @@ HSYS(prctl)
 		}
 		return hsys_ret(prctl(PR_SET_NAME, name));
 	case PR_GET_NAME: {
-		BUF_ARG(out, 1, sizeof name);
+		OUT_ARG(out, 1, sizeof name);
 		if (prctl(PR_GET_NAME, name) < 0)
 			return -errno;
 		memcpy(out, name, sizeof name);
@@ -224,7 +223,7 @@ HSYS(prctl)
 	}
 	case PR_GET_PDEATHSIG:
 	case PR_GET_CHILD_SUBREAPER: {
-		BUF_ARG(out, 1, sizeof(int));
+		OUT_ARG(out, 1, sizeof(int));
 		return hsys_ret(prctl(opt, out, 0, 0, 0));
 	}
 	case PR_SET_NO_NEW_PRIVS: /* the monitor's is always set (sandbox.c) */
@@ -255,4 +254,29 @@ HSYS(prctl)
 		return hsys_ret(prctl(opt, a[1], a[2], a[3], a[4]));
 	}
 	return -EINVAL;
+}
+
+/*
+ * capget(2): the capabilities of the monitor that serves the process (ours
+ * or another of the run's): it is that process on the host. Linux's
+ * version handshake is the host's. Of a process outside the run: ESRCH.
+ */
+HSYS(capget)
+{
+	BUF_ARG(hdr, 0, 8);
+	int pid = ((const int *)hdr)[1];
+	if (pid < 0 || (pid && pid != getpid() && !tree_member(pid)))
+		return pid < 0 ? -EINVAL : -ESRCH;
+	uint32_t h[2] = {((const uint32_t *)hdr)[0], (uint32_t)pid}, data[6];
+	long r = hsys_ret(syscall(SYS_capget, h, a[1] ? data : NULL));
+	if (h[0] != ((const uint32_t *)hdr)[0]) { /* not a version: Linux's preferred one */
+		OUT_ARG(ohdr, 0, 4);
+		memcpy(ohdr, h, 4);
+	}
+	if (r < 0 || !a[1])
+		return r;
+	size_t n = h[0] == 0x19980330 ? 12 : 24; /* _LINUX_CAPABILITY_VERSION_1: one set */
+	OUT_ARG(out, 1, n);
+	memcpy(out, data, n);
+	return 0;
 }

@@ -9,6 +9,7 @@
 #include <linux/close_range.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/sendfile.h>
@@ -28,38 +29,75 @@ static uint64_t io_len(uint64_t n)
 	return n > MAX_IO ? MAX_IO : n;
 }
 
+/*
+ * The buffer of read, write, pread, pwrite: as much of (a[1], *n) as is
+ * there, from its start (Linux stops at the first page it cannot copy: a
+ * short count), or NULL when none of it is. Then Linux's answer is the
+ * descriptor's error if it has one (it checks the descriptor first: a
+ * zero-length call finds it), else EFAULT.
+ */
+static void *io_buf(struct proc *p, const uint64_t a[6], size_t *n, int prot, int positioned)
+{
+	*n = io_len(a[2]);
+	if (!*n)
+		return p->vm.mem; /* any pointer: nothing is touched (Linux: 0) */
+	uint64_t ok = gmem_user_len(p, a[1], *n, prot);
+	if (ok) {
+		*n = ok;
+		return gmem_ptr(&p->vm, a[1], ok);
+	}
+	int fd = (int)a[0];
+	char c;
+	long r = positioned ? (prot & PROT_WRITE ? pread(fd, &c, 0, (off_t)a[3]) : pwrite(fd, &c, 0, (off_t)a[3]))
+			    : (prot & PROT_WRITE ? read(fd, &c, 0) : write(fd, &c, 0));
+	/* the errors Linux finds before it touches the buffer */
+	if (r >= 0 || !(errno == EBADF || errno == EISDIR || errno == ESPIPE ||
+			(errno == EINVAL && positioned)))
+		errno = EFAULT;
+	return NULL;
+}
+#define IO_BUF(var, n, prot, positioned)                              \
+	size_t n;                                                      \
+	void *var = io_buf(p, a, &n, prot, positioned);                \
+	if (!var)                                                      \
+		return -errno
+
 HSYS(read)
 {
 	FD_ARG(fd, 0);
-	BUF_ARG(buf, 1, io_len(a[2]));
-	if (pipe_is_ring(fd))
-		return pipe_read(p, fd, &(struct iovec){buf, io_len(a[2])}, 1);
-	if (signal_is_signalfd(fd))
+	if (pipe_is_ring(fd) || signal_is_signalfd(fd)) {
+		OUT_ARG(buf, 1, io_len(a[2]));
+		if (pipe_is_ring(fd))
+			return pipe_read(p, fd, &(struct iovec){buf, io_len(a[2])}, 1);
 		return signal_read(p, fd, buf, io_len(a[2]));
-	return HSYS_WAIT(p, read(fd, buf, io_len(a[2])));
+	}
+	IO_BUF(buf, n, PROT_WRITE, 0);
+	return HSYS_WAIT(p, read(fd, buf, n));
 }
 
 HSYS(write)
 {
 	FD_ARG(fd, 0);
-	BUF_ARG(buf, 1, io_len(a[2]));
-	if (pipe_is_ring(fd))
+	if (pipe_is_ring(fd)) {
+		BUF_ARG(buf, 1, io_len(a[2]));
 		return pipe_write(p, fd, &(struct iovec){buf, io_len(a[2])}, 1);
-	return HSYS_WAIT(p, write(fd, buf, io_len(a[2])));
+	}
+	IO_BUF(buf, n, PROT_READ, 0);
+	return HSYS_WAIT(p, write(fd, buf, n));
 }
 
 HSYS(pread64)
 {
 	FD_ARG(fd, 0);
-	BUF_ARG(buf, 1, io_len(a[2]));
-	return HSYS_WAIT(p, pread(fd, buf, io_len(a[2]), (off_t)a[3]));
+	IO_BUF(buf, n, PROT_WRITE, 1);
+	return HSYS_WAIT(p, pread(fd, buf, n, (off_t)a[3]));
 }
 
 HSYS(pwrite64)
 {
 	FD_ARG(fd, 0);
-	BUF_ARG(buf, 1, io_len(a[2]));
-	return HSYS_WAIT(p, pwrite(fd, buf, io_len(a[2]), (off_t)a[3]));
+	IO_BUF(buf, n, PROT_READ, 1);
+	return HSYS_WAIT(p, pwrite(fd, buf, n, (off_t)a[3]));
 }
 
 /*
@@ -71,7 +109,7 @@ HSYS(sendfile)
 	FD_ARG(out, 0);
 	FD_ARG(in, 1);
 	off_t *off = NULL;
-	if (a[2] && !(off = gmem_ptr(&p->vm, a[2], sizeof *off)))
+	if (a[2] && !(off = gmem_out(p, a[2], sizeof *off)))
 		return -EFAULT;
 	size_t n = io_len(a[3]);
 	if (pipe_is_ring(in))
@@ -93,29 +131,35 @@ HSYS(sendfile)
 	return r;
 }
 
-/* Translate a guest iovec array; returns the count or -errno. */
-int iov_in(struct proc *p, uint64_t gpa, uint64_t n, struct iovec *iov)
+/* Translate a guest iovec array whose buffers the call reads (out 0) or
+   writes (out 1); returns the count or -errno. */
+static int iov_user(struct proc *p, uint64_t gpa, uint64_t n, struct iovec *iov, int out)
 {
 	if (n > IOV_MAX)
 		return -EINVAL;
-	const uint64_t *g = gmem_ptr(&p->vm, gpa, n * 16);
+	const uint64_t *g = gmem_in(p, gpa, n * 16);
 	if (!g && n)
 		return -EFAULT;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t base = g[2 * i], len = io_len(g[2 * i + 1]);
 		iov[i].iov_len = len;
-		iov[i].iov_base = len ? gmem_ptr(&p->vm, base, len) : NULL;
+		iov[i].iov_base = !len ? NULL : out ? gmem_out(p, base, len) : gmem_in(p, base, len);
 		if (len && !iov[i].iov_base)
 			return -EFAULT;
 	}
 	return (int)n;
 }
 
+int iov_in(struct proc *p, uint64_t gpa, uint64_t n, struct iovec *iov)
+{
+	return iov_user(p, gpa, n, iov, 0);
+}
+
 HSYS(readv)
 {
 	FD_ARG(fd, 0);
 	struct iovec iov[IOV_MAX];
-	int n = iov_in(p, a[1], a[2], iov);
+	int n = iov_user(p, a[1], a[2], iov, 1);
 	if (n >= 0 && pipe_is_ring(fd))
 		return pipe_read(p, fd, iov, n);
 	return n < 0 ? n : HSYS_WAIT(p, readv(fd, iov, n));
@@ -137,7 +181,7 @@ static long positioned(struct proc *p, const uint64_t a[6], int write, int flags
 {
 	FD_ARG(fd, 0);
 	struct iovec iov[IOV_MAX];
-	int n = iov_in(p, a[1], a[2], iov);
+	int n = iov_user(p, a[1], a[2], iov, !write);
 	if (n < 0)
 		return n;
 	if (pipe_is_ring(fd))
@@ -196,19 +240,51 @@ HSYS(lseek)
 HSYS(fstat)
 {
 	FD_ARG(fd, 0);
-	BUF_ARG(st, 1, sizeof(struct stat));
-	if (fstat(fd, st) < 0)
+	struct stat st;
+	if (fstat(fd, &st) < 0)
 		return -errno;
-	procfs_stat(fd, -1, st, NULL);
+	procfs_stat(fd, -1, &st, NULL);
 	if (pipe_is_ring(fd))
-		pipe_stat(st, NULL);
-	return 0;
+		pipe_stat(&st, NULL);
+	return gmem_put(p, a[1], &st, sizeof st);
+}
+
+/*
+ * getdents(2): the old record (d_ino, d_off, d_reclen, d_name, then d_type
+ * in its last byte), made from getdents64's, whose records have the same
+ * lengths: what fills count bytes here filled them there.
+ */
+HSYS(getdents)
+{
+	FD_ARG(fd, 0);
+	size_t n = io_len(a[2]) < (1 << 16) ? io_len(a[2]) : (1 << 16);
+	OUT_ARG(out, 1, n);
+	static __thread char *buf; /* each thread its own: no process lock here */
+	if (!buf && !(buf = malloc(1 << 16)))
+		return -ENOMEM;
+	long r = procfs_getdents(p, fd, buf, n);
+	if (r == PROCFS_NONE)
+		r = hsys_ret(getdents64(fd, buf, n));
+	for (long off = 0; off < r;) {
+		struct dirent64 *d = (struct dirent64 *)(buf + off);
+		if (!d->d_reclen)
+			break;
+		unsigned char type = d->d_type;
+		uint8_t *o = (uint8_t *)out + off;
+		memcpy(o, &d->d_ino, 8);
+		memcpy(o + 8, &d->d_off, 8);
+		memcpy(o + 16, &d->d_reclen, 2);
+		memmove(o + 18, d->d_name, strlen(d->d_name) + 1);
+		o[d->d_reclen - 1] = type;
+		off += d->d_reclen;
+	}
+	return r;
 }
 
 HSYS(getdents64)
 {
 	FD_ARG(fd, 0);
-	BUF_ARG(buf, 1, io_len(a[2]));
+	OUT_ARG(buf, 1, io_len(a[2]));
 	long r = procfs_getdents(p, fd, buf, io_len(a[2])); /* /proc: the guest's view */
 	return r != PROCFS_NONE ? r : hsys_ret(getdents64(fd, buf, io_len(a[2])));
 }
@@ -328,7 +404,11 @@ HSYS(ioctl)
 		hsys_warn_once(p, "ioctl request", req);
 		return -ENOTTY;
 	}
-	BUF_ARG(arg, 2, size);
+	int in = req == FIONBIO || req == FIOASYNC || req == TCSETS || req == TCSETSW ||
+		 req == TCSETSF || req == TIOCSWINSZ || req == TIOCSPGRP || req == TIOCSPTLCK;
+	void *arg = in ? gmem_in(p, a[2], size) : gmem_out(p, a[2], size);
+	if (!arg)
+		return -EFAULT;
 	if (req == FIONREAD && pipe_is_ring(fd))
 		return pipe_fionread(fd, arg);
 	long r = hsys_ret(ioctl(fd, req, arg));
@@ -362,7 +442,7 @@ HSYS(fchmod)
    (O_DIRECT) or when this process maps too many rings already. */
 HSYS(pipe2)
 {
-	BUF_ARG(fds, 0, 2 * sizeof(int));
+	OUT_ARG(fds, 0, 2 * sizeof(int));
 	int flags = (int)a[1], f[2];
 	if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
 		return -EINVAL;
@@ -445,7 +525,7 @@ static long poll_common(struct proc *p, uint64_t gfds, uint64_t n, const struct 
 {
 	if (n > UP_FD_MAX)
 		return -EINVAL;
-	struct pollfd *g = gmem_ptr(&p->vm, gfds, n * sizeof *g);
+	struct pollfd *g = gmem_out(p, gfds, n * sizeof *g);
 	if (!g && n)
 		return -EFAULT;
 	struct pollfd h[UP_FD_MAX];
@@ -477,8 +557,8 @@ HSYS(poll)
 
 HSYS(ppoll)
 {
-	struct timespec *t = a[2] ? gmem_ptr(&p->vm, a[2], sizeof *t) : NULL;
-	if (a[2] && !t)
+	struct timespec *t = a[2] ? gmem_in(p, a[2], sizeof *t) : NULL;
+	if ((a[2] && !t) || (a[3] && !gmem_in(p, a[3], 8)))
 		return -EFAULT;
 	return poll_common(p, a[0], a[1], t); /* the signal mask is not applied */
 }
@@ -497,7 +577,7 @@ static long select_common(struct proc *p, const uint64_t a[6], struct timespec *
 		nfds = UP_FD_MAX;
 	fd_set *set[3];
 	for (int i = 0; i < 3; i++) {
-		set[i] = a[1 + i] ? gmem_ptr(&p->vm, a[1 + i], sizeof(fd_set)) : NULL;
+		set[i] = a[1 + i] ? gmem_out(p, a[1 + i], sizeof(fd_set)) : NULL;
 		if (a[1 + i] && !set[i])
 			return -EFAULT;
 	}
@@ -539,7 +619,7 @@ static long select_common(struct proc *p, const uint64_t a[6], struct timespec *
 
 HSYS(select)
 {
-	struct timeval *tv = a[4] ? gmem_ptr(&p->vm, a[4], sizeof *tv) : NULL;
+	struct timeval *tv = a[4] ? gmem_in(p, a[4], sizeof *tv) : NULL;
 	if (a[4] && !tv)
 		return -EFAULT;
 	struct timespec t, *tp = NULL;
@@ -550,7 +630,7 @@ HSYS(select)
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	long r = select_common(p, a, tp);
-	if (tv) { /* Linux reports the time left */
+	if (tv && gmem_out(p, a[4], sizeof *tv)) { /* Linux reports the time left (if it can) */
 		struct timespec end;
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		long long left = (tv->tv_sec * 1000000LL + tv->tv_usec) -
@@ -566,8 +646,8 @@ HSYS(select)
 
 HSYS(pselect6)
 {
-	struct timespec *t = a[4] ? gmem_ptr(&p->vm, a[4], sizeof *t) : NULL;
-	if (a[4] && !t)
+	struct timespec *t = a[4] ? gmem_in(p, a[4], sizeof *t) : NULL;
+	if ((a[4] && !t) || (a[5] && !gmem_in(p, a[5], 16)))
 		return -EFAULT;
 	return select_common(p, a, t); /* the signal mask is not applied */
 }
@@ -595,9 +675,9 @@ HSYS(copy_file_range)
 	FD_ARG(in, 0);
 	FD_ARG(out, 2);
 	loff_t *oin = NULL, *oout = NULL;
-	if (a[1] && !(oin = gmem_ptr(&p->vm, a[1], sizeof *oin)))
+	if (a[1] && !(oin = gmem_out(p, a[1], sizeof *oin)))
 		return -EFAULT;
-	if (a[3] && !(oout = gmem_ptr(&p->vm, a[3], sizeof *oout)))
+	if (a[3] && !(oout = gmem_out(p, a[3], sizeof *oout)))
 		return -EFAULT;
 	if (pipe_is_ring(in) || pipe_is_ring(out))
 		return -EINVAL;

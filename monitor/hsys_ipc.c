@@ -26,6 +26,12 @@
 #define MAX_MSG (1 << 20)
 
 /* Size in bytes of the buffer an IPC_STAT-like command fills, or 0. */
+/* The buffer of an IPC control call: IPC_SET reads it, the others write. */
+static void *ctl_buf(struct proc *p, int cmd, uint64_t gpa, size_t n)
+{
+	return (cmd & ~IPC_64) == IPC_SET ? gmem_in(p, gpa, n) : gmem_out(p, gpa, n);
+}
+
 static size_t ctl_size(int cmd, size_t stat, size_t info)
 {
 	switch (cmd & ~IPC_64) {
@@ -54,7 +60,7 @@ HSYS(shmctl)
 	int cmd = (int)a[1];
 	size_t n = ctl_size(cmd, sizeof(struct shmid_ds),
 			    (cmd & ~IPC_64) == SHM_INFO ? sizeof(struct shm_info) : sizeof(struct shminfo));
-	void *buf = n ? gmem_ptr(&p->vm, a[2], n) : NULL;
+	void *buf = n ? ctl_buf(p, cmd, a[2], n) : NULL;
 	if (n && !buf)
 		return -EFAULT;
 	return hsys_ret(syscall(SYS_shmctl, (int)a[0], cmd, buf));
@@ -111,11 +117,11 @@ static long semop_(struct proc *p, const uint64_t a[6], uint64_t gtimeout)
 {
 	if (a[2] == 0 || a[2] > MAX_NSOPS)
 		return a[2] ? -E2BIG : -EINVAL;
-	struct sembuf *sops = gmem_ptr(&p->vm, a[1], a[2] * sizeof *sops);
+	struct sembuf *sops = gmem_in(p, a[1], a[2] * sizeof *sops);
 	if (!sops)
 		return -EFAULT;
 	const struct timespec *t = NULL;
-	if (gtimeout && !(t = gmem_ptr(&p->vm, gtimeout, sizeof *t)))
+	if (gtimeout && !(t = gmem_in(p, gtimeout, sizeof *t)))
 		return -EFAULT;
 	return hsys_ret(semtimedop((int)a[0], sops, a[2], t));
 }
@@ -130,14 +136,15 @@ HSYS(semctl)
 		struct semid_ds ds;
 		if (semctl(id, 0, IPC_STAT, &ds) < 0)
 			return -errno;
-		void *arr = gmem_ptr(&p->vm, a[3], ds.sem_nsems * sizeof(unsigned short));
+		uint64_t len = ds.sem_nsems * sizeof(unsigned short);
+		void *arr = base == GETALL ? gmem_out(p, a[3], len) : gmem_in(p, a[3], len);
 		if (!arr)
 			return -EFAULT;
 		return hsys_ret(syscall(SYS_semctl, id, (int)a[1], cmd, arr));
 	}
 	size_t n = ctl_size(cmd, sizeof(struct semid_ds), sizeof(struct seminfo));
 	if (n) {
-		void *buf = gmem_ptr(&p->vm, a[3], n);
+		void *buf = ctl_buf(p, cmd, a[3], n);
 		if (!buf)
 			return -EFAULT;
 		return hsys_ret(syscall(SYS_semctl, id, (int)a[1], cmd, buf));
@@ -163,7 +170,7 @@ HSYS(msgsnd)
 HSYS(msgrcv)
 {
 	uint64_t n = a[2] > MAX_MSG ? MAX_MSG : a[2];
-	BUF_ARG(msg, 1, sizeof(long) + n);
+	OUT_ARG(msg, 1, sizeof(long) + n);
 	return hsys_ret(msgrcv((int)a[0], msg, n, (long)a[3], (int)a[4]));
 }
 
@@ -171,7 +178,7 @@ HSYS(msgctl)
 {
 	int cmd = (int)a[1];
 	size_t n = ctl_size(cmd, sizeof(struct msqid_ds), sizeof(struct msginfo));
-	void *buf = n ? gmem_ptr(&p->vm, a[2], n) : NULL;
+	void *buf = n ? ctl_buf(p, cmd, a[2], n) : NULL;
 	if (n && !buf)
 		return -EFAULT;
 	return hsys_ret(syscall(SYS_msgctl, (int)a[0], cmd, buf));
@@ -182,10 +189,10 @@ HSYS(msgctl)
 HSYS(mq_open)
 {
 	char name[NAME_MAX + 1];
-	int r = gmem_str(&p->vm, a[0], name, sizeof name);
+	int r = gmem_ustr(p, a[0], name, sizeof name);
 	if (r < 0)
 		return r == -ENAMETOOLONG ? -ENAMETOOLONG : r;
-	struct mq_attr *attr = a[3] ? gmem_ptr(&p->vm, a[3], sizeof *attr) : NULL;
+	struct mq_attr *attr = a[3] ? gmem_in(p, a[3], sizeof *attr) : NULL;
 	if (a[3] && !attr)
 		return -EFAULT;
 	return hsys_newfd(p, syscall(SYS_mq_open, name, (int)a[1], (mode_t)a[2], attr));
@@ -194,7 +201,7 @@ HSYS(mq_open)
 HSYS(mq_unlink)
 {
 	char name[NAME_MAX + 1];
-	int r = gmem_str(&p->vm, a[0], name, sizeof name);
+	int r = gmem_ustr(p, a[0], name, sizeof name);
 	if (r < 0)
 		return r;
 	return hsys_ret(syscall(SYS_mq_unlink, name));
@@ -204,7 +211,7 @@ HSYS(mq_timedsend)
 {
 	FD_ARG(fd, 0);
 	BUF_ARG(msg, 1, a[2]);
-	const struct timespec *t = a[4] ? gmem_ptr(&p->vm, a[4], sizeof *t) : NULL;
+	const struct timespec *t = a[4] ? gmem_in(p, a[4], sizeof *t) : NULL;
 	if (a[4] && !t)
 		return -EFAULT;
 	return hsys_ret(syscall(SYS_mq_timedsend, fd, msg, a[2], (unsigned)a[3], t));
@@ -213,9 +220,9 @@ HSYS(mq_timedsend)
 HSYS(mq_timedreceive)
 {
 	FD_ARG(fd, 0);
-	BUF_ARG(msg, 1, a[2]);
-	unsigned *prio = a[3] ? gmem_ptr(&p->vm, a[3], sizeof *prio) : NULL;
-	const struct timespec *t = a[4] ? gmem_ptr(&p->vm, a[4], sizeof *t) : NULL;
+	OUT_ARG(msg, 1, a[2]);
+	unsigned *prio = a[3] ? gmem_out(p, a[3], sizeof *prio) : NULL;
+	const struct timespec *t = a[4] ? gmem_in(p, a[4], sizeof *t) : NULL;
 	if ((a[3] && !prio) || (a[4] && !t))
 		return -EFAULT;
 	return hsys_ret(syscall(SYS_mq_timedreceive, fd, msg, a[2], prio, t));
@@ -224,8 +231,8 @@ HSYS(mq_timedreceive)
 HSYS(mq_getsetattr)
 {
 	FD_ARG(fd, 0);
-	const struct mq_attr *nw = a[1] ? gmem_ptr(&p->vm, a[1], sizeof *nw) : NULL;
-	struct mq_attr *old = a[2] ? gmem_ptr(&p->vm, a[2], sizeof *old) : NULL;
+	const struct mq_attr *nw = a[1] ? gmem_in(p, a[1], sizeof *nw) : NULL;
+	struct mq_attr *old = a[2] ? gmem_out(p, a[2], sizeof *old) : NULL;
 	if ((a[1] && !nw) || (a[2] && !old))
 		return -EFAULT;
 	return hsys_ret(syscall(SYS_mq_getsetattr, fd, nw, old));
@@ -238,7 +245,7 @@ HSYS(mq_notify)
 	FD_ARG(fd, 0);
 	if (!a[1])
 		return hsys_ret(syscall(SYS_mq_notify, fd, NULL));
-	const struct sigevent *g = gmem_ptr(&p->vm, a[1], sizeof *g);
+	const struct sigevent *g = gmem_in(p, a[1], sizeof *g);
 	if (!g)
 		return -EFAULT;
 	struct sigevent ev = *g;

@@ -44,30 +44,28 @@ static long sleep_common(struct proc *p, clockid_t clock, int flags, const struc
 HSYS(nanosleep)
 {
 	BUF_ARG(req, 0, sizeof(struct timespec));
-	struct timespec *rem = a[1] ? gmem_ptr(&p->vm, a[1], sizeof *rem) : NULL;
-	if (a[1] && !rem)
-		return -EFAULT;
+	/* Linux writes rem only when a signal interrupts the sleep */
+	struct timespec *rem = a[1] ? gmem_out(p, a[1], sizeof *rem) : NULL;
 	return sleep_common(p, CLOCK_MONOTONIC, 0, req, rem);
 }
 
 HSYS(clock_nanosleep)
 {
 	BUF_ARG(req, 2, sizeof(struct timespec));
-	struct timespec *rem = a[3] ? gmem_ptr(&p->vm, a[3], sizeof *rem) : NULL;
-	if (a[3] && !rem)
-		return -EFAULT;
+	/* Linux writes rem only when a signal interrupts the sleep */
+	struct timespec *rem = a[3] ? gmem_out(p, a[3], sizeof *rem) : NULL;
 	return sleep_common(p, (clockid_t)a[0], (int)a[1], req, rem);
 }
 
 HSYS(clock_gettime)
 {
-	BUF_ARG(ts, 1, sizeof(struct timespec));
+	OUT_ARG(ts, 1, sizeof(struct timespec));
 	return hsys_ret(clock_gettime((clockid_t)a[0], ts));
 }
 
 HSYS(clock_getres)
 {
-	struct timespec *ts = a[1] ? gmem_ptr(&p->vm, a[1], sizeof *ts) : NULL;
+	struct timespec *ts = a[1] ? gmem_out(p, a[1], sizeof *ts) : NULL;
 	if (a[1] && !ts)
 		return -EFAULT;
 	return hsys_ret(clock_getres((clockid_t)a[0], ts));
@@ -75,15 +73,17 @@ HSYS(clock_getres)
 
 HSYS(gettimeofday)
 {
-	struct timeval *tv = a[0] ? gmem_ptr(&p->vm, a[0], sizeof *tv) : NULL;
-	if (a[0] && !tv)
+	struct timeval *tv = a[0] ? gmem_out(p, a[0], sizeof *tv) : NULL;
+	if ((a[0] && !tv) || (a[1] && !gmem_out(p, a[1], 8)))
 		return -EFAULT;
+	if (a[1])
+		memset(gmem_out(p, a[1], 8), 0, 8); /* struct timezone: UTC */
 	return hsys_ret(syscall(SYS_gettimeofday, tv, NULL));
 }
 
 HSYS(time)
 {
-	time_t *t = a[0] ? gmem_ptr(&p->vm, a[0], sizeof *t) : NULL;
+	time_t *t = a[0] ? gmem_out(p, a[0], sizeof *t) : NULL;
 	if (a[0] && !t)
 		return -EFAULT;
 	return time(t);
@@ -91,20 +91,20 @@ HSYS(time)
 
 HSYS(sysinfo)
 {
-	BUF_ARG(si, 0, sizeof(struct sysinfo));
+	OUT_ARG(si, 0, sizeof(struct sysinfo));
 	return hsys_ret(sysinfo(si));
 }
 
 HSYS(getrandom)
 {
 	size_t len = a[1] > (32u << 20) ? (32u << 20) : a[1];
-	BUF_ARG(buf, 0, len);
+	OUT_ARG(buf, 0, len);
 	return hsys_ret(getrandom(buf, len, (unsigned)a[2]));
 }
 
 HSYS(uname)
 {
-	BUF_ARG(u, 0, sizeof(struct utsname));
+	OUT_ARG(u, 0, sizeof(struct utsname));
 	return hsys_ret(uname(u));
 }
 
@@ -133,14 +133,14 @@ HSYS(prlimit64)
 		return 0;
 	}
 	if (a[2]) {
-		const struct rlimit *rl = gmem_ptr(&p->vm, a[2], sizeof *rl);
+		const struct rlimit *rl = gmem_in(p, a[2], sizeof *rl);
 		if (!rl || a[1] != RLIMIT_NOFILE)
 			return -EINVAL;
 		p->fd_limit = rl->rlim_cur < UP_FD_MAX ? (int)rl->rlim_cur : UP_FD_MAX;
 		p->fd_hard = rl->rlim_max < UP_FD_MAX ? (int)rl->rlim_max : UP_FD_MAX;
 		return 0;
 	}
-	BUF_ARG(old, 3, sizeof(struct rlimit));
+	OUT_ARG(old, 3, sizeof(struct rlimit));
 	return hsys_ret(getrlimit((int)a[1], old));
 }
 

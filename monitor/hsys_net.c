@@ -55,7 +55,7 @@ HSYS(socket)
 
 HSYS(socketpair)
 {
-	BUF_ARG(sv, 3, 2 * sizeof(int));
+	OUT_ARG(sv, 3, 2 * sizeof(int));
 	int r = family_ok(p, (int)a[0]);
 	if (r < 0)
 		return r;
@@ -83,7 +83,7 @@ static long get_addr(struct proc *p, uint64_t ga, uint64_t len, int bind_, struc
 	*hold = -1;
 	if (len > sizeof *ss)
 		return -EINVAL;
-	const void *g = gmem_ptr(&p->vm, ga, len);
+	const void *g = gmem_in(p, ga, len);
 	if (!g)
 		return -EFAULT;
 	memset(ss, 0, sizeof *ss);
@@ -151,10 +151,10 @@ static long out_addr(struct proc *p, uint64_t ga, uint64_t glen, struct sockaddr
 	*sl = NULL;
 	if (!ga)
 		return 0;
-	*sl = gmem_ptr(&p->vm, glen, sizeof(socklen_t));
+	*sl = gmem_out(p, glen, sizeof(socklen_t));
 	if (!*sl || (int)**sl < 0)
 		return *sl ? -EINVAL : -EFAULT;
-	*sa = gmem_ptr(&p->vm, ga, **sl);
+	*sa = gmem_out(p, ga, **sl);
 	return *sa || !**sl ? 0 : -EFAULT;
 }
 
@@ -193,7 +193,7 @@ HSYS(setsockopt)
 	SOCK_ARG(fd, 0);
 	if (a[4] > 4096)
 		return -EINVAL;
-	const void *v = a[4] ? gmem_ptr(&p->vm, a[3], a[4]) : NULL;
+	const void *v = a[4] ? gmem_in(p, a[3], a[4]) : NULL;
 	if (a[4] && !v)
 		return -EFAULT;
 	return hsys_ret(setsockopt(fd, (int)a[1], (int)a[2], v, (socklen_t)a[4]));
@@ -202,11 +202,11 @@ HSYS(setsockopt)
 HSYS(getsockopt)
 {
 	SOCK_ARG(fd, 0);
-	socklen_t *sl = gmem_ptr(&p->vm, a[4], sizeof *sl);
+	socklen_t *sl = gmem_out(p, a[4], sizeof *sl);
 	if (!sl)
 		return -EFAULT;
 	socklen_t n = *sl > 4096 ? 4096 : *sl;
-	void *v = n ? gmem_ptr(&p->vm, a[3], n) : NULL;
+	void *v = n ? gmem_out(p, a[3], n) : NULL;
 	if (n && !v)
 		return -EFAULT;
 	long r = hsys_ret(getsockopt(fd, (int)a[1], (int)a[2], v, &n));
@@ -236,7 +236,7 @@ HSYS(sendto)
 HSYS(recvfrom)
 {
 	SOCK_ARG(fd, 0);
-	BUF_ARG(buf, 1, a[2]);
+	OUT_ARG(buf, 1, a[2]);
 	struct sockaddr *sa;
 	socklen_t *sl;
 	long r = out_addr(p, a[4], a[5], &sa, &sl);
@@ -345,26 +345,30 @@ static long get_msg(struct proc *p, uint64_t gm, int send, struct msghdr *m, str
 		    struct sockaddr_storage *ss, int *hold)
 {
 	*hold = -1;
-	const struct msghdr *g = gmem_ptr(&p->vm, gm, sizeof *g);
+	/* recvmsg writes lengths and flags back into the guest's struct */
+	const struct msghdr *g = send ? gmem_in(p, gm, sizeof *g) : gmem_out(p, gm, sizeof *g);
 	if (!g)
 		return -EFAULT;
 	struct msghdr c = *g; /* read the guest's struct once */
 	if (c.msg_iovlen > IOV_MAX_ || c.msg_controllen > CONTROL_MAX)
 		return c.msg_iovlen > IOV_MAX_ ? -EMSGSIZE : -ENOBUFS;
 	*m = (struct msghdr){.msg_iov = iov, .msg_iovlen = c.msg_iovlen, .msg_flags = 0};
-	const struct iovec *giov = c.msg_iovlen ? gmem_ptr(&p->vm, (uint64_t)c.msg_iov,
+	const struct iovec *giov = c.msg_iovlen ? gmem_in(p, (uint64_t)c.msg_iov,
 						     c.msg_iovlen * sizeof *giov) : NULL;
 	if (c.msg_iovlen && !giov)
 		return -EFAULT;
 	for (size_t i = 0; i < c.msg_iovlen; i++) {
 		struct iovec v = giov[i];
 		iov[i].iov_len = v.iov_len;
-		iov[i].iov_base = v.iov_len ? gmem_ptr(&p->vm, (uint64_t)v.iov_base, v.iov_len) : NULL;
+		iov[i].iov_base = !v.iov_len ? NULL
+				  : send  ? gmem_in(p, (uint64_t)v.iov_base, v.iov_len)
+					  : gmem_out(p, (uint64_t)v.iov_base, v.iov_len);
 		if (v.iov_len && !iov[i].iov_base)
 			return -EFAULT;
 	}
 	if (c.msg_controllen) {
-		m->msg_control = gmem_ptr(&p->vm, (uint64_t)c.msg_control, c.msg_controllen);
+		m->msg_control = send ? gmem_in(p, (uint64_t)c.msg_control, c.msg_controllen)
+				      : gmem_out(p, (uint64_t)c.msg_control, c.msg_controllen);
 		m->msg_controllen = c.msg_controllen;
 		if (!m->msg_control)
 			return -EFAULT;
@@ -378,7 +382,7 @@ static long get_msg(struct proc *p, uint64_t gm, int send, struct msghdr *m, str
 		m->msg_namelen = sl;
 	} else if (c.msg_name) {
 		m->msg_namelen = c.msg_namelen;
-		m->msg_name = gmem_ptr(&p->vm, (uint64_t)c.msg_name, c.msg_namelen);
+		m->msg_name = gmem_out(p, (uint64_t)c.msg_name, c.msg_namelen);
 		if (!m->msg_name && c.msg_namelen)
 			return -EFAULT;
 	}
@@ -388,7 +392,7 @@ static long get_msg(struct proc *p, uint64_t gm, int send, struct msghdr *m, str
 /* After recvmsg: lengths and flags back into the guest's struct. */
 static void put_msg(struct proc *p, uint64_t gm, const struct msghdr *m)
 {
-	struct msghdr *g = gmem_ptr(&p->vm, gm, sizeof *g);
+	struct msghdr *g = gmem_out(p, gm, sizeof *g);
 	if (!g)
 		return;
 	g->msg_namelen = m->msg_namelen;
@@ -461,7 +465,7 @@ static long mmsg(struct proc *p, const uint64_t a[6], int send)
 	long r = 0;
 	for (; i < n; i++) {
 		uint64_t gm = a[1] + i * (uint64_t)sizeof(struct mmsghdr);
-		unsigned *len = gmem_ptr(&p->vm, gm + offsetof(struct mmsghdr, msg_len), sizeof *len);
+		unsigned *len = gmem_out(p, gm + offsetof(struct mmsghdr, msg_len), sizeof *len);
 		if (!len) {
 			r = -EFAULT;
 			break;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -50,56 +51,57 @@ HSYS(openat)
 HSYS(newfstatat)
 {
 	PATH_ARG(path, 1);
-	BUF_ARG(st, 2, sizeof(struct stat));
 	if (!path[0] && (a[3] & AT_EMPTY_PATH) && (int)a[0] != AT_FDCWD) /* glibc's fstat */
 		return hsys_fstat(p, (uint64_t[6]){a[0], a[2]});
 	int fd = lookup(p, (int)a[0], path, (int)a[3]);
 	if (fd < 0)
 		return fd;
-	long r = hsys_ret(fstatat(fd, "", st, AT_EMPTY_PATH));
+	struct stat st;
+	long r = hsys_ret(fstatat(fd, "", &st, AT_EMPTY_PATH));
 	if (r == 0)
-		procfs_stat(fd, fd, st, NULL);
+		procfs_stat(fd, fd, &st, NULL);
 	close(fd);
 	if (r == 0 && !path[0] && pipe_is_ring((int)a[0]))
-		pipe_stat(st, NULL);
-	return r;
+		pipe_stat(&st, NULL);
+	return r < 0 ? r : gmem_put(p, a[2], &st, sizeof st);
 }
 
 HSYS(statfs)
 {
 	PATH_ARG(path, 0);
-	BUF_ARG(buf, 1, sizeof(struct statfs));
 	int fd = lookup(p, AT_FDCWD, path, 0);
 	if (fd < 0)
 		return fd;
-	long r = hsys_ret(fstatfs(fd, buf));
+	struct statfs buf;
+	long r = hsys_ret(fstatfs(fd, &buf));
 	close(fd);
-	return r;
+	return r < 0 ? r : gmem_put(p, a[1], &buf, sizeof buf);
 }
 
 HSYS(fstatfs)
 {
 	FD_ARG(fd, 0);
-	BUF_ARG(buf, 1, sizeof(struct statfs));
-	return hsys_ret(fstatfs(fd, buf));
+	struct statfs buf;
+	long r = hsys_ret(fstatfs(fd, &buf));
+	return r < 0 ? r : gmem_put(p, a[1], &buf, sizeof buf);
 }
 
 HSYS(statx)
 {
 	PATH_ARG(path, 1);
-	BUF_ARG(stx, 4, sizeof(struct statx));
+	struct statx stx;
 	int flags = (int)a[2];
 	int fd = lookup(p, (int)a[0], path, flags);
 	if (fd < 0)
 		return fd;
 	flags = (flags & ~AT_SYMLINK_NOFOLLOW) | AT_EMPTY_PATH;
-	long r = hsys_ret(statx(fd, "", flags, (unsigned)a[3], stx));
+	long r = hsys_ret(statx(fd, "", flags, (unsigned)a[3], &stx));
 	if (r == 0)
-		procfs_stat(fd, fd, NULL, stx);
+		procfs_stat(fd, fd, NULL, &stx);
 	close(fd);
 	if (r == 0 && !path[0] && pipe_is_ring((int)a[0]))
-		pipe_stat(NULL, stx);
-	return r;
+		pipe_stat(NULL, &stx);
+	return r < 0 ? r : gmem_put(p, a[4], &stx, sizeof stx);
 }
 
 static long access_at(struct proc *p, const uint64_t a[6], int flags)
@@ -125,22 +127,21 @@ HSYS(readlinkat)
 	PATH_ARG(path, 1);
 	if ((int64_t)a[3] <= 0)
 		return -EINVAL;
-	BUF_ARG(buf, 2, a[3]);
 	char target[PATH_MAX];
 	int n = path_readlink(p, (int)a[0], path, target); /* what the monitor shows */
-	if (n != PROCFS_NONE) {
-		if (n < 0)
-			return n;
-		n = (size_t)n < a[3] ? n : (int)a[3];
-		memcpy(buf, target, n);
-		return n;
+	if (n == PROCFS_NONE) {
+		int fd = lookup(p, (int)a[0], path, AT_SYMLINK_NOFOLLOW);
+		if (fd < 0)
+			return fd;
+		n = (int)hsys_ret(readlinkat(fd, "", target, sizeof target));
+		close(fd);
+		if (n == -ENOENT)
+			return -EINVAL; /* not a symlink */
 	}
-	int fd = lookup(p, (int)a[0], path, AT_SYMLINK_NOFOLLOW);
-	if (fd < 0)
-		return fd;
-	long r = hsys_ret(readlinkat(fd, "", buf, a[3]));
-	close(fd);
-	return r == -ENOENT ? -EINVAL : r; /* not a symlink */
+	if (n < 0)
+		return n;
+	n = (size_t)n < a[3] ? n : (int)a[3];
+	return gmem_put(p, a[2], target, n) < 0 ? -EFAULT : n;
 }
 
 /* truncate(2): refused for a program a process of the run runs (ETXTBSY). */
@@ -164,7 +165,7 @@ HSYS(getcwd)
 	size_t n = strlen(p->cwd) + 1;
 	if (a[1] < n)
 		return -ERANGE;
-	BUF_ARG(buf, 0, n);
+	OUT_ARG(buf, 0, n);
 	memcpy(buf, p->cwd, n);
 	return (long)n;
 }
@@ -283,7 +284,7 @@ static long chown_at(struct proc *p, int dirfd, uint64_t gpath, uint64_t uid, ui
 		     int flags)
 {
 	char path[PATH_MAX];
-	int r = gmem_str(&p->vm, gpath, path, sizeof path);
+	int r = gmem_ustr(p, gpath, path, sizeof path);
 	if (r < 0)
 		return r;
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
@@ -305,13 +306,18 @@ HSYS(fchownat) { return chown_at(p, (int)a[0], a[1], a[2], a[3], (int)a[4]); }
 HSYS(linkat)
 {
 	PATH_ARG(from, 1);
-	PATH_ARG(to, 3);
 	int flags = (int)a[4];
 	if (flags & ~AT_SYMLINK_FOLLOW)
 		return -EINVAL;
 	int src = lookup(p, (int)a[0], from, (flags & AT_SYMLINK_FOLLOW) ? 0 : AT_SYMLINK_NOFOLLOW);
 	if (src < 0)
 		return src;
+	char to[PATH_MAX]; /* Linux finds the source before it reads this name */
+	int e = gmem_ustr(p, a[3], to, sizeof to);
+	if (e < 0) {
+		close(src);
+		return e;
+	}
 	char last[NAME_MAX + 1];
 	int dir = path_parent(p, (int)a[2], to, last);
 	if (dir < 0) {
@@ -329,7 +335,7 @@ HSYS(linkat)
 /* utimensat: times from the guest (or NULL: now) on a path or an fd. */
 HSYS(utimensat)
 {
-	const struct timespec *ts = a[2] ? gmem_ptr(&p->vm, a[2], 2 * sizeof *ts) : NULL;
+	const struct timespec *ts = a[2] ? gmem_in(p, a[2], 2 * sizeof *ts) : NULL;
 	if (a[2] && !ts)
 		return -EFAULT;
 	int flags = (int)a[3];
@@ -349,4 +355,40 @@ HSYS(utimensat)
 		r = hsys_ret(utimensat(AT_FDCWD, self, ts, 0));
 	close(fd);
 	return r;
+}
+
+/*
+ * inotify: the host's. A watch's path is resolved beneath the root here and
+ * handed to the host as our handle's magic link, which inotify follows to
+ * the same file (so IN_DONT_FOLLOW applies to our lookup, not to it).
+ */
+HSYS(inotify_init1)
+{
+	return hsys_newfd(p, inotify_init1((int)a[0]));
+}
+
+HSYS(inotify_init)
+{
+	return hsys_newfd(p, inotify_init1(0));
+}
+
+HSYS(inotify_add_watch)
+{
+	FD_ARG(ifd, 0);
+	PATH_ARG(path, 1);
+	uint32_t mask = (uint32_t)a[2];
+	int fd = lookup(p, AT_FDCWD, path, mask & IN_DONT_FOLLOW ? AT_SYMLINK_NOFOLLOW : 0);
+	if (fd < 0)
+		return fd;
+	char self[FD_LINK_MAX];
+	path_fd_link(fd, self);
+	long r = hsys_ret(inotify_add_watch(ifd, self, mask & ~IN_DONT_FOLLOW));
+	close(fd);
+	return r;
+}
+
+HSYS(inotify_rm_watch)
+{
+	FD_ARG(ifd, 0);
+	return hsys_ret(inotify_rm_watch(ifd, (int)a[1]));
 }

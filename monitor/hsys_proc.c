@@ -106,33 +106,36 @@ static long wait_options(uint64_t options)
 
 HSYS(wait4)
 {
-	int *status = a[1] ? gmem_ptr(&p->vm, a[1], sizeof(int)) : NULL;
-	struct rusage *ru = a[3] ? gmem_ptr(&p->vm, a[3], sizeof *ru) : NULL;
-	if ((a[1] && !status) || (a[3] && !ru))
-		return -EFAULT;
+	/* Linux reaps the child, then finds it cannot write what it says */
+	int *status = a[1] ? gmem_out(p, a[1], sizeof(int)) : NULL, st;
+	struct rusage *ru = a[3] ? gmem_out(p, a[3], sizeof *ru) : NULL, rus;
+	int bad = (a[1] && !status) || (a[3] && !ru);
 	long options = wait_options((uint32_t)a[2]);
 	if (options < 0)
 		return options;
-	long r = hsys_ret(wait4((pid_t)a[0], status, (int)options, ru));
+	long r = hsys_ret(wait4((pid_t)a[0], a[1] && !status ? &st : status, (int)options,
+				a[3] && !ru ? &rus : ru));
 	if (r > 0)
 		tree_reaped((pid_t)r); /* frees its slot if it is gone */
-	return r;
+	return r > 0 && bad ? -EFAULT : r;
 }
 
 HSYS(waitid)
 {
-	siginfo_t *si = a[2] ? gmem_ptr(&p->vm, a[2], sizeof *si) : NULL;
-	struct rusage *ru = a[4] ? gmem_ptr(&p->vm, a[4], sizeof *ru) : NULL;
-	if ((a[2] && !si) || (a[4] && !ru))
-		return -EFAULT;
+	/* As wait4: the child is reaped before Linux finds si or ru bad. */
+	siginfo_t *si = a[2] ? gmem_out(p, a[2], sizeof *si) : NULL, sis;
+	struct rusage *ru = a[4] ? gmem_out(p, a[4], sizeof *ru) : NULL, rus;
+	int bad = (a[2] && !si) || (a[4] && !ru);
 	long options = wait_options((uint32_t)a[3]);
 	if (options < 0)
 		return options;
 	/* The raw syscall also fills rusage, which glibc's waitid() hides. */
-	long r = hsys_ret(syscall(SYS_waitid, (int)a[0], (id_t)a[1], si, (int)options, ru));
-	if (r == 0 && si && si->si_pid > 0)
-		tree_reaped(si->si_pid); /* frees its slot if it is gone */
-	return r;
+	siginfo_t *got = a[2] && !si ? &sis : si;
+	long r = hsys_ret(syscall(SYS_waitid, (int)a[0], (id_t)a[1], got, (int)options,
+				  a[4] && !ru ? &rus : ru));
+	if (r == 0 && got && got->si_pid > 0)
+		tree_reaped(got->si_pid); /* frees its slot if it is gone */
+	return r == 0 && bad ? -EFAULT : r;
 }
 
 /* Is pid one of our children, perhaps exited but not yet reaped? */

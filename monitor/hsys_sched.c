@@ -182,7 +182,7 @@ HSYS(sched_getparam)
 	long pid = sched_pid(a[0]);
 	if (pid < 0)
 		return pid;
-	BUF_ARG(param, 1, sizeof(struct sched_param));
+	OUT_ARG(param, 1, sizeof(struct sched_param));
 	return hsys_ret(syscall(SYS_sched_getparam, (int)pid, param));
 }
 
@@ -191,7 +191,7 @@ HSYS(sched_rr_get_interval)
 	long pid = sched_pid(a[0]);
 	if (pid < 0)
 		return pid;
-	BUF_ARG(ts, 1, sizeof(struct timespec));
+	OUT_ARG(ts, 1, sizeof(struct timespec));
 	return hsys_ret(syscall(SYS_sched_rr_get_interval, (int)pid, ts));
 }
 
@@ -229,7 +229,7 @@ HSYS(sched_getaffinity)
 	if (a[1] < 8 || a[1] % 8)
 		return -EINVAL;
 	uint64_t len = a[1] < 128 ? a[1] : 128;
-	BUF_ARG(m, 2, len);
+	OUT_ARG(m, 2, len);
 	long pid = affinity_target(a[0]);
 	if (pid < 0)
 		return pid == -EINVAL ? -ESRCH : pid;
@@ -239,4 +239,33 @@ HSYS(sched_getaffinity)
 		return -errno;
 	memcpy(m, mask, r);
 	return r;
+}
+
+/* sched_setattr(2), sched_getattr(2): the host's, for a process of the run
+   (as sched_setscheduler). The struct's size is its first field. */
+HSYS(sched_setattr)
+{
+	if ((int)a[0] < 0 || !a[1] || a[2])
+		return -EINVAL;
+	BUF_ARG(sz, 1, 4);
+	uint32_t size = *(const uint32_t *)sz;
+	size = size ? size : 48; /* SCHED_ATTR_SIZE_VER0 */
+	if (size > 4096)
+		return -E2BIG;
+	BUF_ARG(attr, 1, size);
+	long pid = sched_pid(a[0]);
+	if (pid < 0)
+		return pid;
+	return hsys_ret(syscall(SYS_sched_setattr, (int)pid, attr, 0));
+}
+
+HSYS(sched_getattr)
+{
+	if ((int)a[0] < 0 || !a[1] || a[2] > 4096 || a[2] < 48 || a[3])
+		return -EINVAL;
+	long pid = sched_pid(a[0]);
+	if (pid < 0)
+		return pid;
+	OUT_ARG(attr, 1, a[2]);
+	return hsys_ret(syscall(SYS_sched_getattr, (int)pid, attr, (unsigned)a[2], 0));
 }

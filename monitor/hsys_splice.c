@@ -207,7 +207,7 @@ static long to_ring(struct proc *p, int in, loff_t *off_in, int out, size_t len,
 static int off_arg(struct proc *p, uint64_t gpa, loff_t **out)
 {
 	*out = NULL;
-	if (gpa && !(*out = gmem_ptr(&p->vm, gpa, sizeof **out)))
+	if (gpa && !(*out = gmem_out(p, gpa, sizeof **out)))
 		return -EFAULT;
 	return 0;
 }

@@ -33,8 +33,8 @@ HSYS(alarm)
 
 HSYS(setitimer)
 {
-	const struct itimerval *nv = a[1] ? gmem_ptr(&p->vm, a[1], sizeof *nv) : NULL;
-	struct itimerval *ov = a[2] ? gmem_ptr(&p->vm, a[2], sizeof *ov) : NULL;
+	const struct itimerval *nv = a[1] ? gmem_in(p, a[1], sizeof *nv) : NULL;
+	struct itimerval *ov = a[2] ? gmem_out(p, a[2], sizeof *ov) : NULL;
 	if ((a[1] && !nv) || (a[2] && !ov))
 		return -EFAULT;
 	return hsys_ret(syscall(SYS_setitimer, (int)a[0], nv, ov));
@@ -42,7 +42,7 @@ HSYS(setitimer)
 
 HSYS(getitimer)
 {
-	BUF_ARG(cur, 1, sizeof(struct itimerval));
+	OUT_ARG(cur, 1, sizeof(struct itimerval));
 	return hsys_ret(syscall(SYS_getitimer, (int)a[0], cur));
 }
 
@@ -117,13 +117,13 @@ HSYS(timer_create)
 {
 	struct sigevent ev, *evp = NULL;
 	if (a[1]) {
-		const struct sigevent *g = gmem_ptr(&p->vm, a[1], sizeof *g);
+		const struct sigevent *g = gmem_in(p, a[1], sizeof *g);
 		if (!g)
 			return -EFAULT;
 		ev = *g; /* read the guest's struct once */
 		evp = &ev;
 	}
-	int *out = gmem_ptr(&p->vm, a[2], sizeof *out);
+	int *out = gmem_out(p, a[2], sizeof *out);
 	if (!out)
 		return -EFAULT;
 	timers_own();
@@ -150,8 +150,8 @@ HSYS(timer_settime)
 {
 	if (!a[2])
 		return -EINVAL;
-	const struct itimerspec *nv = gmem_ptr(&p->vm, a[2], sizeof *nv);
-	struct itimerspec *ov = a[3] ? gmem_ptr(&p->vm, a[3], sizeof *ov) : NULL;
+	const struct itimerspec *nv = gmem_in(p, a[2], sizeof *nv);
+	struct itimerspec *ov = a[3] ? gmem_out(p, a[3], sizeof *ov) : NULL;
 	if (!nv || (a[3] && !ov))
 		return -EFAULT;
 	long r = hsys_ret(syscall(SYS_timer_settime, (int)a[0], (int)a[1], nv, ov));
@@ -165,7 +165,7 @@ HSYS(timer_settime)
 
 HSYS(timer_gettime)
 {
-	BUF_ARG(cur, 1, sizeof(struct itimerspec));
+	OUT_ARG(cur, 1, sizeof(struct itimerspec));
 	return hsys_ret(syscall(SYS_timer_gettime, (int)a[0], cur));
 }
 
@@ -220,7 +220,7 @@ void timer_exec(void)
 /* times(2): the monitor's, as the kernel returns it (clock ticks). */
 HSYS(times)
 {
-	struct tms *t = a[0] ? gmem_ptr(&p->vm, a[0], sizeof *t) : NULL;
+	struct tms *t = a[0] ? gmem_out(p, a[0], sizeof *t) : NULL;
 	if (a[0] && !t)
 		return -EFAULT;
 	return (long)times(t);
@@ -228,6 +228,6 @@ HSYS(times)
 
 HSYS(getrusage)
 {
-	BUF_ARG(ru, 1, sizeof(struct rusage));
+	OUT_ARG(ru, 1, sizeof(struct rusage));
 	return hsys_ret(syscall(SYS_getrusage, (int)a[0], ru));
 }

@@ -21,7 +21,7 @@ enum op { GET, SET, LIST, REMOVE };
 #define NAME_ARG(var, i)                                                        \
 	char var[XATTR_NAME_MAX + 1];                                           \
 	do {                                                                    \
-		int r_ = gmem_str(&p->vm, a[i], var, sizeof var);               \
+		int r_ = gmem_ustr(p, a[i], var, sizeof var);               \
 		if (r_ < 0)                                                     \
 			return r_ == -ENAMETOOLONG ? -ERANGE : r_;             \
 	} while (0)
@@ -41,7 +41,7 @@ static long xattr_op(struct proc *p, enum op op, int fd, const char *target, con
 	switch (op) {
 	case GET: {
 		NAME_ARG(name, 0);
-		void *buf = size ? gmem_ptr(&p->vm, a[1], size) : NULL;
+		void *buf = size ? gmem_out(p, a[1], size) : NULL;
 		if (size && !buf)
 			return -EFAULT;
 		return hsys_ret(target ? getxattr(target, name, buf, size)
@@ -49,14 +49,14 @@ static long xattr_op(struct proc *p, enum op op, int fd, const char *target, con
 	}
 	case SET: {
 		NAME_ARG(name, 0);
-		const void *buf = size ? gmem_ptr(&p->vm, a[1], size) : NULL;
+		const void *buf = size ? gmem_in(p, a[1], size) : NULL;
 		if (size && !buf)
 			return -EFAULT;
 		return hsys_ret(target ? setxattr(target, name, buf, size, (int)a[3])
 				       : fsetxattr(fd, name, buf, size, (int)a[3]));
 	}
 	case LIST: {
-		char *buf = size ? gmem_ptr(&p->vm, a[0], size) : NULL;
+		char *buf = size ? gmem_out(p, a[0], size) : NULL;
 		if (size && !buf)
 			return -EFAULT;
 		return hsys_ret(target ? listxattr(target, buf, size) : flistxattr(fd, buf, size));

@@ -266,6 +266,25 @@ int mmu_prot(struct vm *vm, uint64_t addr)
 	return PROT_READ | ((e & PTE_W) ? PROT_WRITE : 0) | ((e & PTE_NX) ? 0 : PROT_EXEC);
 }
 
+uint64_t mmu_access_len(struct vm *vm, uint64_t lo, uint64_t len, int prot)
+{
+	uint64_t need = PTE_P | PTE_U | (prot & PROT_WRITE ? PTE_W : 0), a = lo;
+	while (a < lo + len && a < vm->mem_size) {
+		uint64_t c = a / CHUNK, e, next;
+		if (is_split(vm, c)) {
+			e = *pte(vm, a & ~(PAGE - 1));
+			next = (a & ~(PAGE - 1)) + PAGE;
+		} else {
+			e = *pde(vm, c);
+			next = (c + 1) * CHUNK;
+		}
+		if ((e & need) != need)
+			break;
+		a = next;
+	}
+	return a > lo + len ? len : a - lo;
+}
+
 void mmu_boot_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot)
 {
 	lo &= ~(PAGE - 1);

@@ -174,6 +174,22 @@ void *gmem_ptr(const struct vm *vm, uint64_t gpa, uint64_t len);
 /* Copy the NUL-terminated guest string at gpa into buf; 0 or -errno. */
 int gmem_str(const struct vm *vm, uint64_t gpa, char *buf, size_t size);
 /*
+ * A pointer the program passed to a syscall, checked as Linux's
+ * copy_from_user/copy_to_user would find it: every page mapped, not given
+ * back (munmap), and readable (gmem_in) or writable (gmem_out) at CPL3.
+ * NULL: the call's EFAULT. gmem_user_len is the length of the prefix of
+ * [gpa, gpa + len) that is so, for calls that stop short where Linux does.
+ * gmem_ustr is gmem_str for a program's string (-EFAULT where it is not).
+ */
+struct proc;
+void *gmem_in(struct proc *p, uint64_t gpa, uint64_t len);
+void *gmem_out(struct proc *p, uint64_t gpa, uint64_t len);
+uint64_t gmem_user_len(struct proc *p, uint64_t gpa, uint64_t len, int prot);
+int gmem_ustr(struct proc *p, uint64_t gpa, char *buf, size_t size);
+/* Copy a call's result out to the program, as Linux does once the call is
+   done (its own errors come first): 0, or -EFAULT. */
+long gmem_put(struct proc *p, uint64_t gpa, const void *src, size_t n);
+/*
  * A file page past the end of its file (the file shrank after it was
  * mapped, into guest memory or for the monitor to read) raises SIGBUS when
  * the monitor touches it. signal.c's handler calls gmem_bus; GMEM_CATCH(c)
@@ -234,6 +250,9 @@ int mmu_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot, int live);
 int mmu_present(struct vm *vm, uint64_t lo, uint64_t hi);
 /* The protection of the page at addr (in guest memory), as mmap's prot. */
 int mmu_prot(struct vm *vm, uint64_t addr);
+/* How much of [lo, lo + len) (in guest memory) CPL3 may access with prot,
+   from lo on: PROT_READ, or PROT_WRITE. */
+uint64_t mmu_access_len(struct vm *vm, uint64_t lo, uint64_t len, int prot);
 /* Is addr in a page mapped PROT_NONE (a fault there is SEGV_ACCERR)? */
 int mmu_prot_none(struct vm *vm, uint64_t addr);
 

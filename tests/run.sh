@@ -33,7 +33,7 @@ done
 # Dynamically linked builds of some (ld-musl and glibc's ld.so load them).
 mkdir -p "$T/musl-dyn" "$T/glibc-dyn"
 for n in args_env malloc tls vecio sigfd_ignored files fork pipe signal sigmore exec spawn stdin misc time mprotect maps auxv shm net procfs \
-	threads thread_signals thread_fork; do
+	threads thread_signals thread_fork efault oldcalls; do
 	[ "$T/musl-dyn/$n" -nt "tests/prog/$n.c" ] || musl-gcc -O2 -o "$T/musl-dyn/$n" "tests/prog/$n.c" || exit 1
 	[ "$T/glibc-dyn/$n" -nt "tests/prog/$n.c" ] || gcc -O2 -o "$T/glibc-dyn/$n" "tests/prog/$n.c" || exit 1
 done
@@ -61,6 +61,10 @@ for src in tests/unit/test_*.c; do
 		fail "unit/$n" "$(tail -5 "$WORK/unit.out")"
 	fi
 done
+
+# Every x86-64 syscall is served or in README.md's table of those not served.
+if out=$(sh scripts/syscalls-served.sh 2>&1); then pass "syscalls-served ($(echo "$out" | tail -1))"
+else fail syscalls-served "$(echo "$out" | head -5 | tr '\n' '|')"; fi
 
 # --- can this machine run a VM at all? -------------------------------------
 KVM=1
@@ -172,6 +176,11 @@ for libc in musl glibc; do
 	mkdir -p "$WORK/mkroot-$libc" && cp "$P/posix" "$WORK/mkroot-$libc/posix"
 	expect $libc/posix-mknod-device "'$U' run --root '$WORK/mkroot-$libc' /posix mknod-dev > mk.txt 2>&1 && grep -qx 'mknod char device: -1 Operation not permitted' mk.txt && grep -qx 'mknod fifo: 0' mk.txt || { cat mk.txt; false; }"
 	expect $libc/posix-trace "for c in mknod space locks splice ptimer sched; do '$U' run --trace '$P/posix' \$c 2>&1 >/dev/null; done > tr.txt; grep -q 'timer_create(' tr.txt && grep -q 'splice(' tr.txt && ! grep -i 'unsupported' tr.txt"
+	# issue 17: a bad pointer gives EFAULT (or what else Linux says), every call that takes one.
+	diff_run $libc/efault /dev/null -- "$P/efault"
+	diff_run $libc/oldcalls /dev/null -- "$P/oldcalls"
+	expect $libc/oldcalls-trace "mkdir -p oc-$libc && cd oc-$libc && '$U' run --trace '$P/oldcalls' >/dev/null 2> tr.txt; grep -q 'inotify_add_watch(' tr.txt && grep -q 'getdents(' tr.txt && ! grep -i 'unsupported' tr.txt"
+	expect $libc/efault-trace "mkdir -p ef-$libc && cd ef-$libc && '$U' run --trace '$P/efault' 2>&1 >/dev/null | grep -v '^uniproc: /' > tr.txt; grep -q 'clock_gettime(1, 0x8) = -1 EFAULT' tr.txt && grep -q 'read(.*) = -1 EFAULT' tr.txt && ! grep -i 'unsupported' tr.txt"
 	expect $libc/pipe-scribble "'$U' run '$P/scribble' > scr.txt 2>&1 && grep -Ec 'I/O error|Input/output error' scr.txt | grep -qx 3 && grep -q 'past a dead writer.s lock: 5' scr.txt && grep -q 'past a dead reader.s lock: 5' scr.txt && grep -q 'child: exited 7' scr.txt && grep -q '1048576 bytes, 1048576 intact, writer exited 0' scr.txt || { cat scr.txt; false; }"
 	expect $libc/pipe-host-stdio "head -c 3000000 /dev/urandom > rnd.bin; '$U' run '$P/stdin' < rnd.bin | cat > u.txt; '$P/stdin' < rnd.bin > n.txt; cmp n.txt u.txt"
 	# The same with every syscall trapping: the fallback stays correct.
@@ -262,6 +271,8 @@ for libc in musl-dyn glibc-dyn; do
 	diff_run $libc/maps /dev/null -- "$P/maps"
 	diff_run $libc/procfs-self /dev/null -- "$P/procfs" self
 	diff_run $libc/procfs-system /dev/null -- "$P/procfs" system
+	diff_run $libc/efault /dev/null -- "$P/efault"
+	diff_run $libc/oldcalls /dev/null -- "$P/oldcalls"
 	mkdir -p "$WORK/net-$libc"
 	for c in prefork epoll epoll-et scm udp "unix $WORK/net-$libc" killed signalfd families; do
 		diff_run "$libc/net-${c%% *}" /dev/null -- "$P/net" $c

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #endif
 
-#define UP_ABI_VERSION 4
+#define UP_ABI_VERSION 5
 #define UP_LIBOS_MAGIC 0x534f424c50494e55 /* "UNIPLBOS" */
 
 /* Guest-physical (= guest-virtual, identity mapped) memory layout. */
@@ -374,12 +374,16 @@ struct up_libos_header {
 	uint64_t text_end;     /* code and read-only data end here (page aligned) */
 	uint64_t mem_view;     /* struct up_memview */
 	uint64_t thread0;      /* the first thread's struct up_thread */
+	/* The library OS's one instruction that touches program memory the
+	   program may not (user_copy): a page fault there resumes at
+	   copy_fault, which returns -EFAULT, as Linux's exception table. */
+	uint64_t copy_insn, copy_fault;
 };
 
 _Static_assert(sizeof(struct up_hc_syscall) == 64, "up_hc_syscall layout");
 _Static_assert(sizeof(struct up_fault_frame) == 64, "up_fault_frame layout");
 _Static_assert(sizeof(struct up_boot_info) == 24 * 8, "up_boot_info layout");
-_Static_assert(sizeof(struct up_libos_header) == 19 * 8, "libos header layout");
+_Static_assert(sizeof(struct up_libos_header) == 21 * 8, "libos header layout");
 _Static_assert(__builtin_offsetof(struct up_thread, stack_top) == UP_T_STACK_TOP &&
 	       __builtin_offsetof(struct up_thread, sig) == UP_T_DELIVER &&
 	       __builtin_offsetof(struct up_thread, ret_override) == UP_T_RET_OVERRIDE &&

@@ -38,7 +38,7 @@ static const char *const allowed[] = {
 	"pipe2", "poll", "ppoll", "select", "pselect6",
 	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
 	"eventfd2", "timerfd_create", "timerfd_settime", "timerfd_gettime", "signalfd4",
-	"memfd_create",
+	"memfd_create", "inotify_init1", "inotify_add_watch", "inotify_rm_watch",
 	/* names (confined beneath --root by path.c) */
 	"openat", "openat2", "newfstatat", "statx", "statfs", "faccessat", "faccessat2",
 	"readlinkat", "truncate", "getcwd", "chdir", "fchdir", "mkdirat", "unlinkat",
@@ -63,7 +63,8 @@ static const char *const allowed[] = {
 	"rseq", "membarrier", "sched_yield", "sched_getaffinity", "sched_setaffinity",
 	"sched_getscheduler", "sched_setscheduler", "sched_getparam", "sched_setparam",
 	"sched_get_priority_min", "sched_get_priority_max", "sched_rr_get_interval",
-	"getpriority", "setpriority", "ioprio_get", "ioprio_set", "getcpu",
+	"getpriority", "setpriority", "ioprio_get", "ioprio_set", "getcpu", "sched_getattr",
+	"sched_setattr",
 	/* processes and signals */
 	"wait4", "waitid", "exit", "exit_group", "kill", "tkill", "tgkill", "pidfd_open",
 	"pidfd_send_signal", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
