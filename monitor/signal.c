@@ -461,8 +461,8 @@ HSYS(rt_sigaction)
 	int sig = (int)a[0];
 	if (a[3] != 8 || sig < 1 || sig > 64 || (a[1] && (sig == SIGKILL || sig == SIGSTOP)))
 		return -EINVAL;
-	const struct ksigaction *act = a[1] ? gmem_ptr(&p->vm, a[1], sizeof *act) : NULL;
-	struct ksigaction *oldp = a[2] ? gmem_ptr(&p->vm, a[2], sizeof *oldp) : NULL;
+	const struct ksigaction *act = a[1] ? gmem_in(p, a[1], sizeof *act) : NULL;
+	struct ksigaction *oldp = a[2] ? gmem_out(p, a[2], sizeof *oldp) : NULL;
 	if ((a[1] && !act) || (a[2] && !oldp))
 		return -EFAULT;
 	struct ksigaction old = actions[sig];
@@ -486,7 +486,7 @@ HSYS(rt_sigpending)
 {
 	if (a[1] != 8)
 		return -EINVAL;
-	BUF_ARG(set, 0, 8);
+	OUT_ARG(set, 0, 8);
 	uint64_t v = pending_here() & sigstate(p)->blocked;
 	memcpy(set, &v, 8);
 	return 0;
@@ -841,14 +841,14 @@ HSYS(rt_sigtimedwait)
 	uint64_t set;
 	memcpy(&set, setp, 8);
 	set &= ~UNBLOCKABLE;
-	siginfo_t *out = a[1] ? gmem_ptr(&p->vm, a[1], sizeof *out) : NULL;
+	siginfo_t *out = a[1] ? gmem_out(p, a[1], sizeof *out) : NULL;
 	if (a[1] && !out)
 		return -EFAULT;
 	long long left = -1; /* ms, or -1: no timeout */
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (a[2]) {
-		const struct timespec *to = gmem_ptr(&p->vm, a[2], sizeof *to);
+		const struct timespec *to = gmem_in(p, a[2], sizeof *to);
 		if (!to)
 			return -EFAULT;
 		if (to->tv_sec < 0 || to->tv_nsec < 0 || to->tv_nsec >= 1000000000)

@@ -10,8 +10,7 @@
  * Each call runs in a child of its own (no case sees another's leftovers;
  * a case that kills its process says so) and prints its errno, or "ok".
  * Calls where a bad pointer kills natively, or where Linux's answer is
- * not deterministic, are left out; so are rt_sigaction, rt_sigpending and
- * rt_sigtimedwait's timeout (monitor/signal.c, whose work is elsewhere).
+ * not deterministic, are left out.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -130,6 +129,7 @@ static int tid; /* the kernel's timer id */
 static char buf[8192];
 static struct stat st;
 static struct timespec ts0;
+static uint64_t usr2 = 1ull << (SIGUSR2 - 1); /* a kernel sigset of SIGUSR2 */
 static struct iovec iov;
 static struct sockaddr_un sun;
 static socklen_t alen;
@@ -414,6 +414,10 @@ static void time_and_process(void)
 	IN("rt_sigprocmask set", S(SYS_rt_sigprocmask, SIG_BLOCK, P, NULL, 8));
 	OUT("rt_sigprocmask old", S(SYS_rt_sigprocmask, SIG_BLOCK, NULL, P, 8));
 	IN("rt_sigtimedwait set", S(SYS_rt_sigtimedwait, P, NULL, &ts0, 8));
+	IN("rt_sigtimedwait timeout", S(SYS_rt_sigtimedwait, &usr2, NULL, P, 8));
+	IN("rt_sigaction new", S(SYS_rt_sigaction, SIGUSR2, P, NULL, 8));
+	OUT("rt_sigaction old", S(SYS_rt_sigaction, SIGUSR2, NULL, P, 8));
+	OUT("rt_sigpending", S(SYS_rt_sigpending, P, 8));
 	IN("sigaltstack new", S(SYS_sigaltstack, P, NULL));
 	OUT("sigaltstack old", S(SYS_sigaltstack, NULL, P));
 	IN("rt_sigsuspend", S(SYS_rt_sigsuspend, P, 8));
