@@ -110,6 +110,7 @@ static int check(const struct vm *vm, const uint8_t *d, size_t size, uint64_t ba
 	if (check_headers(d, size, ph, err, es) < 0)
 		return -1;
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)d;
+	*bias = 0;
 	if (check_segments(vm, d, eh, *ph, size, lo, hi, err, es) < 0)
 		return -1;
 	/* Segments far apart would wrap around past the bias below and land

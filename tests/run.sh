@@ -147,7 +147,7 @@ for libc in musl glibc; do
 		diff_run "$libc/net-${c%% *}" /dev/null -- "$P/net" $c
 	done
 	mkdir -p "$WORK/shm-$libc"
-	for c in anon mutex "file $WORK/shm-$libc" posix memfd sysv; do
+	for c in anon mutex "file $WORK/shm-$libc" posix memfd sysv sysv-rdonly; do
 		diff_run "$libc/shm-${c%% *}" /dev/null -- "$P/shm" $c
 	done
 	case $libc in *-dyn) diff_run $libc/auxv /dev/null -- "$P/auxv" dynamic;;
@@ -259,7 +259,7 @@ for libc in musl-dyn glibc-dyn; do
 		diff_run "$libc/net-${c%% *}" /dev/null -- "$P/net" $c
 	done
 	mkdir -p "$WORK/shm-$libc"
-	for c in anon mutex "file $WORK/shm-$libc" posix memfd sysv; do
+	for c in anon mutex "file $WORK/shm-$libc" posix memfd sysv sysv-rdonly; do
 		diff_run "$libc/shm-${c%% *}" /dev/null -- "$P/shm" $c
 	done
 	case $libc in *-dyn) diff_run $libc/auxv /dev/null -- "$P/auxv" dynamic;;
