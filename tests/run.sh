@@ -455,6 +455,74 @@ else
 	skip bad-input "no KVM"
 fi
 
+# --- fuzzing (issue 15): libFuzzer harnesses, and random syscalls --------
+# fuzz_run NAME SEEDS...: build tests/fuzz/fuzz_NAME.c with clang's
+# libFuzzer, ASan and UBSan, and run it for FUZZ_TIME seconds from the seeds
+# (files) and tests/fuzz/regress/NAME (inputs that once found a bug, each
+# replayed first). Passes with no crash, leak or sanitizer report.
+FUZZ_TIME=${FUZZ_TIME:-20}
+FUZZ_LIBS=""
+fuzz_run() {
+	name=$1
+	shift
+	d=$WORK/fuzz-$name
+	mkdir -p "$d/corpus" "$T/fuzz"
+	if ! command -v clang >/dev/null; then
+		skip "fuzz/$name" "no clang (scripts/deps.sh installs it)"
+		return
+	fi
+	if ! clang -O1 -g -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Imonitor -o "$T/fuzz/$name" "tests/fuzz/fuzz_$name.c" $FUZZ_LIBS 2>"$d/cc.err"; then
+		fail "fuzz/$name" "does not build: $(head -3 "$d/cc.err" | tr '\n' '|')"
+		return
+	fi
+	for f in "$@"; do [ -f "$f" ] && cp "$f" "$d/corpus/"; done
+	regress=""
+	[ -d "tests/fuzz/regress/$name" ] && regress="$ROOT/tests/fuzz/regress/$name"
+	(cd "$d" && timeout -k 5 $((FUZZ_TIME + 100)) "$T/fuzz/$name" -seed=1 -max_total_time=$FUZZ_TIME \
+		-timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$d/" \
+		corpus $regress >log 2>&1)
+	rc=$?
+	if [ $rc = 0 ] && ! grep -qE '^==[0-9]+==ERROR|runtime error|^SUMMARY' "$d/log"; then
+		pass "fuzz/$name ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$d/log" | grep -o '[0-9]*$') inputs)"
+	else
+		fail "fuzz/$name" "status $rc: $(grep -E 'ERROR|runtime error|SUMMARY|Test unit written' "$d/log" | head -4 | tr '\n' '|')"
+	fi
+}
+fuzz_run elf "$T/musl/tls" "$T/glibc/tls" "$T/musl-dyn/tls" "$T/glibc-dyn/tls" "$T/glibc/args_env-pie" \
+	/lib/ld-musl-x86_64.so.1 /lib64/ld-linux-x86-64.so.2
+fuzz_run pipe
+
+# sysfuzz under uniproc: thousands of wild syscalls from children that may
+# die of them. Passes when every child's end is reported to its parent,
+# every death by a fault has the monitor's one-line report, and nothing
+# else reaches stderr: no monitor error, sanitizer report or hang.
+for libc in musl glibc; do
+	name=$libc/sysfuzz
+	if [ $KVM = 0 ]; then skip "$name" "no KVM"; continue; fi
+	d=$WORK/sysfuzz-$libc
+	rm -rf "$d" && mkdir -p "$d/root" && cp "$T/$libc/sysfuzz" "$d/root/sysfuzz"
+	(cd "$d/root" && timeout -k 5 100 "$U" run --root "$d/root" --net none /sysfuzz </dev/null \
+		>"$d/out" 2>"$d/err"; echo $? >"$d/rc")
+	faults=$(grep -cE '^child [0-9]+: signal (4|5|7|8|11|31)$' "$d/out")
+	reports=$(grep -c '^uniproc: /sysfuzz: ' "$d/err")
+	why=""
+	[ "$(cat "$d/rc")" = 0 ] || why="status $(cat "$d/rc");"
+	grep -qE '^child [0-9]+:' "$d/out" || why="$why no child reported;"
+	bad=$(grep -vE '^child [0-9]+: (exit 0|signal [0-9]+)$' "$d/out" | head -3 | tr '\n' '|')
+	[ -z "$bad" ] || why="$why $bad"
+	[ "$reports" -ge "$faults" ] || why="$why $faults deaths by a fault, $reports reports;"
+	bad=$(grep -vE '^uniproc: (warning: |/sysfuzz: )' "$d/err" | head -3 | tr '\n' '|')
+	[ -z "$bad" ] || why="$why stderr: $bad"
+	bad=$(grep -E '^uniproc: /sysfuzz: .*(KVM|registers|cannot unmap|unexpected VM exit)' "$d/err" | head -3 | tr '\n' '|')
+	[ -z "$bad" ] || why="$why monitor failure: $bad"
+	if [ -z "$why" ]; then
+		pass "$name ($(grep -c '^child' "$d/out") children, $faults reported faults)"
+	else
+		fail "$name" "$why"
+	fi
+done
+
 # --- the OCI runtime (issue 14): runc's command line, podman, containerd ---
 # oci_suite NAME: tests/oci/NAME.sh prints PASS/FAIL/SKIP lines, counted here.
 oci_suite() {
