@@ -53,7 +53,7 @@
 #define AT_ONCE 4
 #define CHILD_SECONDS 3 /* then it is killed: a wait it blocked in, most likely */
 
-static uint64_t seed;
+static uint64_t seed, seed_base; /* SYSFUZZ_SEED: other runs than the test's */
 static uint64_t rnd(void)
 {
 	seed ^= seed << 13;
@@ -164,7 +164,7 @@ static void catch_faults(void)
 
 static void child(int n)
 {
-	seed = 0x9e3779b97f4a7c15ull * (n + 1);
+	seed = 0x9e3779b97f4a7c15ull * (n + 1 + seed_base);
 	/* Our output is the parent's: keep the calls off it. */
 	int null = open("/dev/null", O_RDWR);
 	dup2(null, 0), dup2(null, 1), dup2(null, 2);
@@ -245,6 +245,8 @@ int main(int argc, char **argv)
 	    made == MAP_FAILED)
 		return 1;
 	munmap(hole, 4096);
+	if (getenv("SYSFUZZ_SEED"))
+		seed_base = strtoull(getenv("SYSFUZZ_SEED"), NULL, 0) * CHILDREN;
 	paths = (char *)scratch;
 	npaths = sizeof names / sizeof *names;
 	mkdir("d0", 0755);
