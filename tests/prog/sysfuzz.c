@@ -76,13 +76,16 @@ static const char *names[] = {"f0", "f1", "d0", "d0/f2", "d0/d1", ".", "..", "/"
 
 static uint64_t pointer(void)
 {
-	switch (rnd() % 10) {
-	case 0: return (uint64_t)rdonly + rnd() % 4096;
-	case 1: return (uint64_t)hole + rnd() % 4096;
-	case 2: return (uint64_t)&pointer;        /* code */
-	case 3: { int x; return (uint64_t)&x - rnd() % 4096; } /* the stack */
-	case 4: return (uint64_t)scratch + SCRATCH - rnd() % 64; /* straddles the end */
-	case 5: {
+	switch (rnd() % 16) {
+	case 0: /* memory a call cannot write: read-only, unmapped, code, below the stack */
+		switch (rnd() % 4) {
+		case 0: return (uint64_t)rdonly + rnd() % 4096;
+		case 1: return (uint64_t)hole + rnd() % 4096;
+		case 2: return (uint64_t)&pointer;
+		default: { int x; return (uint64_t)&x - rnd() % 4096; }
+		}
+	case 1: return (uint64_t)scratch + SCRATCH - rnd() % 64; /* straddles the end */
+	case 2: case 3: {
 		const char *s = paths;
 		for (int i = rnd() % npaths; i > 0; i--)
 			s += strlen(s) + 1;
