@@ -50,6 +50,8 @@ static void harness_died(void) __attribute__((noreturn));
 #include <ftw.h>
 #include <sanitizer/common_interface_defs.h>
 #include <sched.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ipc.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -341,6 +343,39 @@ static void reset(void)
 	proc_lock();
 	clean_root();
 	strcpy(p->cwd, "/");
+	/* Each input starts with fds of each kind, opened as the guest would:
+	   3 a file, 4 a directory, 5 and 6 a pipe (a ring), 7 and 8 a socket
+	   pair, 9 an eventfd, 10 an epoll fd watching 5. */
+	uint64_t two = hcarea + 1024, ev = hcarea + 1088;
+	*(struct epoll_event *)gp(ev, sizeof(struct epoll_event)) =
+		(struct epoll_event){.events = EPOLLIN, .data.u64 = 5};
+	static const struct {
+		uint64_t nr, a[6];
+	} open_fds[] = {
+		{SYS_openat, {AT_FDCWD, 0, O_RDWR}},
+		{SYS_openat, {AT_FDCWD, 1, O_RDONLY | O_DIRECTORY}},
+		{SYS_pipe2, {0, O_NONBLOCK}},
+		{SYS_socketpair, {AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, 0}},
+		{SYS_eventfd2, {0, EFD_NONBLOCK}},
+		{SYS_epoll_create1, {0}},
+		{SYS_epoll_ctl, {10, EPOLL_CTL_ADD, 5, 0}},
+	};
+	armed = 1;
+	if (!sigsetjmp(died, 1))
+		for (size_t i = 0; i < sizeof open_fds / sizeof *open_fds; i++) {
+			uint64_t a[6];
+			memcpy(a, open_fds[i].a, sizeof a);
+			if (open_fds[i].nr == SYS_openat)
+				a[1] = paths + NAME_SLOT * a[1];
+			if (open_fds[i].nr == SYS_pipe2)
+				a[0] = two;
+			if (open_fds[i].nr == SYS_socketpair)
+				a[3] = two;
+			if (open_fds[i].nr == SYS_epoll_ctl)
+				a[3] = ev;
+			hsys(p, open_fds[i].nr, a);
+		}
+	armed = 0;
 }
 
 /* A report that says the monitor or KVM failed, not the guest, fails. */
@@ -417,6 +452,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 			if (table[nr])
 				served[nserved++] = (uint16_t)nr;
 		reset();
+		for (int fd = 3; fd <= 10; fd++)
+			if (fcntl(fd, F_GETFD) < 0)
+				errx(1, "the fds of an input: %d did not open", fd);
+		if (!pipe_is_ring(5) || !pipe_is_ring(6))
+			errx(1, "the fds of an input: 5 and 6 are no ring");
 	}
 	struct in in = {d, size};
 	dup2(null_fd, 2); /* the guest's stderr, during an input */
