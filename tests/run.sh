@@ -504,8 +504,9 @@ fuzz_run pipe
 if [ $KVM = 0 ]; then
 	skip fuzz/hsys "no KVM"
 else
-	FUZZ_SRC="$(ls monitor/*.c | grep -vE '/(main|hcall|signal|hsys)\.c$' | tr '\n' ' ') $B/monitor/libos_image.o -lcapstone -ljansson -lpthread"
-	FUZZ_CFLAGS="-fno-sanitize=alignment -Wno-return-type" FUZZ_FLAGS="-max_len=512"
+	FUZZ_SRC="$(ls monitor/*.c | grep -vE '/(main|hcall|signal|hsys)\.c$' | tr '\n' ' ') $B/monitor/libos_image.o
+		$(sed -n 's/^MONITOR_LIBS := //p' Makefile) -lpthread"
+	FUZZ_CFLAGS="-fno-sanitize=alignment -Wno-return-type -I$B/monitor -I$B/guest" FUZZ_FLAGS="-max_len=512"
 	export UP_FUZZ_PROG="$T/musl/tls" ASAN_OPTIONS=detect_leaks=0 # its state lives across inputs
 	fuzz_run hsys
 	unset UP_FUZZ_PROG ASAN_OPTIONS
