@@ -6,7 +6,7 @@ GUEST_CFLAGS := -O2 -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 	-Wno-missing-field-initializers -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -I$(B)/guest
-MONITOR_LIBS := -lcapstone -ljansson
+MONITOR_LIBS := -lcapstone -ljansson -lcap
 
 GUEST_SRC := $(wildcard guest/*.c) guest/entry.S
 GUEST_OBJ := $(patsubst guest/%,$(B)/guest/%.o,$(GUEST_SRC))
@@ -38,6 +38,21 @@ $(B)/guest/libos.bin: $(B)/guest/libos.elf
 $(B)/monitor/%.o: monitor/%.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The monitor's seccomp programs, made by libseccomp from the one list of
+# host calls (monitor/sandbox/list.c) when uniproc is built.
+$(B)/sandbox-list: monitor/sandbox/list.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ -lseccomp
+
+$(B)/monitor/sandbox_bpf.h: $(B)/sandbox-list
+	@mkdir -p $(@D)
+	$< > $@.tmp && mv $@.tmp $@
+
+# The sandbox names the calls its filter refuses with the guest's table.
+$(B)/monitor/sandbox.o: monitor/sandbox.c $(HEADERS) $(B)/guest/syscall_names.h $(B)/monitor/sandbox_bpf.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(B)/guest -I$(B)/monitor -c $< -o $@
 
 $(B)/monitor/libos_image.o: monitor/libos_image.S $(B)/guest/libos.bin
 	@mkdir -p $(@D)

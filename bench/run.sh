@@ -79,6 +79,18 @@ for m in pread write fstat openclose; do
 	printf "%-30s %6s us %8s us  %s  (cpu %s vs %s us; each an exit: %s us)\n" "host call: $m" "$n" "$u" \
 		"$(ratio $u $n)" "$uc" "$nc" "$x"
 done
+# One call after 5 ms without any (the call server asleep): what an
+# interactive or event-driven program pays per call.
+set -- $($B/hostcall idle 200); n=$1 nc=$2
+set -- $($U run $B/hostcall idle 200); u=$1 uc=$2
+printf "%-30s %6s us %8s us  %s  (cpu per call incl. the sleep: %s vs %s us)\n" "host call after 5 ms idle" "$n" "$u" "$(ratio $u $n)" "$uc" "$nc"
+# What the monitor's seccomp filter costs (monitor/sandbox.c): the same
+# calls with it and without (--no-seccomp), medians of 3.
+for m in fstat openclose; do
+	u=$(med3 sh -c "$U run $B/hostcall $m 40000 | cut -d' ' -f1")
+	x=$(med3 sh -c "$U run --no-seccomp $B/hostcall $m 40000 | cut -d' ' -f1")
+	printf "%-30s %6s us %8s us  %s  (with the filter / without)\n" "seccomp filter: $m" "$x" "$u" "$(ratio $u $x)"
+done
 head -c $((128 << 20)) /dev/urandom > $B/big.bin
 seq 3000000 > $B/lines.txt
 msec() { s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) / 1000000)); }

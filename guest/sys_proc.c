@@ -186,6 +186,7 @@ SYSDEF(rt_sigreturn)
 #define RLIMIT_STACK 3
 #define RLIMIT_NOFILE 7
 #define RLIMIT_AS 9
+#define RLIMIT_CORE 4
 #define RLIM_INFINITY (~0ull)
 
 struct krlimit {
@@ -228,6 +229,11 @@ SYSDEF(prlimit64)
 				return -EPERM;
 			nofile = n; /* the monitor enforces it on new fds */
 			hc_syscall(__NR_prlimit64, 0, RLIMIT_NOFILE, (uint64_t)&nofile, 0, 0, 0);
+		}
+		if (a1 == RLIMIT_CORE) { /* the monitor's: the core bit at a signal death */
+			long r = hc_syscall(__NR_prlimit64, 0, RLIMIT_CORE, (uint64_t)&n, 0, 0, 0);
+			if (r < 0)
+				return r;
 		}
 	}
 	if (a3)
@@ -357,6 +363,10 @@ SYSDEF(prctl)
 	case 37: /* PR_GET_CHILD_SUBREAPER */
 	case 38: /* PR_SET_NO_NEW_PRIVS */
 	case 39: /* PR_GET_NO_NEW_PRIVS */
+	case 24: /* PR_CAPBSET_DROP */
+	case 27: /* PR_GET_SECUREBITS */
+	case 28: /* PR_SET_SECUREBITS */
+	case 47: /* PR_CAP_AMBIENT */
 		return hc_syscall(__NR_prctl, a0, a1, a2, a3, a4, 0); /* the monitor's, see hsys_id.c */
 	}
 	static uint64_t warned;

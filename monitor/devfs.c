@@ -27,6 +27,30 @@ static const char *const dev_nodes[] = {"/dev/null", "/dev/zero", "/dev/full", "
 					"/dev/urandom", "/dev/tty", "/dev/ptmx"};
 static const char *const dev_trees[] = {"/dev/pts", "/sys/devices/system/cpu"};
 
+/* The host's files above, as devfs_init found them. */
+static struct stat node_st[sizeof dev_nodes / sizeof dev_nodes[0]];
+static dev_t tree_dev[sizeof dev_trees / sizeof dev_trees[0]];
+
+/*
+ * -EPERM if fd is one of the host's files devfs gives a root that lacks
+ * them, else 0. The guest may use them, never change them: a chmod of the
+ * host's /dev/null would be the whole machine's. Called by the handlers
+ * that change a file's mode, owner, times or xattrs.
+ */
+int devfs_unchangeable(struct proc *p, int fd)
+{
+	struct stat st;
+	if (p->root_len == 1 || fstat(fd, &st) < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof node_st / sizeof node_st[0]; i++)
+		if (node_st[i].st_ino && st.st_ino == node_st[i].st_ino && st.st_dev == node_st[i].st_dev)
+			return -EPERM;
+	for (size_t i = 0; i < sizeof tree_dev / sizeof tree_dev[0]; i++)
+		if (tree_dev[i] && st.st_dev == tree_dev[i])
+			return -EPERM;
+	return 0;
+}
+
 /* The guest path of a host path devfs_open gave out. */
 int devfs_guest_path(struct proc *p, const char *host, char *out)
 {
@@ -105,6 +129,12 @@ int devfs_open(struct proc *p, char *abs, int flags, int mode)
 
 void devfs_init(struct proc *p)
 {
+	for (size_t i = 0; i < sizeof dev_nodes / sizeof dev_nodes[0]; i++)
+		stat(dev_nodes[i], &node_st[i]);
+	struct stat st;
+	for (size_t i = 0; i < sizeof dev_trees / sizeof dev_trees[0]; i++)
+		if (stat(dev_trees[i], &st) == 0)
+			tree_dev[i] = st.st_dev;
 	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
 	int fd = (int)syscall(SYS_openat2, p->root_fd, "/dev/shm", &how, sizeof how);

@@ -297,6 +297,7 @@ static long do_execve(struct proc *p, int dirfd, uint64_t gpath, uint64_t gargv,
 	if (r == -ENOEXEC && img.why[0])
 		dprintf(p->log_fd, "uniproc: execve %s: %s\n", path, img.why);
 	if (r == 0) {
+		exec_creds(p);
 		proc_exec(p, &img, argv, envp); /* the old program is gone */
 		vcpu->execed = 1;                  /* no return value */
 	}

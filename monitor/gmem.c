@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <ucontext.h>
 
 #include "monitor.h"
 
@@ -14,25 +15,19 @@ __thread struct gmem_catch *gmem_catcher;
 /*
  * SIGBUS: a page of a file mapping past the end of its file, which shrank
  * after it was mapped (into guest memory, or a file the monitor reads).
- * Jump to the innermost armed catch point; with none, die of it.
+ * Jump to the innermost armed catch point; with none, return (signal.c's
+ * handler, which calls this, then lets it fault again, fatally).
  */
-static void on_bus(int sig, siginfo_t *si, void *uc)
+void gmem_bus(siginfo_t *si, void *uc)
 {
 	struct gmem_catch *c = gmem_catcher;
-	if (!c) {
-		signal(SIGBUS, SIG_DFL); /* the access faults again, fatally */
+	if (!c)
 		return;
-	}
 	gmem_catcher = c->outer;
 	c->addr = (uintptr_t)si->si_addr;
+	/* the mask from before the handler, as its return would restore */
+	sigprocmask(SIG_SETMASK, &((ucontext_t *)uc)->uc_sigmask, NULL);
 	siglongjmp(c->jb, 1);
-}
-
-void gmem_init(void)
-{
-	struct sigaction sa = {.sa_sigaction = on_bus, .sa_flags = SA_SIGINFO | SA_NODEFER};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
 }
 
 void gmem_uncatch(struct gmem_catch *c)

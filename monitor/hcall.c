@@ -1,6 +1,7 @@
 /* Hypercalls: the guest's requests to its monitor. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <sched.h>
 #include <signal.h>
@@ -26,16 +27,34 @@ void proc_die(struct proc *p, int sig, const char *fmt, ...)
 	proc_signal(p, sig);
 }
 
+/* Signals whose default action dumps core. */
+static int dumps_core(int sig)
+{
+	return sig == SIGQUIT || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT ||
+	       sig == SIGBUS || sig == SIGFPE || sig == SIGSEGV || sig == SIGSYS;
+}
+
 void proc_signal(struct proc *p, int sig)
 {
 	sq_exit();
 	pipe_exit();
 	tree_exits(vcpu_exits(p));
 	tree_leave();
-	/* Die of the signal itself, without a core file, so our parent sees
-	   what it would see for a native process. */
-	struct rlimit no_core = {0, 0};
-	setrlimit(RLIMIT_CORE, &no_core);
+	/* Die of the signal itself, so our parent sees what it would see for
+	   a native process. With the guest's RLIMIT_CORE not 0, a signal that
+	   dumps core makes the host dump one of the monitor with no memory in
+	   it (coredump_filter 0: its threads' registers), so the status has
+	   the core bit exactly when Linux could write the file; never with
+	   guest memory. */
+	struct rlimit core = {0, 0};
+	if (dumps_core(sig) && p->core.rlim_cur) {
+		int fd = open("/proc/self/coredump_filter", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0 && write(fd, "0", 1) == 1)
+			core = p->core;
+		if (fd >= 0)
+			close(fd);
+	}
+	setrlimit(RLIMIT_CORE, &core);
 	signal(sig, SIG_DFL);
 	sigset_t set;
 	sigemptyset(&set);
@@ -83,6 +102,7 @@ static void hc_syscall(struct proc *p, uint32_t gpa)
 	   call, which on Linux it would not: make the call again. Such a call
 	   runs without the process lock, so that other threads go on. */
 	int unlocked = hsys_may_block(nr);
+	signal_host_mask(p);
 	/* A signal that came while the guest waited for an exitless call
 	   (sq.c) is pending: a call that would wait does not, as on Linux. */
 	if (signal_interrupts(p) && (nr == SYS_openat || sq_would_wait(nr, a)))

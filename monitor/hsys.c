@@ -84,6 +84,8 @@ static const hsys_fn table[] = {
 	/* hsys_id.c: credentials */
 	[SYS_prctl] = hsys_prctl,
 	[SYS_setuid] = hsys_setuid,
+	[SYS_capget] = hsys_capget,
+	[SYS_capset] = hsys_capset,
 	[SYS_setgid] = hsys_setgid,
 	[SYS_setreuid] = hsys_setreuid,
 	[SYS_setregid] = hsys_setregid,
@@ -183,6 +185,8 @@ static const hsys_fn table[] = {
 	[SYS_kill] = hsys_kill,
 	[SYS_tkill] = hsys_tkill,
 	[SYS_tgkill] = hsys_tgkill,
+	[SYS_rt_sigqueueinfo] = hsys_rt_sigqueueinfo,
+	[SYS_rt_tgsigqueueinfo] = hsys_rt_tgsigqueueinfo,
 	[SYS_getppid] = hsys_getppid,
 	[SYS_setpgid] = hsys_setpgid,
 	[SYS_getpgid] = hsys_getpgid,

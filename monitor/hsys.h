@@ -46,7 +46,7 @@ struct pollfd;
 int hsys_poll_fds(struct pollfd *h, const short *events, int n, long long tmo_ns);
 /* hsys_id.c */
 HSYS(prctl);
-HSYS(setuid); HSYS(setgid); HSYS(setreuid); HSYS(setregid); HSYS(setresuid); HSYS(setresgid); HSYS(setfsuid); HSYS(setfsgid); HSYS(getresuid); HSYS(getresgid); HSYS(getgroups); HSYS(setgroups);
+HSYS(setuid); HSYS(setgid); HSYS(setreuid); HSYS(setregid); HSYS(setresuid); HSYS(setresgid); HSYS(setfsuid); HSYS(capget); HSYS(capset); HSYS(setfsgid); HSYS(getresuid); HSYS(getresgid); HSYS(getgroups); HSYS(setgroups);
 /* hsys_net.c */
 HSYS(socket); HSYS(socketpair); HSYS(bind); HSYS(connect); HSYS(listen); HSYS(shutdown);
 HSYS(accept); HSYS(accept4); HSYS(getsockname); HSYS(getpeername); HSYS(setsockopt);
@@ -72,7 +72,7 @@ HSYS(preadv); HSYS(pwritev); HSYS(preadv2); HSYS(pwritev2);
 /* hsys_futex.c */
 HSYS(rt_sigtimedwait); HSYS(futex); HSYS(futex_waitv); HSYS(membarrier); HSYS(memfd_create);
 /* hsys_proc.c */
-HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill);
+HSYS(fork); HSYS(wait4); HSYS(waitid); HSYS(kill); HSYS(tkill); HSYS(tgkill); HSYS(rt_sigqueueinfo); HSYS(rt_tgsigqueueinfo);
 HSYS(getppid); HSYS(setpgid); HSYS(getpgid); HSYS(getpgrp); HSYS(setsid); HSYS(getsid);
 /* signal.c */
 HSYS(rt_sigaction); HSYS(rt_sigsuspend); HSYS(rt_sigpending); HSYS(signalfd4); HSYS(signalfd);

@@ -4,7 +4,13 @@
  * its ring, not its socket, so ring fds added to a set are kept here, per
  * epoll fd, and a wait over a set that has them polls the rings and the
  * host set together (the same sleep as poll(2): a doorbell on the ring's
- * socket). Ring entries are level-triggered; EPOLLONESHOT disarms them.
+ * socket). EPOLLONESHOT disarms a ring entry. With EPOLLET a read end is
+ * reported again after each write (Linux wakes pipe pollers on each), a
+ * write end after a read that may have found the ring full (Linux wakes
+ * writers when a read empties a slot of a full pipe: we cannot see a full
+ * ring that was drained between two waits, so a read after enough was
+ * written to fill it counts), either after a hang-up. EPOLLEXCLUSIVE wakes
+ * every waiter ("one or more", says Linux).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +33,8 @@ static struct watch {
 	int epfd, fd; /* epfd -1: free */
 	uint32_t events;
 	uint64_t data;
+	uint64_t head, tail; /* EPOLLET: the ring's counters when last reported */
+	uint32_t fired; /* EPOLLET: 1 reported, 2 reported a hang-up */
 } watch[MAX_RING_WATCH];
 static int nwatch;
 
@@ -86,13 +94,16 @@ static long ring_ctl(struct proc *p, int epfd, int op, int fd, const struct epol
 		}
 		if (!w)
 			w = &watch[nwatch++];
-		*w = (struct watch){epfd, fd, ev->events, ev->data.u64};
+		*w = (struct watch){epfd, fd, ev->events, ev->data.u64}; /* ready now: reported */
 		return 0;
 	case EPOLL_CTL_MOD:
 		if (!w)
 			return -ENOENT;
+		if (ev->events & EPOLLEXCLUSIVE)
+			return -EINVAL; /* as Linux */
 		w->events = ev->events;
 		w->data = ev->data.u64;
+		w->fired = 0; /* a MOD re-arms: ready now is reported */
 		return 0;
 	case EPOLL_CTL_DEL:
 		if (!w)
@@ -142,6 +153,17 @@ static int ring_events(int epfd, struct epoll_event *out, int max)
 			rev |= w->events & EPOLLRDHUP;
 		if (!rev)
 			continue;
+		uint64_t head = 0, tail = 0;
+		uint32_t cap = 0, hup = rev & (POLLHUP | POLLERR) ? 2 : 1;
+		int end = w->events & EPOLLET ? pipe_counters(w->fd, &head, &tail, &cap) : 0;
+		if (end) {
+			int edge = end == 1 ? head != w->head
+					    : tail != w->tail && head - w->tail + UP_PIPE_BUF > cap;
+			if (w->fired >= hup && !edge)
+				continue; /* nothing new since the last report */
+			w->head = head, w->tail = tail;
+			w->fired = hup;
+		}
 		out[n].events = rev;
 		out[n].data.u64 = w->data;
 		n++;

@@ -352,6 +352,9 @@ HSYS(fsync)
 HSYS(fchmod)
 {
 	FD_ARG(fd, 0);
+	long e = devfs_unchangeable(p, fd);
+	if (e)
+		return e;
 	return hsys_ret(fchmod(fd, (mode_t)a[1]));
 }
 
@@ -580,6 +583,9 @@ HSYS(fadvise64)
 HSYS(fchown)
 {
 	FD_ARG(fd, 0);
+	long e = devfs_unchangeable(p, fd);
+	if (e)
+		return e;
 	return hsys_ret(fchown(fd, (uid_t)a[1], (gid_t)a[2]));
 }
 

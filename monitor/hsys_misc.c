@@ -116,6 +116,22 @@ HSYS(prlimit64)
 {
 	if (a[0] != 0 || a[1] >= RLIM_NLIMITS)
 		return -EINVAL;
+	if (a[2] && a[1] == RLIMIT_CORE) {
+		const struct rlimit *rl = gmem_ptr(&p->vm, a[2], sizeof *rl);
+		if (!rl || rl->rlim_cur > rl->rlim_max)
+			return -EINVAL;
+		/* The host says whether the hard limit may rise; its soft one
+		   stays 0 (the monitor never dumps guest memory). */
+		if (setrlimit(RLIMIT_CORE, &(struct rlimit){0, rl->rlim_max}) < 0)
+			return -errno;
+		p->core = *rl;
+		return 0;
+	}
+	if (a[1] == RLIMIT_CORE) {
+		BUF_ARG(old, 3, sizeof(struct rlimit));
+		memcpy(old, &p->core, sizeof p->core);
+		return 0;
+	}
 	if (a[2]) {
 		const struct rlimit *rl = gmem_ptr(&p->vm, a[2], sizeof *rl);
 		if (!rl || a[1] != RLIMIT_NOFILE)

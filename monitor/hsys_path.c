@@ -272,7 +272,9 @@ HSYS(fchmodat)
 		return fd;
 	char self[FD_LINK_MAX];
 	path_fd_link(fd, self);
-	long r = hsys_ret(chmod(self, (mode_t)a[2]));
+	long r = devfs_unchangeable(p, fd);
+	if (!r)
+		r = hsys_ret(chmod(self, (mode_t)a[2]));
 	close(fd);
 	return r;
 }
@@ -289,7 +291,9 @@ static long chown_at(struct proc *p, int dirfd, uint64_t gpath, uint64_t uid, ui
 	int fd = lookup(p, dirfd, path, flags);
 	if (fd < 0)
 		return fd;
-	long ret = hsys_ret(fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH));
+	long ret = devfs_unchangeable(p, fd);
+	if (!ret)
+		ret = hsys_ret(fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH));
 	close(fd);
 	return ret;
 }
@@ -331,7 +335,8 @@ HSYS(utimensat)
 	int flags = (int)a[3];
 	if (!a[1]) { /* futimens(fd, ...) */
 		FD_ARG(fd, 0);
-		return hsys_ret(futimens(fd, ts));
+		long e = devfs_unchangeable(p, fd);
+		return e ? e : hsys_ret(futimens(fd, ts));
 	}
 	PATH_ARG(path, 1);
 	int fd = lookup(p, (int)a[0], path, flags);
@@ -339,7 +344,9 @@ HSYS(utimensat)
 		return fd;
 	char self[FD_LINK_MAX];
 	path_fd_link(fd, self);
-	long r = hsys_ret(utimensat(AT_FDCWD, self, ts, 0));
+	long r = devfs_unchangeable(p, fd);
+	if (!r)
+		r = hsys_ret(utimensat(AT_FDCWD, self, ts, 0));
 	close(fd);
 	return r;
 }

@@ -61,14 +61,15 @@ HSYS(fork)
 	if (pid == 0) {
 		vcpu_fork_child(p);
 		signal_fork_child();
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (pid == 0) {
 		if (vp[0] >= 0)
 			close(vp[0]);
+		/* Still blocked: a signal's handler may kick our vCPU, which
+		   exists once the VM does. */
 		child_start(p, slot, st, vp[1]);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return 0;
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(st);
 	if (pid > 0)
 		tree_fill(slot, pid);
@@ -112,7 +113,10 @@ HSYS(wait4)
 	long options = wait_options((uint32_t)a[2]);
 	if (options < 0)
 		return options;
-	return hsys_ret(wait4((pid_t)a[0], status, (int)options, ru));
+	long r = hsys_ret(wait4((pid_t)a[0], status, (int)options, ru));
+	if (r > 0)
+		tree_reaped((pid_t)r); /* frees its slot if it is gone */
+	return r;
 }
 
 HSYS(waitid)
@@ -125,7 +129,10 @@ HSYS(waitid)
 	if (options < 0)
 		return options;
 	/* The raw syscall also fills rusage, which glibc's waitid() hides. */
-	return hsys_ret(syscall(SYS_waitid, (int)a[0], (id_t)a[1], si, (int)options, ru));
+	long r = hsys_ret(syscall(SYS_waitid, (int)a[0], (id_t)a[1], si, (int)options, ru));
+	if (r == 0 && si && si->si_pid > 0)
+		tree_reaped(si->si_pid); /* frees its slot if it is gone */
+	return r;
 }
 
 /* Is pid one of our children, perhaps exited but not yet reaped? */
@@ -151,6 +158,15 @@ HSYS(kill)
 		return tree_signal_group(sig, pid ? -pid : getpgrp(), 1) ? 0 : -ESRCH;
 	if (pid != getpid() && !tree_has(pid) && !is_child(pid))
 		return -ESRCH;
+	if (pid == getpid() && sig && sig != SIGKILL && sig != SIGSTOP) {
+		/* pending before kill returns, as on Linux, whichever thread
+		   of ours the host would have picked */
+		siginfo_t si = {.si_code = SI_USER};
+		si.si_pid = getpid();
+		si.si_uid = getuid();
+		signal_queue(p, sig, &si);
+		return 0;
+	}
 	return hsys_ret(kill(pid, sig));
 }
 
@@ -179,6 +195,58 @@ HSYS(tgkill)
 	if ((pid_t)a[0] != getpid() || (int)a[0] <= 0)
 		return (int)a[0] <= 0 || (int)a[1] <= 0 ? -EINVAL : -ESRCH;
 	return thread_kill(p, (int)a[1], (int)a[2]);
+}
+
+/*
+ * rt_sigqueueinfo(2): kill with the sender's siginfo (sigqueue's value).
+ * Another process may only be sent what a program could send (si_code
+ * below 0), as Linux checks; our own gets it without the host (signal.c).
+ */
+HSYS(rt_sigqueueinfo)
+{
+	pid_t pid = (pid_t)a[0];
+	int sig = (int)a[1];
+	const siginfo_t *u = gmem_ptr(&p->vm, a[2], sizeof *u);
+	if (!u)
+		return -EFAULT;
+	siginfo_t si = *u;
+	if (pid != getpid() && (si.si_code >= 0 || si.si_code == SI_TKILL))
+		return -EPERM;
+	if (pid <= 0 || (pid != getpid() && !tree_has(pid) && !is_child(pid)))
+		return -ESRCH;
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	si.si_signo = sig;
+	if (pid != getpid())
+		return hsys_ret(syscall(SYS_rt_sigqueueinfo, pid, sig, &si));
+	if (sig == SIGKILL || sig == SIGSTOP)
+		return hsys_ret(kill(pid, sig));
+	if (sig)
+		signal_queue(p, sig, &si);
+	return 0;
+}
+
+/* rt_tgsigqueueinfo(2): the same for one of our threads (as tgkill). */
+HSYS(rt_tgsigqueueinfo)
+{
+	if ((int)a[0] <= 0 || (int)a[1] <= 0)
+		return -EINVAL;
+	const siginfo_t *u = gmem_ptr(&p->vm, a[3], sizeof *u);
+	if (!u)
+		return -EFAULT;
+	if ((u->si_code >= 0 || u->si_code == SI_TKILL) && (int)a[1] != vcpu->tid)
+		return -EPERM; /* only to oneself, as Linux checks */
+	struct vcpu *v = vcpu_of((int)a[1]);
+	if ((pid_t)a[0] != getpid() || !v)
+		return -ESRCH;
+	int sig = (int)a[2];
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT)
+		return hsys_ret(kill(getpid(), sig)); /* the whole process, as on Linux */
+	if (sig)
+		signal_thread_info(p, v, sig, u);
+	return 0;
 }
 
 HSYS(getppid)

@@ -35,6 +35,9 @@ static long xattr_op(struct proc *p, enum op op, int fd, const char *target, con
 		return -E2BIG;
 	if (size > XATTR_SIZE_MAX)
 		size = XATTR_SIZE_MAX;
+	long e = op == SET || op == REMOVE ? devfs_unchangeable(p, fd) : 0;
+	if (e)
+		return e;
 	switch (op) {
 	case GET: {
 		NAME_ARG(name, 0);

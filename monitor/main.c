@@ -26,7 +26,7 @@ extern char **environ;
 static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: uniproc run [--mem SIZE] [--root DIR] [--max-procs N] [--net host|none] [--ipc private|host] [--trace] [--stats] [--no-rewrite] [--no-exitless] [--] PROG [ARGS...]\n"
+		"usage: uniproc run [--mem SIZE] [--root DIR] [--max-procs N] [--net host|none] [--ipc private|host] [--trace] [--stats] [--user U:G] [--keep-caps] [--no-seccomp] [--no-rewrite] [--no-exitless] [--] PROG [ARGS...]\n"
 		"  Run the x86-64 Linux program PROG (static or dynamic) in its own KVM unikernel.\n"
 		"  --mem SIZE  guest memory, e.g. 512M or 4G (default 1G; lazily allocated)\n"
 		"  --root DIR  the guest sees the host tree beneath DIR as / (default /)\n"
@@ -39,6 +39,9 @@ static void usage(int status)
 		"              (default) or the host's\n"
 		"  --stats     at exit, print how many processes and VMs the run made\n"
 		"  --user UID:GID[:G1,G2...]  run as this user (the VM is made first)\n"
+		"  --keep-caps keep all the capabilities uniproc has (default: a container's\n"
+		"              default set, e.g. no CAP_SYS_ADMIN, CAP_SYS_PTRACE)\n"
+		"  --no-seccomp  no seccomp filter on the monitor (for debugging)\n"
 		"  The OCI runtime commands (create, start, state, kill, delete, exec, ps,\n"
 		"  features, and run with --bundle) are runc's: see the README.\n");
 	exit(status);
@@ -347,6 +350,7 @@ static int cmd_run(int argc, char **argv)
 	cur_proc = p;
 	uint64_t mem = DEFAULT_MEM;
 	const char *root = "/", *user = NULL;
+	int keep_caps = 0, seccomp = 1;
 	int i = 0, max_procs = DEFAULT_MAX_PROCS, ipc_host = 0;
 	p->rewrite = 1;
 	p->sq = 1;
@@ -383,6 +387,10 @@ static int cmd_run(int argc, char **argv)
 			user = argv[++i];
 		} else if (!strcmp(argv[i], "--no-rewrite")) {
 			p->rewrite = 0;
+		} else if (!strcmp(argv[i], "--keep-caps")) {
+			keep_caps = 1;
+		} else if (!strcmp(argv[i], "--no-seccomp")) {
+			seccomp = 0;
 		} else if (!strcmp(argv[i], "--no-exitless")) {
 			p->sq = 0;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -399,21 +407,23 @@ static int cmd_run(int argc, char **argv)
 	p->log_fd = fcntl(2, F_DUPFD_CLOEXEC, UP_FD_MAX);
 	if (p->log_fd < 0)
 		p->log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	/* A monitor never dumps core: it would hold guest memory. */
+	/* A monitor never dumps guest memory; the limit is the guest's
+	   (proc_signal: the core bit of a wait status). */
 	struct rlimit no_core = {0, 0};
 	getrlimit(RLIMIT_CORE, &no_core);
+	p->core = no_core;
 	no_core.rlim_cur = 0;
 	setrlimit(RLIMIT_CORE, &no_core);
 	tree_init(max_procs);
 	ipc_init(ipc_host);
-	signal_init();
-	gmem_init();
+	signal_init(); /* also catches the monitor's SIGBUS for gmem.c */
 	tree_count(0, 1, 0);
 	path_init(p, root);
 	devfs_init(p);
 	vm_create(&p->vm, mem);
 	if (user)
 		set_user(user);
+	sandbox_enter(p, keep_caps, seccomp);
 	start(p, argc - i, argv + i);
 	vm_run(p);
 }
@@ -441,6 +451,8 @@ int main(int argc, char **argv)
 		return oci_main(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "sandbox-check"))
+		return sandbox_check(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		usage(0);
 	if (argc >= 2 && !strcmp(argv[1], "--version")) {

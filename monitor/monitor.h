@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <stdio.h>
 
 #include "../include/uniproc/abi.h"
@@ -68,6 +69,7 @@ struct vcpu {
 	int execed;           /* set by a successful execve: no syscall result */
 	int wake[2];          /* self-pipe: a signal for it wakes rt_sigsuspend */
 	uint64_t waitset;     /* rt_sigtimedwait: the signals it waits for */
+	uint64_t host_blocked; /* SIGTTIN/SIGTTOU its host thread blocks (signal_host_mask) */
 	struct kvm_xsave *fpu[8]; /* FPU state saved at each signal delivery */
 	int nfpu;
 	long exits;           /* VM exits not yet added to the tree's count */
@@ -121,6 +123,12 @@ long vcpu_exits(struct proc *p);
 void signal_vcpu_init(struct vcpu *v);
 /* A signal for thread v alone (tgkill, SIGPIPE), from us with si_code code. */
 void signal_thread(struct proc *p, struct vcpu *v, int sig, int code);
+/* The same with the sender's siginfo (rt_tgsigqueueinfo). */
+void signal_thread_info(struct proc *p, struct vcpu *v, int sig, const siginfo_t *si);
+/* rt_sigqueueinfo to our own process. */
+void signal_queue(struct proc *p, int sig, const siginfo_t *si);
+/* A new thread's view of the signals pending for the process. */
+void signal_thread_start(struct up_thread *t);
 /* The process this monitor runs (for signal handlers). */
 extern struct proc *cur_proc;
 /* The host signal that makes a vCPU's host thread leave KVM_RUN or a
@@ -146,7 +154,10 @@ struct proc {
 	int stats;           /* --stats: print process and VM counts at exit */
 	long exits;          /* VM exits of ended threads, not yet added to the tree's count */
 	int net_none;        /* --net none: only AF_UNIX sockets */
+	int no_new_privs;    /* the guest's prctl flag (the monitor's own is always set) */
+	int own_creds;       /* each host thread has its own credentials (hsys_id.c) */
 	int fd_hard;         /* the guest's hard RLIMIT_NOFILE (fd_limit is the soft one) */
+	struct rlimit core;   /* the guest's RLIMIT_CORE (the monitor's own is 0) */
 	/* The initial stack's strings (stack.c): /proc/self/cmdline and environ. */
 	uint64_t arg_start, arg_end, env_start, env_end;
 	int sq;              /* exitless host calls (sq.c), unless --no-exitless */
@@ -165,7 +176,7 @@ int gmem_str(const struct vm *vm, uint64_t gpa, char *buf, size_t size);
 /*
  * A file page past the end of its file (the file shrank after it was
  * mapped, into guest memory or for the monitor to read) raises SIGBUS when
- * the monitor touches it. gmem_init installs the handler; GMEM_CATCH(c)
+ * the monitor touches it. signal.c's handler calls gmem_bus; GMEM_CATCH(c)
  * arms catch point c and is 0, then 1 again (sigsetjmp) if such a SIGBUS
  * comes, with c->addr the host address and c disarmed. On the way out
  * without one, gmem_uncatch(c). Catch points nest; the innermost wins.
@@ -177,8 +188,9 @@ struct gmem_catch {
 };
 extern __thread struct gmem_catch *gmem_catcher;
 #define GMEM_CATCH(c) ((c)->outer = gmem_catcher, gmem_catcher = (c), sigsetjmp((c)->jb, 0))
+/* signal.c's SIGBUS handler: a catch point armed? Jumps there. */
+void gmem_bus(siginfo_t *si, void *uc);
 void gmem_uncatch(struct gmem_catch *c);
-void gmem_init(void);
 /* The guest address of host address a in guest memory, or 0 if outside it. */
 uint64_t gmem_guest_addr(const struct vm *vm, uintptr_t a);
 /* A page of guest memory that maps a file past its end: the one at gpa, or
@@ -294,6 +306,7 @@ int devfs_open(struct proc *p, char *abs, int flags, int mode);
 int devfs_guest_path(struct proc *p, const char *host, char *out);
 /* At the start of a run: the run's own /dev/shm if the root has none. */
 void devfs_init(struct proc *p);
+int devfs_unchangeable(struct proc *p, int fd); /* -EPERM for a host node it gave */
 
 /* procfs_gen.c: the files procfs makes, written to f for process pid (a
    process of the run; own: our own, whose guest memory we can read). */
@@ -437,9 +450,12 @@ void tree_set_cmd(const char *exe, char *const argv[]);
    process of the run: the length of argv, or -ENOENT. exe: PATH_MAX bytes. */
 int tree_cmd(int pid, char *exe, char *cmdline, size_t size);
 /* This process's signal mask, ignored and caught signals (bit sig - 1). */
-void tree_set_sigs(uint64_t blk, uint64_t ign, uint64_t cgt);
+void tree_set_sigs(uint64_t blk, uint64_t ign, uint64_t cgt, int nnp);
 /* Those of pid, a process of the run, into out[3]; 0 or -ENOENT. */
 int tree_sigs(int pid, uint64_t out[3]);
+int tree_nnp(int pid); /* the guest no_new_privs of a process of the run */
+void tree_reaped(pid_t pid); /* a wait reaped pid: its slot is free */
+int tree_zombie(pid_t pid);  /* has pid, a process of the run, exited unreaped? */
 /* The run ends: remove this host directory with what it holds. */
 void tree_set_private_dir(const char *dir);
 /* Count VMs created, processes (the first, forks) and execs. */
@@ -482,6 +498,14 @@ void exec_release(struct exec_image *img);
 /* main.c: what the host shows as our command line and name, from now on
    (a process that is no guest's). */
 void proc_title(const char *title);
+
+/* sandbox.c: what a monitor gives up once set up (capabilities, then
+   every host call not on its list); the tests' check of that list. */
+void sandbox_enter(struct proc *p, int keep_caps, int filter);
+int sandbox_check(int argc, char **argv);
+void sandbox_watchdog(void); /* the watchdog's own, smaller sandbox */
+void sandbox_refused(siginfo_t *si) __attribute__((noreturn)); /* SIGSYS of a refused call */
+extern int sandbox_host_seccomp, sandbox_host_filters; /* as uniproc was started */
 /* main.c: execve past its checks: the process runs img from now on, and
    img is released. */
 void proc_exec(struct proc *p, struct exec_image *img, char **argv, char **envp);
@@ -489,6 +513,8 @@ void proc_exec(struct proc *p, struct exec_image *img, char **argv, char **envp)
 /* sq.c: exitless host calls. A host call came by hypercall: wake the call
    server (start it the first time), so the next ones need no exit. */
 void sq_kick(struct proc *p);
+void sq_stop(struct proc *p); /* no more exitless calls: per-thread credentials */
+void exec_creds(struct proc *p); /* hsys_id.c: execve's capability rules */
 /* A signal for thread v: if the server makes a call for it, end that call. */
 void sq_signal(struct vcpu *v);
 /* Would host call nr wait (a blocking fd that is not ready, a lock)? */
@@ -513,6 +539,21 @@ void proc_signal(struct proc *p, int sig) __attribute__((noreturn));
 /* At the start: catch the signals whose default action ends the process. */
 void signal_init(void);
 /* After a hypercall: mark the library OS to deliver at its next return. */
+/* sigtail.c: the program's registers once the library OS's return to it,
+   interrupted after it looked at up_sigstate.deliver, is done. */
+struct sigtail_regs {
+	uint64_t rip, rsp, rflags, rcx, r11;
+};
+struct sigtail_mem { /* guest memory: len bytes at addr, or NULL */
+	const uint8_t *(*ptr)(void *ctx, uint64_t addr, uint64_t len);
+	void *ctx;
+};
+/* 1 with *r at the program's next instruction; 0 (r unchanged) if r is
+   not in that return. thread: the guest address of its struct up_thread. */
+int sigtail_finish(struct sigtail_regs *r, uint64_t thread, struct sigtail_mem *m);
+/* Before a host call: block in the host thread the tty signals the guest
+   thread blocks, for the host's tty checks (tcsetpgrp, background I/O). */
+void signal_host_mask(struct proc *p);
 void signal_check(struct proc *p);
 /* Is a signal pending that the guest does not block (EINTR for a wait)? */
 int signal_interrupts(struct proc *p);
@@ -566,6 +607,7 @@ long pipe_fionread(int fd, int *out);
 struct statx;
 void pipe_stat(struct stat *st, struct statx *stx);
 short pipe_revents(int fd, short events);
+int pipe_counters(int fd, uint64_t *head, uint64_t *tail, uint32_t *cap);
 void pipe_poll_sleep(int fd, int delta, int rang);
 void pipe_fork(int delta);
 /* SCM_RIGHTS of a ring fd: a host fd to send after it (see pipe.c), or -1
@@ -590,6 +632,10 @@ uint64_t rewrite_restart_at(uint64_t ret);
 /* Where code returning to rip, just after a `syscall` that was rewritten
    since (a signal handler's frame holds it), goes on: the stub's copy of
    what followed it; rip if it was not. */
+/* The syscall site whose stub returns to ret, or 0. */
+uint64_t rewrite_site_of(uint64_t ret);
+/* Where a syscall of the rewritten site before rip (site + 2) restarts, or 0. */
+uint64_t rewrite_restart_after(uint64_t rip);
 uint64_t rewrite_moved(uint64_t rip);
 /* execve: no region is rewritten any more. */
 void rewrite_reset(void);

@@ -366,6 +366,7 @@ void oci_exec_run(int self_fd, const struct oci_config *c, const struct oci_proc
 	argv[k++] = c->root;
 	argv[k++] = "--ipc"; /* the container's IPC namespace, made or joined here */
 	argv[k++] = "host";
+	argv[k++] = "--keep-caps"; /* the config's capabilities, set above */
 	if (c->pids_limit > 0) {
 		snprintf(procs, sizeof procs, "%ld", c->pids_limit);
 		argv[k++] = "--max-procs";

@@ -883,6 +883,23 @@ long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
 	return r;
 }
 
+/* The ring's counters (bytes written, bytes read) and capacity, for the
+   edges of EPOLLET: 1 for a read end, 2 a write end, 0 if fd is no ring.
+   Hints: the guest may scribble on them. */
+int pipe_counters(int fd, uint64_t *head, uint64_t *tail, uint32_t *cap)
+{
+	int end = READ;
+	proc_lock();
+	struct ring *r = ring_of(fd, &end);
+	if (r) {
+		*head = __atomic_load_n(&r->hdr->head, __ATOMIC_SEQ_CST);
+		*tail = __atomic_load_n(&r->hdr->tail, __ATOMIC_SEQ_CST);
+		*cap = ring_cap(r);
+	}
+	proc_unlock();
+	return !r ? 0 : end == READ ? 1 : 2;
+}
+
 short pipe_revents(int fd, short events)
 {
 	proc_lock();

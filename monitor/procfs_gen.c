@@ -215,10 +215,18 @@ int procfs_gen_status(struct proc *p, int pid, int own, FILE *f)
 		unsigned long long pnd;
 		if (!strncmp(l, "TracerPid:", 10))
 			fprintf(f, "TracerPid:\t0\n");
+		else if (!strncmp(l, "State:", 6) && own) /* the reader: running */
+			fprintf(f, "State:\tR (running)\n");
 		else if (!strncmp(l, "FDSize:", 7))
 			fprintf(f, "FDSize:\t%d\n", fd_size(pid, own));
 		else if (!strncmp(l, "Threads:", 8))
 			fprintf(f, "Threads:\t1\n");
+		else if (!strncmp(l, "NoNewPrivs:", 11)) /* the guest's, not the sandbox's */
+			fprintf(f, "NoNewPrivs:\t%d\n", own ? p->no_new_privs : tree_nnp(pid));
+		else if (!strncmp(l, "Seccomp:", 8))
+			fprintf(f, "Seccomp:\t%d\n", sandbox_host_seccomp);
+		else if (!strncmp(l, "Seccomp_filters:", 16))
+			fprintf(f, "Seccomp_filters:\t%d\n", sandbox_host_filters);
 		else if (!strncmp(l, "SigBlk:", 7))
 			fprintf(f, "SigBlk:\t%016llx\n", (unsigned long long)m[0]);
 		else if (!strncmp(l, "SigIgn:", 7))
@@ -257,7 +265,9 @@ int procfs_gen_stat(struct proc *p, int pid, int own, FILE *f)
 	}
 	fprintf(f, "%s)", buf);
 	for (int i = 3; i < n; i++) {
-		if (i == 20)
+		if (i == 3 && own) /* it is reading this: running, whatever its host threads do */
+			fprintf(f, " R");
+		else if (i == 20)
 			fprintf(f, " 1");
 		else if ((i >= 26 && i <= 30) || (i >= 45 && i <= 51))
 			fprintf(f, " %llu", (unsigned long long)v[i]);

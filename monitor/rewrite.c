@@ -129,6 +129,22 @@ uint64_t rewrite_restart_at(uint64_t ret)
 	return 0;
 }
 
+uint64_t rewrite_site_of(uint64_t ret)
+{
+	for (int i = 0; i < nregions; i++)
+		if (regions[i].ret == ret)
+			return regions[i].site;
+	return 0;
+}
+
+uint64_t rewrite_restart_after(uint64_t rip)
+{
+	for (int i = 0; i < nregions; i++)
+		if (regions[i].site + 2 == rip)
+			return regions[i].lo;
+	return 0;
+}
+
 uint64_t rewrite_moved(uint64_t rip)
 {
 	for (int i = 0; i < nregions; i++)

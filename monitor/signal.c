@@ -13,6 +13,12 @@
  * in its struct up_thread; a signal for the process is pending for all and
  * taken by a thread that does not block it (the handler makes one leave the
  * guest: vcpu_kick), one for a thread (tgkill, a fault, SIGPIPE) by it.
+ *
+ * Every signal but SIGKILL and SIGSTOP is caught while its default action
+ * would matter, so that a blocked one stays pending as on Linux: the
+ * default action is taken at delivery (proc_signal to die, stop_self to
+ * stop). Real-time signals queue (rtq); standard ones are one bit each.
+ * A fault-class signal with si_code > 0 is a fault of the monitor itself.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +26,7 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -43,6 +50,27 @@ struct ksigaction {
 static struct ksigaction actions[65];
 static volatile uint64_t pending;   /* host signals for the process, not yet delivered */
 static siginfo_t infos[65];
+
+/* Real-time signals for the process queue, each instance with its siginfo.
+   Taken with host signals blocked: on_signal adds to it from any thread. */
+#define RT_FIRST 32
+#define RTQ_LEN 32
+static struct {
+	siginfo_t q[RTQ_LEN];
+	unsigned head, n;
+} rtq[65 - RT_FIRST];
+static int rtq_lock;
+
+static void rtq_take_lock(void)
+{
+	while (__atomic_exchange_n(&rtq_lock, 1, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void rtq_give_lock(void)
+{
+	__atomic_store_n(&rtq_lock, 0, __ATOMIC_RELEASE);
+}
 static uint64_t timer_caught[65]; /* issue 17: when a timer's signal came (timer_now) */
 
 /* FPU state saved at each delivery (struct vcpu), restored at rt_sigreturn. */
@@ -65,28 +93,107 @@ static int blocks(struct vcpu *v, int sig)
 	return s && (s->blocked & BIT(sig) & ~UNBLOCKABLE);
 }
 
-static void on_signal(int sig, siginfo_t *si, void *uc)
+/* Default actions: ignore, stop, or a fault (the rest end the process). */
+static int default_ignored(int sig)
 {
-	int e = errno;
+	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+static int stops(int sig)
+{
+	return sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static int fault_class(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+	       sig == SIGTRAP || sig == SIGSYS;
+}
+
+#define STOP_SIGS (BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU))
+
+/* Is sig, sent to the process, kept though it is ignored? As Linux: while
+   the main thread blocks it, or a thread waits for it (rt_sigtimedwait). */
+static int held(int sig)
+{
+	int nv = cur_proc ? __atomic_load_n(&nvcpus, __ATOMIC_ACQUIRE) : 0;
+	for (int i = 0; i < nv; i++)
+		if (vcpus[i] && vcpus[i]->live && (vcpus[i]->waitset & BIT(sig)))
+			return 1;
+	return nv && vcpus[0] && vcpus[0]->live && blocks(vcpus[0], sig);
+}
+
+/* Does some thread take sig now (it does not block it)? */
+static int someone_takes(int sig)
+{
+	int nv = cur_proc ? __atomic_load_n(&nvcpus, __ATOMIC_ACQUIRE) : 0;
+	for (int i = 0; i < nv; i++)
+		if (vcpus[i] && vcpus[i]->live && ((vcpus[i]->waitset & BIT(sig)) || !blocks(vcpus[i], sig)))
+			return 1;
+	return !nv;
+}
+
+/*
+ * The default action of a stop signal: the host kernel stops the whole
+ * monitor, every vCPU thread with it, and tells the parent (its wait
+ * status shows sig); we go on once continued. Safe in a signal handler.
+ */
+static void stop_self(int sig)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, old;
+	sigset_t one, mask;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigaction(sig, &dfl, &old);
+	pthread_sigmask(SIG_UNBLOCK, &one, &mask);
+	syscall(SYS_tgkill, getpid(), gettid(), sig); /* taken as this call returns */
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	sigaction(sig, &old, NULL);
+}
+
+/* sig comes for the process with si: mark it pending, tell a thread. */
+static void post(int sig, const siginfo_t *si)
+{
 	struct vcpu *me = vcpu;
-	if (sig == SIGNAL_KICK && si->si_code == SI_TKILL && si->si_pid == getpid()) {
-		if (me) /* vcpu_kick: KVM_RUN, or a blocking call, returns EINTR */
-			__atomic_store_n(&me->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-		errno = e;
+	uint64_t h = actions[sig].handler;
+	/* SIGCONT discards pending stop signals, a stop signal a pending
+	   SIGCONT, even when ignored themselves (as Linux). */
+	if (sig == SIGCONT)
+		__atomic_fetch_and(&pending, ~STOP_SIGS, __ATOMIC_SEQ_CST);
+	if (stops(sig))
+		__atomic_fetch_and(&pending, ~BIT(SIGCONT), __ATOMIC_SEQ_CST);
+	if ((h == 1 || (h == 0 && default_ignored(sig))) && !held(sig))
+		return; /* ignored: discarded, as Linux does unless it is blocked */
+	if (h == 0 && stops(sig) && someone_takes(sig)) {
+		stop_self(sig);
 		return;
 	}
-	if (sig == SIGNAL_KICK && actions[sig].handler == 1) { /* ignored: caught only for kicks */
-		errno = e;
-		return;
+	if (sig >= RT_FIRST) { /* queued, each with its own siginfo */
+		rtq_take_lock();
+		__typeof__(rtq[0]) *q = &rtq[sig - RT_FIRST];
+		int merged = 0;
+		for (unsigned i = 0; si->si_code == SI_TIMER && i < q->n; i++) {
+			siginfo_t *o = &q->q[(q->head + i) % RTQ_LEN];
+			if (o->si_code == SI_TIMER && o->si_timerid == si->si_timerid) {
+				o->si_overrun += 1 + si->si_overrun; /* a timer's: one, with overruns */
+				merged = 1;
+			}
+		}
+		if (!merged && q->n < RTQ_LEN)
+			q->q[(q->head + q->n++) % RTQ_LEN] = *si;
+		__atomic_fetch_or(&pending, BIT(sig), __ATOMIC_SEQ_CST);
+		rtq_give_lock();
+	} else {
+		/* One pending at most: a second is merged, the first's siginfo kept. */
+		if (!(pending & BIT(sig)))
+			infos[sig] = *si;
+		else if (si->si_code == SI_TIMER && infos[sig].si_code == SI_TIMER &&
+			 infos[sig].si_timerid == si->si_timerid)
+			infos[sig].si_overrun += 1 + si->si_overrun; /* issue 17: expirations a pending one missed */
+		__atomic_fetch_or(&pending, BIT(sig), __ATOMIC_SEQ_CST);
 	}
-	if (si->si_code == SI_TIMER && (pending & BIT(sig)) && infos[sig].si_code == SI_TIMER &&
-	    infos[sig].si_timerid == si->si_timerid)
-		infos[sig].si_overrun += 1 + si->si_overrun; /* issue 17: expirations a pending one missed */
-	else
-		infos[sig] = *si;
 	if (si->si_code == SI_TIMER)
 		timer_caught[sig] = timer_now();
-	__atomic_fetch_or(&pending, BIT(sig), __ATOMIC_SEQ_CST);
 	/* A thread that waits for it (rt_sigtimedwait) or does not block it
 	   takes it: this one if it can. */
 	struct vcpu *to = me && me->live && ((me->waitset & BIT(sig)) || !blocks(me, sig)) ? me : NULL;
@@ -111,7 +218,70 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	for (int i = 0; i < MAX_SIGNALFD; i++)
 		if (sfds[i].used && (sfds[i].mask & BIT(sig)))
 			write(sfds[i].fd, &(uint64_t){1}, 8);
+}
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	int e = errno;
+	struct vcpu *me = vcpu;
+	if (sig == SIGNAL_KICK && si->si_code == SI_TKILL && si->si_pid == getpid()) {
+		if (me) /* vcpu_kick: KVM_RUN, or a blocking call, returns EINTR */
+			__atomic_store_n(&me->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		errno = e;
+		return;
+	}
+	if (sig == SIGSYS && si->si_code == 1 /* SYS_SECCOMP */)
+		sandbox_refused(si); /* a host call the sandbox refuses: never returns */
+	if (fault_class(sig) && si->si_code > 0) { /* a fault of the monitor itself */
+		if (sig == SIGBUS)
+			gmem_bus(si, uc); /* in a guest page whose file shrank: jumps back */
+		signal(sig, SIG_DFL); /* the access faults again, fatally */
+		errno = e;
+		return;
+	}
+	if (sig == SIGNAL_KICK && actions[sig].handler == 1) { /* ignored: caught only for kicks */
+		errno = e;
+		return;
+	}
+	post(sig, si);
 	errno = e;
+}
+
+/* Take one sig pending for the process, with its siginfo: 0 if none is
+   (another thread took it). */
+static int take(int sig, siginfo_t *out)
+{
+	if (sig < RT_FIRST) {
+		if (!(__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig)))
+			return 0;
+		*out = infos[sig];
+		return 1;
+	}
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rtq_take_lock();
+	__typeof__(rtq[0]) *q = &rtq[sig - RT_FIRST];
+	int ok = q->n > 0;
+	if (ok) {
+		*out = q->q[q->head];
+		q->head = (q->head + 1) % RTQ_LEN;
+		q->n--;
+	}
+	if (!q->n)
+		__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+	rtq_give_lock();
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ok;
+}
+
+/* Forget every pending sig (ignored now, or a forked child's). */
+static void forget(int sig)
+{
+	siginfo_t si;
+	while (sig >= RT_FIRST && take(sig, &si))
+		;
+	__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
 }
 
 /* A vCPU's self-pipe, out of the guest's fd range: its rt_sigsuspend waits on it. */
@@ -158,17 +328,37 @@ void signal_check(struct proc *p)
 		s->deliver = 1;
 }
 
+/* The host kernel's tty checks look at the calling thread's own mask: a
+   guest that blocks SIGTTOU (a shell taking its terminal back with
+   tcsetpgrp) must not be sent one, again and again, at each retry. */
+void signal_host_mask(struct proc *p)
+{
+	const uint64_t tty = BIT(SIGTTIN) | BIT(SIGTTOU);
+	uint64_t want = sigstate(p)->blocked & tty;
+	if (want == vcpu->host_blocked)
+		return;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTTIN);
+	sigaddset(&set, SIGTTOU);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	sigemptyset(&set);
+	for (int sig = 1; sig <= 64; sig++)
+		if (want & BIT(sig))
+			sigaddset(&set, sig);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	vcpu->host_blocked = want;
+}
+
 /* Also true when the thread must end (another's execve): each wait ends. */
 int signal_interrupts(struct proc *p)
 {
 	return (pending_here() && deliverable(p)) || vcpu_ending();
 }
 
-/* Synchronous faults of the monitor itself must stay fatal. */
 static int catchable(int sig)
 {
-	return sig != SIGKILL && sig != SIGSTOP && sig != SIGSEGV && sig != SIGBUS &&
-	       sig != SIGILL && sig != SIGFPE && sig != SIGTRAP && sig != SIGSYS;
+	return sig != SIGKILL && sig != SIGSTOP;
 }
 
 /* Does the default action of sig end the process (with a core dump or not)? */
@@ -198,10 +388,13 @@ static int fatal(int sig)
 
 /*
  * The host disposition for the guest's action on sig. The monitor catches
- * a signal the guest handles, and also one whose default action ends the
- * process: so a signal the program blocks waits, and a main process that
- * is ended takes its tree with it. SIG_IGN of those is mirrored, so the
- * host kernel does what it would natively (an ignored SIGPIPE: EPIPE).
+ * every signal the guest does not ignore: so one the program blocks waits
+ * (even one whose default is to be ignored or to stop), a fault-class
+ * signal someone sent goes to its handler, and a main process that is
+ * ended takes its tree with it. SIG_IGN is mirrored, so the host kernel
+ * does what it would natively (an ignored SIGPIPE: EPIPE; SIGCHLD: no
+ * zombies), and so are SA_NOCLDSTOP and SA_NOCLDWAIT. SIGBUS is always
+ * caught: the monitor takes its own (gmem.c).
  */
 static void host_action(int sig)
 {
@@ -213,18 +406,22 @@ static void host_action(int sig)
 			watched |= sfds[i].mask;
 	for (int i = 0; i < nvcpus; i++) /* rt_sigtimedwait */
 		watched |= vcpus[i]->waitset;
-	struct sigaction sa = {.sa_handler = SIG_DFL};
+	struct sigaction sa = {.sa_handler = SIG_IGN};
 	/* A signal a signalfd or rt_sigtimedwait watches is caught even when
 	   ignored: blocked, as it then is, Linux keeps it pending (PostgreSQL
 	   ignores and blocks SIGURG, and reads it from a signalfd). */
-	if (h > 1 || (h == 0 && terminates(sig)) || (h <= 1 && (watched & BIT(sig))) ||
-	    sig == SIGNAL_KICK) {
+	if (h != 1 || (watched & BIT(sig)) || sig == SIGNAL_KICK || sig == SIGBUS || sig == SIGSYS) {
 		sa.sa_sigaction = on_signal;
 		sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls end with EINTR */
 		sigfillset(&sa.sa_mask);
-	} else if (h == 1 && terminates(sig)) {
-		sa.sa_handler = SIG_IGN;
+		/* ... except for one that never runs a handler there: ignored
+		   unless blocked, or a stop (taken in on_signal). As on Linux,
+		   the call goes on. */
+		if (h == 1 || (h == 0 && (default_ignored(sig) || stops(sig))))
+			sa.sa_flags |= SA_RESTART;
 	}
+	if (sig == SIGCHLD)
+		sa.sa_flags |= (int)(actions[sig].flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
 	sigaction(sig, &sa, NULL);
 }
 
@@ -235,8 +432,7 @@ void signal_init(void)
 		/* An ignored signal stays ignored across exec: the program's too. */
 		if (catchable(sig) && sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
 			actions[sig].handler = 1;
-		if (terminates(sig))
-			host_action(sig);
+		host_action(sig);
 	}
 }
 
@@ -256,7 +452,7 @@ void signal_publish(struct proc *p)
 {
 	uint64_t m[4];
 	signal_masks(p, m);
-	tree_set_sigs(m[0], m[1], m[2]);
+	tree_set_sigs(m[0], m[1], m[2], p->no_new_privs);
 }
 
 /* rt_sigaction: the guest's disposition, kept here. */
@@ -276,8 +472,9 @@ HSYS(rt_sigaction)
 		return 0;
 	actions[sig] = *act;
 	host_action(sig);
-	if (act->handler == 1) { /* an ignored signal is not pending */
-		__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+	if (act->handler == 1 || (act->handler == 0 && default_ignored(sig))) {
+		/* an ignored signal is not pending */
+		forget(sig);
 		for (int i = 0; i < nvcpus; i++)
 			vcpus[i]->pending &= ~BIT(sig);
 	}
@@ -370,6 +567,11 @@ static int program_regs(struct proc *p, struct kvm_regs *r)
 		return 0;
 	r->rip = *ret;
 	r->rsp += 8;
+	uint64_t site = rewrite_site_of(r->rip);
+	if (site) { /* as if the program's own `syscall` had returned */
+		r->rip = site + 2;
+		r->rsp += 128; /* the red zone the stub stepped over */
+	}
 	return 2;
 }
 
@@ -386,11 +588,15 @@ static void restart(struct proc *p, int how, struct kucontext *uc, uint64_t nr)
 			return;
 		uc->rip -= 2;
 	} else if (how == 2) {
-		uint64_t lo = rewrite_restart_at(uc->rip);
-		if (!lo)
+		uint64_t lo = rewrite_restart_after(uc->rip);
+		if (lo) {
+			uc->rip = lo; /* the jmp to the stub, which runs it again */
+		} else if ((lo = rewrite_restart_at(uc->rip))) {
+			uc->rip = lo;
+			uc->rsp += 128; /* above the red zone the stub stepped over */
+		} else {
 			return;
-		uc->rip = lo;
-		uc->rsp += 128; /* above the red zone the stub stepped over */
+		}
 	} else {
 		return;
 	}
@@ -476,16 +682,16 @@ void signal_deliver(struct proc *p)
 	/* Its own signals first, as Linux takes them. */
 	uint64_t own = vcpu->pending & ready;
 	int sig = __builtin_ctzll(own ? own : ready) + 1;
-	siginfo_t *info = own ? &vcpu->info[sig] : &infos[sig];
+	siginfo_t taken, *info = own ? &vcpu->info[sig] : &taken;
 	if (own)
 		vcpu->pending &= ~BIT(sig);
-	else if (!(__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig))) {
+	else if (!take(sig, &taken)) {
 		s->deliver = deliverable(p) != 0; /* another thread took it */
 		return;
 	}
 	s->pending = pending_here();
-	if (!own && infos[sig].si_code == SI_TIMER && /* issue 17: dropped if its timer was reset since */
-	    !timer_delivered(infos[sig].si_timerid, infos[sig].si_overrun, timer_caught[sig])) {
+	if (!own && taken.si_code == SI_TIMER && /* issue 17: dropped if its timer was reset since */
+	    !timer_delivered(taken.si_timerid, taken.si_overrun, timer_caught[sig])) {
 		s->deliver = deliverable(p) != 0;
 		return;
 	}
@@ -493,6 +699,8 @@ void signal_deliver(struct proc *p)
 		s->deliver = deliverable(p) != 0;
 		if (actions[sig].handler == 0 && fatal(sig))
 			proc_signal(p, sig);
+		if (actions[sig].handler == 0 && stops(sig))
+			stop_self(sig);
 		return;
 	}
 	struct kvm_regs r;
@@ -530,6 +738,11 @@ void signal_vcpu(struct kvm_run *run)
 {
 }
 
+static const uint8_t *guest_bytes(void *p, uint64_t addr, uint64_t len)
+{
+	return gmem_ptr(&((struct proc *)p)->vm, addr, len);
+}
+
 /* A run interrupted by a host signal: deliver now if in program code. */
 void signal_interrupted(struct proc *p)
 {
@@ -538,10 +751,21 @@ void signal_interrupted(struct proc *p)
 	if (!signal_interrupts(p))
 		return;
 	struct kvm_regs r;
-	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) == 0 && r.rip >= UP_USER_BASE)
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0)
+		return;
+	if (r.rip >= UP_USER_BASE) {
 		signal_deliver(p);
-	else
-		signal_check(p); /* at the library OS's next return */
+		return;
+	}
+	signal_check(p); /* at the library OS's next return */
+	/* Unless it already looked: then finish that return here. */
+	struct sigtail_regs t = {r.rip, r.rsp, r.rflags, r.rcx, r.r11};
+	struct sigtail_mem m = {guest_bytes, p};
+	if (!sigtail_finish(&t, vcpu->block, &m))
+		return;
+	r.rip = t.rip, r.rsp = t.rsp, r.rflags = t.rflags;
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &r) == 0)
+		signal_deliver(p);
 }
 
 /* UP_HC_SIGRETURN: back to where the handler interrupted. */
@@ -567,16 +791,19 @@ void signal_return(struct proc *p, uint64_t rsp)
 		ioctl(vcpu->fd, KVM_SET_XSAVE, x);
 		free(x);
 	}
+	/* The restored mask may unblock a pending signal (a handler that
+	   raised its own): it runs before the program's next instruction. */
 	s->deliver = deliverable(p) != 0;
+	if (s->deliver)
+		signal_deliver(p);
 }
 
 uint64_t signal_exec(struct proc *p)
 {
-	for (int sig = 1; sig <= 64; sig++)
-		if (actions[sig].handler > 1) {
-			actions[sig] = (struct ksigaction){0};
-			host_action(sig);
-		}
+	for (int sig = 1; sig <= 64; sig++) { /* handlers go, SIG_IGN stays; flags go */
+		actions[sig] = (struct ksigaction){.handler = actions[sig].handler == 1};
+		host_action(sig);
+	}
 	while (nfpu)
 		free(fpu[--nfpu]);
 	return sigstate(p)->blocked;
@@ -639,11 +866,13 @@ HSYS(rt_sigtimedwait)
 		uint64_t own = vcpu->pending & set, pr = pending & set;
 		if (own || pr) {
 			int sig = __builtin_ctzll(own ? own : pr) + 1;
-			siginfo_t info = own ? vcpu->info[sig] : infos[sig];
-			if (own)
+			siginfo_t info;
+			if (own) {
+				info = vcpu->info[sig];
 				vcpu->pending &= ~BIT(sig);
-			else if (!(__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig)))
+			} else if (!take(sig, &info)) {
 				continue; /* another thread took it */
+			}
 			info.si_signo = sig;
 			if (out)
 				*out = info;
@@ -681,10 +910,18 @@ HSYS(rt_sigtimedwait)
 	return r;
 }
 
+/* A new thread sees what is pending for the process: a rt_sigprocmask
+   that unblocks it delivers it at once. */
+void signal_thread_start(struct up_thread *t)
+{
+	t->sig.pending = pending;
+}
+
 /* In a forked child: signals pending for the parent are not ours. */
 void signal_fork_child(void)
 {
-	pending = 0;
+	for (int sig = 1; sig <= 64; sig++)
+		forget(sig);
 	vcpu->pending = 0;
 	if (vcpu->wake[0] >= 0) { /* a shared one would let one process take the other's byte */
 		close(vcpu->wake[0]);
@@ -696,17 +933,45 @@ void signal_fork_child(void)
 /* A signal for thread v alone (tgkill, SIGPIPE), from us with code. */
 void signal_thread(struct proc *p, struct vcpu *v, int sig, int code)
 {
-	siginfo_t *si = &v->info[sig];
-	memset(si, 0, sizeof *si);
-	si->si_signo = sig;
-	si->si_code = code;
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_code = code;
 	if (code == SI_TKILL) {
-		si->si_pid = getpid();
-		si->si_uid = getuid();
+		si.si_pid = getpid();
+		si.si_uid = getuid();
 	}
-	if ((actions[sig].handler == 1 || (actions[sig].handler == 0 && !fatal(sig))) &&
-	    !blocks(v, sig) && !(v->waitset & BIT(sig)))
+	signal_thread_info(p, v, sig, &si);
+}
+
+/* rt_sigqueueinfo to ourselves: sig for the process, with the caller's
+   siginfo (which the host is not shown: it may say what only faults say). */
+void signal_queue(struct proc *p, int sig, const siginfo_t *si)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old); /* as in a handler: post is not reentrant */
+	siginfo_t in = *si;
+	in.si_signo = sig;
+	post(sig, &in);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* A signal for thread v alone, with siginfo si (rt_tgsigqueueinfo). */
+void signal_thread_info(struct proc *p, struct vcpu *v, int sig, const siginfo_t *from)
+{
+	siginfo_t *si = &v->info[sig];
+	if (!(v->pending & BIT(sig))) { /* merged: the first one's siginfo stays */
+		*si = *from;
+		si->si_signo = sig;
+	}
+	uint64_t h = actions[sig].handler;
+	int now = !blocks(v, sig) && !(v->waitset & BIT(sig));
+	if ((h == 1 || (h == 0 && default_ignored(sig))) && now)
 		return; /* ignored: never pending (unless blocked: then it waits) */
+	if (h == 0 && stops(sig) && now) {
+		stop_self(sig); /* the whole process stops */
+		return;
+	}
 	v->pending |= BIT(sig);
 	if (v == vcpu)
 		signal_check(p);
@@ -786,13 +1051,16 @@ long signal_read(struct proc *p, int fd, void *buf, size_t len)
 		uint64_t ready;
 		while (n + sizeof(struct signalfd_siginfo) <= len && (ready = pending & sfds[i].mask)) {
 			int sig = __builtin_ctzll(ready) + 1;
-			if (!(__atomic_fetch_and(&pending, ~BIT(sig), __ATOMIC_SEQ_CST) & BIT(sig)))
+			siginfo_t in;
+			if (!take(sig, &in))
 				continue; /* another thread took it */
-			struct signalfd_siginfo ss = {.ssi_signo = sig, .ssi_errno = infos[sig].si_errno,
-						      .ssi_code = infos[sig].si_code,
-						      .ssi_pid = infos[sig].si_pid,
-						      .ssi_uid = infos[sig].si_uid,
-						      .ssi_status = infos[sig].si_status};
+			struct signalfd_siginfo ss = {.ssi_signo = sig, .ssi_errno = in.si_errno,
+						      .ssi_code = in.si_code,
+						      .ssi_pid = in.si_pid,
+						      .ssi_uid = in.si_uid,
+						      .ssi_status = in.si_status,
+						      .ssi_int = in.si_int,
+						      .ssi_ptr = (uint64_t)in.si_ptr};
 			memcpy((char *)buf + n, &ss, sizeof ss);
 			n += sizeof ss;
 		}

@@ -23,6 +23,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -75,6 +76,11 @@ int sq_would_wait(uint64_t nr, const uint64_t a[6])
 		break;
 	case SYS_epoll_wait: case SYS_epoll_pwait:
 		return (int)a[3] != 0;
+	case SYS_setfsuid: case SYS_setfsgid: case SYS_capset: /* per thread: on its own */
+		return 1;
+	case SYS_prctl:
+		return (int)a[0] == PR_CAPBSET_DROP || (int)a[0] == PR_SET_SECUREBITS ||
+		       (int)a[0] == PR_CAP_AMBIENT || (int)a[0] == PR_SET_KEEPCAPS;
 	case SYS_fcntl: /* a lock that waits */
 		return (int)a[1] == F_SETLKW || (int)a[1] == F_OFD_SETLKW;
 	case SYS_ioctl: /* the few that never wait */
@@ -208,7 +214,7 @@ static void *server(void *arg)
 			continue;
 		}
 		long long idle = now_ns() - last;
-		if (idle < idle_ns) {
+		if (idle < idle_ns && __atomic_load_n(&p->sq, __ATOMIC_SEQ_CST)) {
 			/* The next call of a busy thread comes within microseconds:
 			   watch closely for a while, then yield the CPU to anyone
 			   else who wants it between looks. */
@@ -272,6 +278,15 @@ void sq_kick(struct proc *p)
 	} else {
 		set_awake(p, 1); /* after an execve: the new program's boot_info */
 	}
+}
+
+/* From now on every call of p goes by hypercall, made by its thread's own
+   host thread (per-thread credentials: hsys_id.c). The server sleeps for
+   good. */
+void sq_stop(struct proc *p)
+{
+	p->sq = 0;
+	set_awake(p, 0);
 }
 
 void sq_fork_child(struct proc *p)

@@ -47,6 +47,8 @@ struct exe {
 	uint64_t dev, ino;
 	uint64_t start;        /* host start time (ticks since boot), 0: not known yet */
 	uint64_t sigblk, sigign, sigcgt; /* the guest's view, as of its last hypercall */
+	uint32_t nnp;          /* the guest's no_new_privs (the monitor's is always on) */
+	uint32_t zombie;       /* it has exited; its slot stays until it is reaped */
 	uint32_t seq;          /* odd while exe[] and cmdline[] change */
 	uint32_t cmdline_len;
 	char exe[PATH_MAX];    /* the guest path of the program */
@@ -73,6 +75,7 @@ static void map_tree(size_t size, int max)
 }
 
 static int is_monitor(pid_t pid);
+static int member_slot(pid_t pid);
 static int slot_live(int i, pid_t pid);
 
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -157,6 +160,7 @@ static void watchdog(void)
 		close_range(0, pidfd - 1, 0);
 		close_range(pidfd + 1, ~0u, 0);
 		proc_title("uniproc-watchdog");
+		sandbox_watchdog();
 		watch(pidfd);
 	}
 	close(pidfd);
@@ -200,6 +204,7 @@ int tree_reserve(void)
 				if (my_slot >= 0) /* the child runs what we run */
 					exes[i] = exes[my_slot];
 				exes[i].start = 0;
+				exes[i].zombie = 0;
 				return i;
 			}
 		/* Full: free the slots of monitors that died without leaving. */
@@ -231,11 +236,7 @@ void tree_release(int slot)
 
 int tree_has(pid_t pid)
 {
-	for (int i = 0; i < tree->max; i++)
-		if (__atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST) == pid)
-			return pid > 0 && slot_live(i, pid); /* by start time: a monitor that
-						       switched uid hides its exe */
-	return 0;
+	return member_slot(pid) >= 0;
 }
 
 int tree_signal_group(int sig, int pgid, int include_self)
@@ -260,8 +261,27 @@ void tree_leave(void)
 	if (getpid() == tree->root) { /* the main process ends the tree */
 		tree_signal_group(SIGKILL, 0, 0);
 		remove_private_dir();
+		tree_release(my_slot);
+		return;
 	}
-	tree_release(my_slot);
+	/* A zombie until its parent reaps it (tree_reaped): /proc shows it. */
+	__atomic_store_n(&exes[my_slot].zombie, 1, __ATOMIC_SEQ_CST);
+}
+
+/* After a wait reaped pid: free its slot (a live process that took the
+   pid since, in another slot, keeps its own). */
+void tree_reaped(pid_t pid)
+{
+	for (int i = 0; pid > 0 && i < tree->max; i++)
+		if (__atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST) == pid && !slot_live(i, pid))
+			__atomic_compare_exchange_n(&tree->pids[i], &pid, 0, 0, __ATOMIC_SEQ_CST,
+						    __ATOMIC_SEQ_CST);
+}
+
+int tree_zombie(pid_t pid)
+{
+	int i = member_slot(pid);
+	return i >= 0 && __atomic_load_n(&exes[i].zombie, __ATOMIC_SEQ_CST);
 }
 
 void tree_set_exe(uint64_t dev, uint64_t ino)
@@ -306,14 +326,15 @@ static int slot_live(int i, pid_t pid)
 	return start ? start_time(pid) == start : exists(pid);
 }
 
-/* The slot of pid, a live process of the run, or -1. */
+/* The slot of pid, a live (or zombie) process of the run, or -1. A slot
+   of a process that died unreaped may hold the same pid: not live. */
 static int member_slot(pid_t pid)
 {
 	if (pid <= 0)
 		return -1;
 	for (int i = 0; i < tree->max; i++)
-		if (__atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST) == pid)
-			return slot_live(i, pid) ? i : -1;
+		if (__atomic_load_n(&tree->pids[i], __ATOMIC_SEQ_CST) == pid && slot_live(i, pid))
+			return i;
 	return -1;
 }
 
@@ -360,6 +381,11 @@ int tree_cmd(int pid, char *exe, char *cmdline, size_t size)
 		return -ENOENT;
 	struct exe *e = &exes[i];
 	size_t n = 0;
+	if (__atomic_load_n(&e->zombie, __ATOMIC_SEQ_CST)) { /* Linux: no exe, no cmdline */
+		if (exe)
+			return -ENOENT;
+		return 0;
+	}
 	for (int tries = 0; tries < 100; tries++) { /* a seqlock: copy until unchanged */
 		uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_SEQ_CST);
 		if (seq & 1)
@@ -377,13 +403,20 @@ int tree_cmd(int pid, char *exe, char *cmdline, size_t size)
 	return (int)n;
 }
 
-void tree_set_sigs(uint64_t blk, uint64_t ign, uint64_t cgt)
+void tree_set_sigs(uint64_t blk, uint64_t ign, uint64_t cgt, int nnp)
 {
 	if (my_slot < 0)
 		return;
+	exes[my_slot].nnp = nnp;
 	exes[my_slot].sigblk = blk;
 	exes[my_slot].sigign = ign;
 	exes[my_slot].sigcgt = cgt;
+}
+
+int tree_nnp(int pid)
+{
+	int i = member_slot(pid);
+	return i < 0 ? 0 : (int)exes[i].nnp;
 }
 
 int tree_sigs(int pid, uint64_t out[3])

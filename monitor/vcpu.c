@@ -142,7 +142,9 @@ static void publish(struct vcpu *v)
    pid), or a new one with its host thread; NULL if none can be had. */
 static struct vcpu *vcpu_get(struct proc *p)
 {
-	for (int i = 1; i < nvcpus; i++)
+	/* A parked host thread keeps the credentials it had; when each thread's
+	   are its own (hsys_id.c), a new one takes the creator's. */
+	for (int i = 1; i < nvcpus && !p->own_creds; i++)
 		if (!vcpus[i]->live && vcpus[i]->started)
 			return vcpus[i];
 	if (nvcpus == UP_CPU_MAX)
@@ -150,6 +152,7 @@ static struct vcpu *vcpu_get(struct proc *p)
 	struct vcpu *v = vcpu_make(&p->vm, nvcpus);
 	if (!v)
 		return NULL;
+	v->host_blocked = vcpu ? vcpu->host_blocked : 0; /* its host thread has our mask */
 	pthread_attr_t a;
 	pthread_attr_init(&a);
 	pthread_attr_setstacksize(&a, 1 << 20);
@@ -206,6 +209,7 @@ void vcpu_clone(struct proc *p, uint32_t gpa)
 		signal_vcpu_init(v);
 	t->tid = (uint64_t)v->tid;
 	t->cpu = (uint64_t)v->idx;
+	signal_thread_start(t);
 	if (c.flags & CLONE_PARENT_SETTID)
 		put_tid(p, c.ptid, v->tid);
 	if (c.flags & CLONE_CHILD_SETTID)

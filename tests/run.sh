@@ -32,7 +32,7 @@ for src in tests/prog/*.c; do
 done
 # Dynamically linked builds of some (ld-musl and glibc's ld.so load them).
 mkdir -p "$T/musl-dyn" "$T/glibc-dyn"
-for n in args_env malloc tls vecio sigfd_ignored files fork pipe signal exec spawn stdin misc time mprotect maps auxv shm net procfs \
+for n in args_env malloc tls vecio sigfd_ignored files fork pipe signal sigmore exec spawn stdin misc time mprotect maps auxv shm net procfs \
 	threads thread_signals thread_fork; do
 	[ "$T/musl-dyn/$n" -nt "tests/prog/$n.c" ] || musl-gcc -O2 -o "$T/musl-dyn/$n" "tests/prog/$n.c" || exit 1
 	[ "$T/glibc-dyn/$n" -nt "tests/prog/$n.c" ] || gcc -O2 -o "$T/glibc-dyn/$n" "tests/prog/$n.c" || exit 1
@@ -121,7 +121,8 @@ for libc in musl glibc musl-dyn glibc-dyn; do
 	set_interp "$T/musl-dyn/tls" "$WORK/exec-$libc/badinterp" "$BADLD"
 done
 
-ulimit -c 0 # core dumps would set the core bit in native statuses
+ulimit -Sc 0 # core dumps would set the core bit in native statuses (sigmore core-on raises it)
+SIGMORE="fault prompt ucrip ignpend nocldwait cldign nocldstop stop tstp tstp-thread stop-thread tstp-blocked core core-on queue queue-perm timedwait"
 seq 1 100000 >"$WORK/numbers.txt"
 export UP_TEST_VAR="value with spaces"
 for libc in musl glibc; do
@@ -143,7 +144,7 @@ for libc in musl glibc; do
 	diff_run $libc/mprotect /dev/null -- "$P/mprotect"
 	diff_run $libc/maps /dev/null -- "$P/maps"
 	mkdir -p "$WORK/net-$libc"
-	for c in prefork epoll scm udp "unix $WORK/net-$libc" killed signalfd families; do
+	for c in prefork epoll epoll-et scm udp "unix $WORK/net-$libc" killed signalfd families; do
 		diff_run "$libc/net-${c%% *}" /dev/null -- "$P/net" $c
 	done
 	mkdir -p "$WORK/shm-$libc"
@@ -155,6 +156,11 @@ for libc in musl glibc; do
 	for c in self chld async eintr pause restart "restart warm" sigpipe fault blocked; do
 		diff_run "$libc/signal-$(echo $c | tr ' ' -)" /dev/null -- "$P/signal" $c
 	done
+	# issue 17: signal semantics (sigmore.c).
+	for c in $SIGMORE; do
+		diff_run $libc/sigmore-$c /dev/null -- "$P/sigmore" $c
+	done
+	expect $libc/sigmore-trace "for c in queue timedwait; do '$U' run --trace '$P/sigmore' \$c 2>&1 >/dev/null; done > sm.txt; grep -q 'rt_sigqueueinfo(' sm.txt && grep -q 'rt_tgsigqueueinfo(' sm.txt && ! grep -i 'unsupported' sm.txt"
 	for c in xfer atomic eof killed readerless nonblock poll chain fds sendfile emfile; do
 		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c
 	done
@@ -204,6 +210,7 @@ for libc in musl glibc; do
 	for how in write read ill fpe trap; do
 		diff_run $libc/crash-$how /dev/null -- "$P/crash" $how
 	done
+	diff_run $libc/sigmore-fault-real /dev/null -- "$P/sigmore" fault-real
 	CMP_STDERR=1
 	expect $libc/crash-report "'$U' run '$P/crash' write 2>&1 >/dev/null | grep -q 'Segmentation fault (page fault writing address 0x0, RIP 0x'"
 	expect $libc/stdin-pipe "seq 1 5000 | '$P/stdin' > n.txt; seq 1 5000 | '$U' run '$P/stdin' > u.txt; cmp n.txt u.txt"
@@ -218,6 +225,7 @@ for libc in musl glibc; do
 	# nothing reaches the monitor or a process outside the run.
 	diff_run $libc/procfs-self /dev/null -- "$P/procfs" self
 	diff_run $libc/procfs-system /dev/null -- "$P/procfs" system
+	diff_run $libc/procfs-zombie /dev/null -- "$P/procfs" zombie
 	expect $libc/procfs-fd1 "'$P/procfs' fd1 > fd1.txt && mv fd1.txt fd1.n && '$U' run '$P/procfs' fd1 > fd1.txt && cmp fd1.n fd1.txt"
 	BR=$WORK/bare-$libc
 	mkdir -p "$BR" && cp "$P/procfs" "$BR/procfs"
@@ -255,7 +263,7 @@ for libc in musl-dyn glibc-dyn; do
 	diff_run $libc/procfs-self /dev/null -- "$P/procfs" self
 	diff_run $libc/procfs-system /dev/null -- "$P/procfs" system
 	mkdir -p "$WORK/net-$libc"
-	for c in prefork epoll scm udp "unix $WORK/net-$libc" killed signalfd families; do
+	for c in prefork epoll epoll-et scm udp "unix $WORK/net-$libc" killed signalfd families; do
 		diff_run "$libc/net-${c%% *}" /dev/null -- "$P/net" $c
 	done
 	mkdir -p "$WORK/shm-$libc"
@@ -266,6 +274,9 @@ for libc in musl-dyn glibc-dyn; do
 	*) diff_run $libc/auxv /dev/null -- "$P/auxv" static;; esac
 	for c in self chld async restart fault blocked; do
 		diff_run "$libc/signal-$c" /dev/null -- "$P/signal" $c
+	done
+	for c in fault prompt ucrip ignpend cldign stop tstp-thread queue timedwait; do
+		diff_run $libc/sigmore-$c /dev/null -- "$P/sigmore" $c
 	done
 	for c in xfer eof killed poll chain fds; do
 		diff_run $libc/pipe-$c /dev/null -- "$P/pipe" $c
@@ -401,6 +412,11 @@ if [ $KVM = 1 ]; then
 		if cmp -s "$WORK/bb.on" "$WORK/bb.ou" && cmp -s "$WORK/bb.en" "$WORK/bb.eu"; then pass "busybox/$n"
 		else fail "busybox/$n" "$(diff "$WORK/bb.on" "$WORK/bb.ou" | head -6 | tr '\n' '|') stderr: $(diff "$WORK/bb.en" "$WORK/bb.eu" | head -4 | tr '\n' '|')"; fi
 	done
+	# Job control (issue 17): a shell with a terminal (`script` gives it a
+	# pty) stops, continues, bg's and fg's its jobs, each a VM.
+	for sh in /bin/dash /bin/bash "/bin/busybox sh"; do
+		expect "shell/jobctl-$(basename "${sh%% *}")" "timeout 60 script -qec \"$sh '$ROOT/tests/jobs/jobctl.sh' 2>/dev/null\" /dev/null </dev/null >jn.txt 2>&1; timeout 120 script -qec \"'$U' run $sh '$ROOT/tests/jobs/jobctl.sh' 2>/dev/null\" /dev/null </dev/null >ju.txt 2>&1; test -s jn.txt && cmp jn.txt ju.txt || diff jn.txt ju.txt"
+	done
 	# Programs that read /proc (issue 18) see the run's processes and no other.
 	expect proc-busybox-ps "PATH='$BBIN' '$U' run /bin/busybox sh -c 'sleep 31 & until [ \"\$(cat /proc/\$!/comm)\" = sleep ]; do :; done; ps; kill \$!' > ps.txt 2>&1; test \$(wc -l < ps.txt) = 4 && grep -q ' sleep 31\$' ps.txt && grep -q ' {ps} ' ps.txt || { cat ps.txt; false; }"
 	expect proc-busybox-pidof-kill "PATH='$BBIN' '$U' run /bin/busybox sh -c 'sleep 36 & until p=\$(pidof sleep); do :; done; test \$p = \$! && kill \$p; wait \$!; echo \$?' > pk.txt 2>&1; grep -qx 143 pk.txt || { cat pk.txt; false; }"
@@ -450,7 +466,31 @@ if [ $KVM = 1 ]; then
 		expect $libc/lock-foreign "timeout -k 5 20 '$U' run '$P/harden' lock-foreign | tr '\n' '|' | grep -qx 'write past a foreign lock: 5|read past a foreign lock: 5|'"
 		expect $libc/lock-live "timeout -k 5 20 '$U' run '$P/harden' lock-live > ll.txt 2>&1; grep -Ec '(Input/output|I/O) error' ll.txt | grep -qx 2 && grep -q 'write once the holder is gone: ok' ll.txt || { cat ll.txt; false; }"
 		expect $libc/lock-killable "'$U' run '$P/harden' lock-hang > lh.txt 2>&1 & m=\$!; i=0; while ! grep -q locked lh.txt && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i+1)); done; kill -TERM \$m; i=0; while kill -0 \$m 2>/dev/null && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; kill -KILL \$m 2>/dev/null && { wait \$m; echo ignored SIGTERM; exit 1; }; wait \$m; test \$? = 143"
+		diff_run $libc/drop-root /dev/null -- "$P/harden" drop-root "$WORK/harden-$libc"
+		diff_run $libc/nnp /dev/null -- "$P/harden" nnp
+		diff_run $libc/caps-keep-exec /dev/null -- "$P/harden" caps "$WORK/harden-$libc"
+		mkdir -p "$WORK/bare-$libc" && cp "$P/harden" "$WORK/bare-$libc/harden"
+		expect $libc/devfs-unchangeable "before=\$(stat -c %a:%u:%g:%Y /dev/null /dev/zero /dev/full); '$U' run --root '$WORK/bare-$libc' /harden devfs > dv.txt 2>&1; test \$(grep -c ': Operation not permitted\$' dv.txt) = 6 && grep -qx 'write: ok' dv.txt && test \"\$before\" = \"\$(stat -c %a:%u:%g:%Y /dev/null /dev/zero /dev/full)\" || { cat dv.txt; false; }"
 	done
+	# The monitor's sandbox (monitor/sandbox.c): a running monitor is under
+	# its seccomp filter with no_new_privs, without CAP_SYS_ADMIN (bit 21);
+	# what the filter refuses ends the monitor with a report naming the call.
+	# monitor_status OPTS: the Seccomp, NoNewPrivs and CapEff lines of a running monitor.
+	monitor_status() {
+		"$U" run "$@" /bin/sleep 5 & m=$!
+		i=0; while ! grep -q 'Seccomp:' /proc/$m/status 2>/dev/null || grep -q '^Name:.uniproc$' /proc/$m/status; do
+			[ $i -lt 100 ] || break; sleep 0.1; i=$((i+1)); done
+		sleep 0.2; grep -E '^(Seccomp|NoNewPrivs|CapEff):' /proc/$m/status; kill $m; wait $m
+	}
+	monitor_status > "$WORK/st.txt" 2>&1
+	expect sandbox-status "grep -qx 'Seccomp:.2' st.txt && grep -qx 'NoNewPrivs:.1' st.txt && eff=\$(sed -n 's/CapEff:.//p' st.txt) && test \$(( 0x\$eff >> 21 & 1 )) = 0 || { cat st.txt; false; }"
+	monitor_status --no-seccomp --keep-caps > "$WORK/st-off.txt" 2>&1
+	expect sandbox-off "grep -x \"\$(grep Seccomp: /proc/self/status)\" st-off.txt && grep -x \"\$(grep CapEff: /proc/self/status)\" st-off.txt || { cat st-off.txt; false; }"
+	# Capabilities kept across setuid, then lost by execve (util-linux's setpriv).
+	diff_run setpriv-exec /dev/null -- setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all cat /etc/shadow
+	expect sandbox-watchdog "'$U' run /bin/sleep 5 & m=\$!; i=0; until w=\$(pgrep -P \$m -f uniproc-watchdog) && grep -q 'Seccomp:.2' /proc/\$w/status || [ \$i -ge 100 ]; do sleep 0.1; i=\$((i+1)); done; grep -E '^(Seccomp|NoNewPrivs):' /proc/\$w/status > wd.txt; kill \$m; wait \$m; grep -qx 'Seccomp:.2' wd.txt && grep -qx 'NoNewPrivs:.1' wd.txt || { cat wd.txt; false; }"
+	REFUSED="ptrace process_vm_readv process_vm_writev mount umount2 pivot_root bpf perf_event_open kexec_load kexec_file_load init_module finit_module delete_module reboot execve execveat unshare setns userfaultfd open_by_handle_at keyctl swapon iopl"
+	expect sandbox-refuses "'$U' sandbox-check $REFUSED getpid > sc.txt 2> sc.err; test \$(grep -c ': refused\$' sc.txt) = $(echo $REFUSED | wc -w) && grep -qx 'getpid: allowed' sc.txt && grep -q '^uniproc: pid [0-9]*: the monitor made host system call ptrace (101) at 0x[0-9a-f]*, which its seccomp filter refuses' sc.err || { cat sc.txt sc.err; false; }"
 else
 	skip bad-input "no KVM"
 fi

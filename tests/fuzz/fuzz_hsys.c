@@ -143,7 +143,6 @@ static void setup(void)
 	atexit(remove_root);
 	tree_init(16);
 	signal_init();
-	gmem_init();
 	tree_count(0, 1, 0);
 	path_init(p, root);
 	devfs_init(p);
@@ -213,7 +212,7 @@ struct in {
 	const uint8_t *d;
 	size_t n;
 };
-static uint64_t take(struct in *in, int bytes)
+static uint64_t in_take(struct in *in, int bytes)
 {
 	uint64_t v = 0;
 	for (int i = 0; i < bytes && in->n; i++, in->d++, in->n--)
@@ -224,16 +223,16 @@ static uint64_t take(struct in *in, int bytes)
 /* An argument: the kind byte says what the value means. */
 static uint64_t arg(struct in *in)
 {
-	int kind = take(in, 1);
+	int kind = in_take(in, 1);
 	switch (kind % 8) {
-	case 0: return take(in, 8);                           /* anything */
-	case 1: return take(in, 1);                           /* small: fds, counts */
-	case 2: return take(in, 4);                           /* flags */
-	case 3: return scratch + take(in, 2) % SCRATCH_LEN;   /* guest memory */
-	case 4: return paths + NAME_SLOT * (take(in, 1) % NNAMES); /* a path */
-	case 5: return scratch + SCRATCH_LEN - take(in, 1) % 64; /* near its end */
-	case 6: return -(uint64_t)(take(in, 1) % 8);          /* -1 and such */
-	default: return UP_USER_BASE + (take(in, 4) << 12);  /* a page somewhere */
+	case 0: return in_take(in, 8);                           /* anything */
+	case 1: return in_take(in, 1);                           /* small: fds, counts */
+	case 2: return in_take(in, 4);                           /* flags */
+	case 3: return scratch + in_take(in, 2) % SCRATCH_LEN;   /* guest memory */
+	case 4: return paths + NAME_SLOT * (in_take(in, 1) % NNAMES); /* a path */
+	case 5: return scratch + SCRATCH_LEN - in_take(in, 1) % 64; /* near its end */
+	case 6: return -(uint64_t)(in_take(in, 1) % 8);          /* -1 and such */
+	default: return UP_USER_BASE + (in_take(in, 4) << 12);  /* a page somewhere */
 	}
 }
 
@@ -257,7 +256,8 @@ static int skipped(uint64_t nr)
 {
 	switch (nr) {
 	case SYS_fork: case SYS_execve: case SYS_execveat: case SYS_kill: case SYS_tkill:
-	case SYS_tgkill: case SYS_setpgid: case SYS_setsid:
+	case SYS_tgkill: case SYS_rt_sigqueueinfo: case SYS_rt_tgsigqueueinfo:
+	case SYS_setpgid: case SYS_setsid: case SYS_capset:
 	case SYS_setuid: case SYS_setgid: case SYS_setreuid: case SYS_setregid: case SYS_setresuid:
 	case SYS_setresgid: case SYS_setfsuid: case SYS_setfsgid: case SYS_setgroups:
 	case SYS_setpriority: case SYS_ioprio_set: case SYS_sched_setscheduler:
@@ -408,16 +408,16 @@ static int parse(struct in *in, struct call *calls)
 {
 	static const unsigned hcs[] = {UP_HC_LOG, UP_HC_MEMORY, UP_HC_PATCH, UP_HC_WAKE,
 				       UP_HC_SIGNAL, UP_HC_SIGRETURN, UP_HC_FAULT};
-	int n = 1 + take(in, 1) % 8;
+	int n = 1 + in_take(in, 1) % 8;
 	for (int c = 0; c < n; c++) {
 		struct call *k = &calls[c];
-		if (take(in, 1) % 16 < 12) { /* a syscall */
+		if (in_take(in, 1) % 16 < 12) { /* a syscall */
 			k->hc = UP_HC_SYSCALL;
-			k->nr = served[take(in, 2) % nserved];
+			k->nr = served[in_take(in, 2) % nserved];
 			k->gpa = (uint32_t)hcarea;
 		} else { /* another hypercall, its struct from the arguments */
-			k->hc = hcs[take(in, 1) % (sizeof hcs / sizeof *hcs)];
-			k->gpa = take(in, 1) % 4 ? (uint32_t)hcarea : (uint32_t)arg(in);
+			k->hc = hcs[in_take(in, 1) % (sizeof hcs / sizeof *hcs)];
+			k->gpa = in_take(in, 1) % 4 ? (uint32_t)hcarea : (uint32_t)arg(in);
 		}
 		for (int i = 0; i < 6; i++)
 			k->a[i] = arg(in);

@@ -28,7 +28,8 @@ ns_pids() {
 is_vm() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'anon_inode:kvm-vm'; }
 
 # vms_in NS MIN: wait (at most 30 s) until the namespace holds MIN VMs, then
-# check that every process in it is one (the run's watchdog aside). Prints
+# check that every process in it is one (the run's watchdog aside), until
+# that holds or 30 s have passed. Prints
 # what it found; fails if a process is no VM or fewer than MIN appeared.
 vms_in() {
 	i=0
@@ -39,7 +40,9 @@ vms_in() {
 			[ "$c" = uniproc-watchdo ] && continue
 			if is_vm "$p"; then n=$((n + 1)); all="$all $p"; else novm="$novm $p($c)"; fi
 		done
-		[ $n -ge "$2" ] && break
+		# A process just forked is no VM yet, and the watchdog is titled
+		# only once it runs: wait for both to settle.
+		[ $n -ge "$2" ] && [ -z "$novm" ] && break
 		i=$((i + 1))
 		[ $i -ge 300 ] && break
 		sleep 0.1

@@ -12,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <grp.h>
+#include <pthread.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -363,6 +367,147 @@ static int exec_limits(void)
 	return 0;
 }
 
+/* Open a root-only file and say what happened. */
+static void *open_secret(void *label)
+{
+	int fd = open("rootonly", O_RDONLY);
+	printf("%s: %s\n", (char *)label, fd >= 0 ? "opened" : strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/*
+ * A process that drops root can no longer do what root could, whichever
+ * host thread of its monitor serves the call: right after setuid (the call
+ * server is awake), after an idle pause, and from another thread.
+ */
+static int drop_root(const char *dir)
+{
+	if (getuid() != 0) {
+		printf("not root: nothing to drop\n");
+		return 0;
+	}
+	if (chdir(dir) < 0)
+		return 1;
+	int fd = open("rootonly", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	close(fd);
+	open_secret("as root");
+	pthread_t t;
+	pthread_create(&t, NULL, open_secret, "thread as root");
+	pthread_join(t, NULL);
+	struct timespec pause = {0, 50000000};
+	nanosleep(&pause, NULL);
+	if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+		printf("setuid: %s\n", strerror(errno));
+	open_secret("at once");
+	nanosleep(&pause, NULL);
+	open_secret("after a pause");
+	for (int i = 0; i < 100; i++)
+		getppid();
+	open_secret("among other calls");
+	pthread_create(&t, NULL, open_secret, "from a thread");
+	pthread_join(t, NULL);
+	printf("setuid(0): %s\n", setuid(0) < 0 ? strerror(errno) : "ok");
+	return 0;
+}
+
+/*
+ * In a root without /dev, uniproc serves the host's /dev/null and the like
+ * (devfs.c): a guest root may use them but not change them (uniproc only).
+ */
+static int devfs(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+	SHOW("open /dev/null", fd);
+	SHOW("fchmod", fchmod(fd, 0600));
+	SHOW("chmod", chmod("/dev/null", 0600));
+	SHOW("chown", chown("/dev/zero", 5, 5));
+	SHOW("fchown", fchown(fd, 5, 5));
+	SHOW("futimens", futimens(fd, NULL));
+	SHOW("utimensat", utimensat(AT_FDCWD, "/dev/full", NULL, 0));
+	SHOW("write", write(fd, "x", 1));
+	return 0;
+}
+
+/* The permitted and effective capability sets (capget), low 32 bits. */
+static void caps(unsigned *perm, unsigned *eff)
+{
+	struct { unsigned version; int pid; } h = {0x20080522, 0}; /* version 3 */
+	struct { unsigned eff, perm, inh; } d[2] = {{0}};
+	syscall(SYS_capget, &h, d);
+	*perm = d[0].perm, *eff = d[0].eff;
+}
+
+/*
+ * Capabilities kept across setuid (keepcaps), raised with capset, then
+ * lost by execve, as capabilities(7) says for a program that is not root:
+ * whichever host thread serves the calls afterwards.
+ */
+static int caps_keep(const char *dir)
+{
+	unsigned perm, eff;
+	if (getuid() != 0) {
+		printf("not root: nothing to keep\n");
+		return 0;
+	}
+	if (chdir(dir) < 0)
+		return 1;
+	int fd = open("rootonly", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	close(fd);
+	prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+	if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+	    setresuid(65534, 65534, 65534) < 0)
+		printf("setresuid: %s\n", strerror(errno));
+	caps(&perm, &eff);
+	printf("after setresuid: permitted %s, effective %s\n", perm ? "kept" : "none",
+	       eff ? "some" : "none");
+	struct { unsigned version; int pid; } h = {0x20080522, 0};
+	struct { unsigned eff, perm, inh; } d[2] = {{1u << 1 /* CAP_DAC_OVERRIDE */, perm, 0}};
+	SHOW("capset CAP_DAC_OVERRIDE effective", syscall(SYS_capset, &h, d));
+	open_secret("with CAP_DAC_OVERRIDE");
+	struct timespec pause = {0, 50000000};
+	nanosleep(&pause, NULL);
+	open_secret("after a pause");
+	execl(self, self, "caps-exec", (char *)NULL);
+	printf("execl: %s\n", strerror(errno));
+	return 1;
+}
+
+static int caps_exec(void)
+{
+	unsigned perm, eff;
+	caps(&perm, &eff);
+	printf("after execve: permitted %s, effective %s\n", perm ? "some" : "none",
+	       eff ? "some" : "none");
+	open_secret("after execve");
+	for (int i = 0; i < 100; i++)
+		getppid();
+	open_secret("among other calls");
+	return 0;
+}
+
+/* no_new_privs is the program's own: the monitor's sandbox sets its own. */
+static int nnp(void)
+{
+	char line[256];
+	int before = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	printf("set: %d\n", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	printf("before %d, after %d\n", before, prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+	FILE *f = fopen("/proc/self/status", "r");
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, "NoNewPrivs:", 11))
+			fputs(line, stdout);
+	fclose(f);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+	int st;
+	waitpid(pid, &st, 0);
+	printf("child: %d\n", WEXITSTATUS(st));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -399,5 +544,15 @@ int main(int argc, char **argv)
 		return exec_entry(arg);
 	if (!strcmp(c, "exec-limits"))
 		return exec_limits();
+	if (!strcmp(c, "drop-root"))
+		return drop_root(arg);
+	if (!strcmp(c, "nnp"))
+		return nnp();
+	if (!strcmp(c, "caps"))
+		return caps_keep(arg);
+	if (!strcmp(c, "caps-exec"))
+		return caps_exec();
+	if (!strcmp(c, "devfs"))
+		return devfs();
 	return 2;
 }

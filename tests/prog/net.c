@@ -364,6 +364,61 @@ static void families(void)
 	       i >= 0 ? "ok" : "refused", i6 >= 0 ? "ok" : "refused");
 }
 
+/* How many events epfd has now (no wait). */
+static int ready_now(int ep)
+{
+	struct epoll_event e[2];
+	return epoll_wait(ep, e, 2, 0);
+}
+
+/* Edge-triggered epoll over both ends of a pipe: an edge for each write to
+   a read end, for a read from a full pipe to a write end, for a hang-up. */
+static void epoll_et(void)
+{
+	int p[2];
+	pipe2(p, O_NONBLOCK);
+	int epr = epoll_create1(0), epw = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLET};
+	epoll_ctl(epr, EPOLL_CTL_ADD, p[0], &ev);
+	ev.events = EPOLLOUT | EPOLLET;
+	epoll_ctl(epw, EPOLL_CTL_ADD, p[1], &ev);
+	static char buf[65536];
+	printf("empty read end: %d\n", ready_now(epr));
+	printf("write end when added: %d\n", ready_now(epw));
+	printf("write end again: %d\n", ready_now(epw));
+	write(p[1], buf, 10);
+	printf("read end after a write: %d\n", ready_now(epr));
+	printf("read end again, bytes left: %d\n", ready_now(epr));
+	write(p[1], buf, 10);
+	printf("read end after another write: %d\n", ready_now(epr));
+	read(p[0], buf, 5);
+	printf("write end after a read, not full: %d\n", ready_now(epw));
+	while (write(p[1], buf, 4096) > 0)
+		;
+	printf("write end, full: %d\n", ready_now(epw));
+	read(p[0], buf, 8192);
+	printf("write end after a read from full: %d\n", ready_now(epw));
+	printf("write end again: %d\n", ready_now(epw));
+	ev.events = EPOLLIN | EPOLLET;
+	epoll_ctl(epr, EPOLL_CTL_MOD, p[0], &ev);
+	printf("read end after EPOLL_CTL_MOD: %d\n", ready_now(epr));
+	printf("read end again: %d\n", ready_now(epr));
+	while (read(p[0], buf, sizeof buf) > 0)
+		;
+	/* Another VM writes: the edge wakes a blocking wait. */
+	if (fork() == 0) {
+		write(p[1], "x", 1);
+		_exit(0);
+	}
+	struct epoll_event got;
+	printf("a write from a child: %d\n", epoll_wait(epr, &got, 1, 5000));
+	printf("read end again: %d\n", ready_now(epr));
+	wait(NULL);
+	close(p[1]);
+	printf("read end after the last writer closed: %d\n", ready_now(epr));
+	printf("read end again: %d\n", ready_now(epr));
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -372,6 +427,8 @@ int main(int argc, char **argv)
 		prefork(argc > 2 ? atoi(argv[2]) : 300);
 	else if (!strcmp(c, "epoll"))
 		epoll_loop();
+	else if (!strcmp(c, "epoll-et"))
+		epoll_et();
 	else if (!strcmp(c, "scm"))
 		scm();
 	else if (!strcmp(c, "udp"))

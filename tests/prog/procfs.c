@@ -591,6 +591,46 @@ static void hostile(int argc, char **argv)
 	printf("hostile: %d probes, %d leaks\n", probes, leaks);
 }
 
+/* A child that has exited, not yet reaped: a zombie, in /proc until then. */
+static void zombie(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(3);
+	char path[64], *s = NULL;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 5000; i++) { /* until it has exited (at most ~5 s) */
+		s = slurp(path, NULL);
+		if (s && !strcmp(stat_field(s, 3), "Z"))
+			break;
+		usleep(1000);
+	}
+	SHOW("%s", "stat state:", s ? stat_field(s, 3) : strerror(errno));
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	SHOW("%s", "status", status_line(slurp(path, NULL), "State:"));
+	SHOW("%d", "status PPid == getpid():", status_field(slurp(path, NULL), "PPid:") == getpid());
+	size_t len = 99;
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	SHOW("%s", "cmdline:", slurp(path, &len) ? (len ? "not empty" : "empty") : strerror(errno));
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+	SHOW("%s", "exe:", link_of(path));
+	SHOW("%d", "kill(zombie, 0):", kill(pid, 0));
+	int listed = 0;
+	char name[32];
+	snprintf(name, sizeof name, "%d", (int)pid);
+	DIR *d = opendir("/proc");
+	for (struct dirent *e; d && (e = readdir(d));)
+		listed |= !strcmp(e->d_name, name);
+	closedir(d);
+	SHOW("%d", "/proc lists it:", listed);
+	int st;
+	SHOW("%d", "reaped, status 3:", waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 3);
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	SHOW("%s", "then stat:", slurp(path, NULL) ? "still there" : strerror(errno));
+	errno = 0;
+	SHOW("%s", "then kill(pid, 0):", kill(pid, 0) < 0 ? strerror(errno) : "ok");
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -602,12 +642,14 @@ int main(int argc, char **argv)
 		return sleeper();
 	} else if (!strcmp(mode, "system")) {
 		sys();
+	} else if (!strcmp(mode, "zombie")) {
+		zombie();
 	} else if (!strcmp(mode, "fd1")) {
 		printf("fd/1 -> %s\n", link_of("/proc/self/fd/1"));
 	} else if (!strcmp(mode, "hostile") && argc > 2) {
 		hostile(argc, argv);
 	} else {
-		fprintf(stderr, "usage: procfs self|system|fd1|hostile MONITOR [PID...]\n");
+		fprintf(stderr, "usage: procfs self|system|zombie|fd1|hostile MONITOR [PID...]\n");
 		return 2;
 	}
 	return 0;
