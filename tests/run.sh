@@ -512,7 +512,7 @@ fuzz_run() {
 		return
 	fi
 	# Built again when a source changed (the whole monitor, for hsys).
-	if [ -n "$(find "tests/fuzz/fuzz_$name.c" monitor include -newer "$T/fuzz/$name" 2>/dev/null | head -1)" ] ||
+	if [ -n "$(find "tests/fuzz/fuzz_$name.c" monitor include guest -newer "$T/fuzz/$name" 2>/dev/null | head -1)" ] ||
 		[ ! -e "$T/fuzz/$name" ]; then
 		rm -f "$T/fuzz/$name"
 		clang -O1 -g -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
