@@ -139,6 +139,7 @@ for libc in musl glibc; do
 	diff_run $libc/stdin-file "$WORK/numbers.txt" -- "$P/stdin"
 	diff_run $libc/time /dev/null -- "$P/time"
 	diff_run $libc/getpid /dev/null -- "$P/getpid" 1000
+	diff_run $libc/timeouts /dev/null -- "$P/timeouts"
 	diff_run $libc/sites /dev/null -- "$P/sites"
 	diff_run $libc/misc /dev/null -- "$P/misc"
 	diff_run $libc/mprotect /dev/null -- "$P/mprotect"
