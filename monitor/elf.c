@@ -110,8 +110,14 @@ static int check(const struct vm *vm, const uint8_t *d, size_t size, uint64_t ba
 	if (check_headers(d, size, ph, err, es) < 0)
 		return -1;
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)d;
+	*bias = 0;
 	if (check_segments(vm, d, eh, *ph, size, lo, hi, err, es) < 0)
 		return -1;
+	/* Segments far apart would wrap around past the bias below and land
+	   anywhere, the library OS included: the image must fit memory. */
+	if (*hi - *lo > top)
+		return fail(err, es, "ELF segments span 0x%llx bytes: more than guest memory "
+				     "(try a larger --mem)", (unsigned long long)(*hi - *lo));
 	uint64_t span = ((*hi + PAGE - 1) & ~(PAGE - 1)) - (*lo & ~(PAGE - 1));
 	if (!base && span < top)
 		base = (top - span) & ~((2ull << 20) - 1);

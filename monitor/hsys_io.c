@@ -520,6 +520,22 @@ int hsys_poll_fds(struct pollfd *h, const short *events, int n, long long tmo_ns
 	}
 }
 
+/* A guest timeout as nanoseconds (at most TMO_FOREVER, over a century:
+   no deadline overflows), or -1 for none; -EINVAL (as Linux) if it is no
+   valid timespec. Read once. */
+#define TMO_FOREVER (1LL << 62)
+static long long timeout_ns(const struct timespec *g, long long *ns)
+{
+	*ns = -1;
+	if (!g)
+		return 0;
+	struct timespec t = *g;
+	if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= 1000000000L)
+		return -EINVAL;
+	*ns = t.tv_sec >= TMO_FOREVER / 1000000000LL ? TMO_FOREVER : t.tv_sec * 1000000000LL + t.tv_nsec;
+	return 0;
+}
+
 /* poll on a host copy of the array: fds outside the guest range are POLLNVAL. */
 static long poll_common(struct proc *p, uint64_t gfds, uint64_t n, const struct timespec *tmo)
 {
@@ -539,7 +555,9 @@ static long poll_common(struct proc *p, uint64_t gfds, uint64_t n, const struct 
 			bad++;
 		}
 	}
-	long long ns = tmo ? tmo->tv_sec * 1000000000LL + tmo->tv_nsec : -1;
+	long long ns;
+	if (timeout_ns(tmo, &ns) < 0)
+		return -EINVAL;
 	int r = hsys_poll_fds(h, ev, (int)n, ns);
 	if (r < 0)
 		return r;
@@ -597,7 +615,9 @@ static long select_common(struct proc *p, const uint64_t a[6], struct timespec *
 			ev[n++] = e;
 		}
 	}
-	long long ns = t ? t->tv_sec * 1000000000LL + t->tv_nsec : -1;
+	long long ns;
+	if (timeout_ns(t, &ns) < 0)
+		return -EINVAL;
 	int r = hsys_poll_fds(h, ev, n, ns);
 	if (r < 0)
 		return r;
@@ -623,23 +643,38 @@ HSYS(select)
 	if (a[4] && !tv)
 		return -EFAULT;
 	struct timespec t, *tp = NULL;
-	if (tv) {
-		t = (struct timespec){tv->tv_sec, tv->tv_usec * 1000};
+	uint64_t sec = 0;
+	if (tv) { /* as Linux: microseconds past a second carry into seconds */
+		struct timeval g = *tv;
+		if (g.tv_sec < 0 || g.tv_usec < 0)
+			return -EINVAL;
+		sec = (uint64_t)g.tv_sec + (uint64_t)g.tv_usec / 1000000;
+		t = (struct timespec){sec > TMO_FOREVER / 1000000000LL ? TMO_FOREVER / 1000000000LL : (time_t)sec,
+				      (g.tv_usec % 1000000) * 1000};
 		tp = &t;
 	}
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	long r = select_common(p, a, tp);
-	if (tv && gmem_out(p, a[4], sizeof *tv)) { /* Linux reports the time left (if it can) */
+	if (tv && gmem_out(p, a[4], sizeof *tv)) { /* Linux reports the time left (if it
+		     can): the deadline (saturated at the largest time) less now */
 		struct timespec end;
 		clock_gettime(CLOCK_MONOTONIC, &end);
-		long long left = (tv->tv_sec * 1000000LL + tv->tv_usec) -
-				 ((end.tv_sec - start.tv_sec) * 1000000LL +
-				  (end.tv_nsec - start.tv_nsec) / 1000);
-		if (left < 0)
-			left = 0;
-		tv->tv_sec = left / 1000000;
-		tv->tv_usec = left % 1000000;
+		long long ls, lns;
+		if (sec > (uint64_t)(LLONG_MAX - start.tv_sec)) {
+			ls = LLONG_MAX - end.tv_sec, lns = -end.tv_nsec;
+		} else {
+			ls = (long long)sec - (end.tv_sec - start.tv_sec);
+			lns = t.tv_nsec - (end.tv_nsec - start.tv_nsec);
+		}
+		for (; lns < 0; lns += 1000000000L)
+			ls--;
+		for (; lns >= 1000000000L; lns -= 1000000000L)
+			ls++;
+		if (ls < 0)
+			ls = lns = 0;
+		tv->tv_sec = ls;
+		tv->tv_usec = lns / 1000;
 	}
 	return r;
 }

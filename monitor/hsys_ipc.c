@@ -86,7 +86,7 @@ HSYS(shmat)
 		return -errno;
 	char name[64];
 	snprintf(name, sizeof name, "/SYSV%08x (deleted)", (unsigned)ds.shm_perm.__key);
-	fmap_sysv(a[1], a[1] + size, name);
+	fmap_sysv(a[1], a[1] + size, name, !(flg & SHM_RDONLY));
 	int prot = PROT_READ | (flg & SHM_RDONLY ? 0 : PROT_WRITE) | (flg & SHM_EXEC ? PROT_EXEC : 0);
 	long r = hsys_protected(p, mmu_protect(&p->vm, a[1], a[1] + size, prot, 1));
 	return r < 0 ? r : (long)a[1];

@@ -98,10 +98,10 @@ void fmap_shared_anon(uint64_t lo, uint64_t hi)
 	insert(&(struct fmap){lo, hi, 0, 0, 0, strdup("/dev/zero (deleted)"), 1, 1});
 }
 
-void fmap_sysv(uint64_t lo, uint64_t hi, const char *name)
+void fmap_sysv(uint64_t lo, uint64_t hi, const char *name, int maywrite)
 {
 	fmap_remove(lo, hi);
-	insert(&(struct fmap){lo, hi, 0, 0, 0, strdup(name), 1, 1, 1});
+	insert(&(struct fmap){lo, hi, 0, 0, 0, strdup(name), 1, maywrite, 1});
 }
 
 void fmap_move(struct proc *p, const struct fmap *m, uint64_t lo, uint64_t hi)

@@ -269,8 +269,9 @@ struct fmap {
 void fmap_add(struct proc *p, uint64_t lo, uint64_t hi, uint64_t off, int fd, int shared);
 /* [lo, hi) is shared anonymous memory. */
 void fmap_shared_anon(uint64_t lo, uint64_t hi);
-/* [lo, hi) is an attached SysV segment shown as name. */
-void fmap_sysv(uint64_t lo, uint64_t hi, const char *name);
+/* [lo, hi) is an attached SysV segment shown as name (maywrite: not
+   SHM_RDONLY, whose host mapping can never be made writable). */
+void fmap_sysv(uint64_t lo, uint64_t hi, const char *name, int maywrite);
 /* [lo, hi) now maps what *m (from elsewhere) mapped, from its start. */
 void fmap_move(struct proc *p, const struct fmap *m, uint64_t lo, uint64_t hi);
 /* [lo, hi) maps no file any more. */

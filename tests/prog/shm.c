@@ -322,6 +322,33 @@ static void case_sysv(void)
 	msgctl(q, IPC_RMID, NULL);
 }
 
+/* A segment attached read-only over pages that were writable (issue 15,
+   found by tests/prog/sysfuzz.c): the monitor tried to make its host
+   mapping writable again, and exited. */
+static void case_sysv_rdonly(void)
+{
+	int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	char *m = shmat(id, NULL, 0);
+	char *area = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == (void *)-1 || area == MAP_FAILED) {
+		perror("setup");
+		return;
+	}
+	strcpy(m, "written before");
+	area[0] = area[4096] = 1;
+	mprotect(area + 2 * 4096, 4096, PROT_READ); /* 4 KiB pages from here on */
+	char *ro = shmat(id, area + 4096, SHM_RDONLY | SHM_REMAP);
+	printf("shmat read-only over a writable page: %s\n", ro == area + 4096 ? "ok" : strerror(errno));
+	if (ro == area + 4096) {
+		printf("reads: %s\n", ro);
+		printf("mprotect writable: %s\n", mprotect(ro, 4096, PROT_READ | PROT_WRITE) ? strerror(errno) : "ok");
+		area[0] = 2; /* the neighbours stay writable */
+		printf("neighbour: %d, shmdt: %d\n", area[0], shmdt(ro));
+	}
+	shmdt(m);
+	shmctl(id, IPC_RMID, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -338,8 +365,10 @@ int main(int argc, char **argv)
 		case_memfd();
 	else if (!strcmp(c, "sysv"))
 		case_sysv();
+	else if (!strcmp(c, "sysv-rdonly"))
+		case_sysv_rdonly();
 	else {
-		fprintf(stderr, "usage: shm anon|mutex|file DIR|posix|memfd|sysv\n");
+		fprintf(stderr, "usage: shm anon|mutex|file DIR|posix|memfd|sysv|sysv-rdonly\n");
 		return 2;
 	}
 	return 0;

@@ -96,6 +96,28 @@ int main(int argc, char **argv)
 		CHECK(load(bad, size) < 0);
 	}
 
+	/* Fuzzing found (tests/fuzz/regress/elf): a PIE whose segments span
+	   nearly 2^64 bytes wrapped around past its bias, and its last segment
+	   landed below UP_USER_BASE, over the library OS. */
+	{
+		struct {
+			Elf64_Ehdr eh;
+			Elf64_Phdr ph[2];
+		} w = {.eh = {.e_ident = {0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, EV_CURRENT},
+			      .e_type = ET_DYN, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+			      .e_entry = 0x10, .e_phoff = sizeof(Elf64_Ehdr),
+			      .e_ehsize = sizeof(Elf64_Ehdr), .e_phentsize = sizeof(Elf64_Phdr),
+			      .e_phnum = 2},
+		       .ph = {{.p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_filesz = sizeof w,
+			       .p_memsz = 0x1000, .p_align = 0x1000},
+			      {.p_type = PT_LOAD, .p_flags = PF_R | PF_W,
+			       .p_vaddr = 0xffffffffffff0000ull, .p_memsz = 0x1000,
+			       .p_align = 0x1000}}};
+		CHECK(load((uint8_t *)&w, sizeof w) < 0 && strstr(err, "span"));
+		w.ph[1].p_vaddr = 0x1000; /* the same, near: loads */
+		CHECK(load((uint8_t *)&w, sizeof w) == 0);
+	}
+
 	/* Random corruption of the headers: never a crash. */
 	srand(1);
 	for (int i = 0; i < 20000; i++) {
