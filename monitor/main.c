@@ -407,6 +407,13 @@ static int cmd_run(int argc, char **argv)
 	p->log_fd = fcntl(2, F_DUPFD_CLOEXEC, UP_FD_MAX);
 	if (p->log_fd < 0)
 		p->log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	/* The monitor's own messages (err(), warn()) go where uniproc's stderr
+	   went, not to the guest's fd 2, which the guest may redirect. */
+	FILE *log = fdopen(fcntl(p->log_fd, F_DUPFD_CLOEXEC, UP_FD_MAX), "w");
+	if (log) {
+		setvbuf(log, NULL, _IONBF, 0);
+		stderr = log;
+	}
 	/* A monitor never dumps guest memory; the limit is the guest's
 	   (proc_signal: the core bit of a wait status). */
 	struct rlimit no_core = {0, 0};
