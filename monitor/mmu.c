@@ -282,7 +282,19 @@ uint64_t mmu_access_len(struct vm *vm, uint64_t lo, uint64_t len, int prot)
 			break;
 		a = next;
 	}
-	return a > lo + len ? len : a - lo;
+	uint64_t n = a > lo + len ? len : a - lo;
+	/* The host's side too: a shared mapping of a file not open for writing
+	   is read-only in the monitor, whatever the guest's tables say (the
+	   guest may write its own): the monitor's store there would fault. */
+	for (uint64_t at = lo; (prot & PROT_WRITE) && at < lo + n;) {
+		const struct fmap *m = fmap_next(at);
+		if (!m || m->lo >= lo + n)
+			break;
+		if (m->shared && !m->maywrite)
+			return m->lo > lo ? m->lo - lo : 0;
+		at = m->hi;
+	}
+	return n;
 }
 
 void mmu_boot_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot)
