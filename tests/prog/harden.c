@@ -377,6 +377,20 @@ static void *open_secret(void *label)
 	return NULL;
 }
 
+/* As root, in dir, with a file only root may read ("rootonly"): 0, or 1
+   (not root: say why with what, or no dir). */
+static int root_with_secret(const char *dir, const char *what)
+{
+	if (getuid() != 0) {
+		printf("not root: nothing to %s\n", what);
+		return 1;
+	}
+	if (chdir(dir) < 0)
+		return 1;
+	close(open("rootonly", O_WRONLY | O_CREAT | O_TRUNC, 0600));
+	return 0;
+}
+
 /*
  * A process that drops root can no longer do what root could, whichever
  * host thread of its monitor serves the call: right after setuid (the call
@@ -384,14 +398,8 @@ static void *open_secret(void *label)
  */
 static int drop_root(const char *dir)
 {
-	if (getuid() != 0) {
-		printf("not root: nothing to drop\n");
-		return 0;
-	}
-	if (chdir(dir) < 0)
-		return 1;
-	int fd = open("rootonly", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	close(fd);
+	if (root_with_secret(dir, "drop"))
+		return getuid() != 0 ? 0 : 1;
 	open_secret("as root");
 	pthread_t t;
 	pthread_create(&t, NULL, open_secret, "thread as root");
@@ -447,14 +455,8 @@ static void caps(unsigned *perm, unsigned *eff)
 static int caps_keep(const char *dir)
 {
 	unsigned perm, eff;
-	if (getuid() != 0) {
-		printf("not root: nothing to keep\n");
-		return 0;
-	}
-	if (chdir(dir) < 0)
-		return 1;
-	int fd = open("rootonly", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	close(fd);
+	if (root_with_secret(dir, "keep"))
+		return getuid() != 0 ? 0 : 1;
 	prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
 	if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
 	    setresuid(65534, 65534, 65534) < 0)
