@@ -50,6 +50,12 @@ void *gmem_ptr(const struct vm *vm, uint64_t gpa, uint64_t len)
 	return vm->mem + gpa;
 }
 
+void *gmem_wptr(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	void *h = gmem_ptr(vm, gpa, len);
+	return h && fmap_host_writable(gpa, len) == len ? h : NULL;
+}
+
 int gmem_str(const struct vm *vm, uint64_t gpa, char *buf, size_t size)
 {
 	if (gpa < UP_LIBOS_BASE || gpa >= vm->mem_size)

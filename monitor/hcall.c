@@ -91,7 +91,7 @@ void proc_exit(struct proc *p, int status)
 
 static void hc_syscall(struct proc *p, uint32_t gpa)
 {
-	struct up_hc_syscall *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
+	struct up_hc_syscall *hc = gmem_wptr(&p->vm, gpa, sizeof *hc);
 	if (!hc)
 		proc_die(p, SIGSYS, "syscall hypercall with bad address 0x%x", gpa);
 	uint64_t a[6], nr = hc->nr;
@@ -220,7 +220,7 @@ void hcall(struct proc *p, unsigned nr, uint32_t gpa)
 		hc_fault(p);
 		return;
 	case UP_HC_PATCH: {
-		struct up_hc_patch *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
+		struct up_hc_patch *hc = gmem_wptr(&p->vm, gpa, sizeof *hc);
 		if (!hc)
 			break;
 		hc->ret = rewrite_site(p, hc->site, hc->rax, &hc->resume);
@@ -248,7 +248,7 @@ void hcall(struct proc *p, unsigned nr, uint32_t gpa)
 		return;
 	}
 	case UP_HC_MEMORY: {
-		struct up_hc_memory *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
+		struct up_hc_memory *hc = gmem_wptr(&p->vm, gpa, sizeof *hc);
 		if (!hc)
 			break;
 		uint64_t lo = hc->lo, hi = hc->hi;

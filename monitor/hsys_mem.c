@@ -93,6 +93,19 @@ static void insert(const struct fmap *m)
 	nfmap++;
 }
 
+uint64_t fmap_host_writable(uint64_t lo, uint64_t n)
+{
+	for (uint64_t at = lo; at < lo + n;) {
+		const struct fmap *m = fmap_next(at);
+		if (!m || m->lo >= lo + n)
+			break;
+		if (FMAP_HOST_RO(m))
+			return m->lo > lo ? m->lo - lo : 0;
+		at = m->hi;
+	}
+	return n;
+}
+
 void fmap_shared_anon(uint64_t lo, uint64_t hi)
 {
 	insert(&(struct fmap){lo, hi, 0, 0, 0, strdup("/dev/zero (deleted)"), 1, 1});
@@ -254,7 +267,8 @@ static int shared_anon(uint8_t *mem, uint64_t len)
  *  - MAP_PRIVATE of a file: its pages come from the host page cache,
  *    copy-on-write: VMs running the same library share its pages.
  *  - MAP_SHARED of a file: the host's shared mapping, coherent with read()
- *    and write() of the file by any process; writable if the fd is.
+ *    and write() of the file by any process, if the fd is open for writing;
+ *    else a private one, which is as coherent while nobody writes it.
  *  - MAP_SHARED|MAP_ANONYMOUS: a memfd's pages; a fork's child (a host fork
  *    of this monitor) keeps them shared, exec drops them.
  * Pages past the end of the file are zero rather than SIGBUS. (If the file
@@ -300,8 +314,12 @@ HSYS(mmap)
 		flen = (uint64_t)st.st_size <= off ? 0
 		       : PAGE_UP((uint64_t)st.st_size - off) < len ? PAGE_UP(st.st_size - off)
 								    : len;
-	int hprot = PROT_READ | (shared && !maywrite ? 0 : PROT_WRITE);
-	if (flen && mmap(mem, flen, hprot, (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd,
+	/* A shared mapping the fd cannot write is private and writable on the
+	   host: the guest's tables keep it read-only, and a page nobody writes
+	   stays the file's page, as coherent with the file as a shared one.
+	   So the monitor's stores never fault here (FMAP_HOST_RO). */
+	int hflags = shared && maywrite ? MAP_SHARED : MAP_PRIVATE;
+	if (flen && mmap(mem, flen, PROT_READ | PROT_WRITE, hflags | MAP_FIXED, fd,
 			 (off_t)off) == MAP_FAILED) {
 		int e = errno;
 		zero_pages(mem, len);

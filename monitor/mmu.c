@@ -110,8 +110,8 @@ static int set_pde(struct vm *vm, uint64_t chunk, uint64_t value, int live)
 }
 
 /* Drop KVM's translations of host pages [lo, hi) of guest memory: taking
-   write access away and back fires KVM's MMU notifier. A shared mapping of
-   a file not open for writing is read-only on the host, and stays so. */
+   write access away and back fires KVM's MMU notifier. A SysV segment
+   attached read-only is read-only on the host, and stays so. */
 static void drop_translations(struct vm *vm, uint64_t lo, uint64_t hi)
 {
 	if (mprotect(vm->mem + lo, hi - lo, PROT_READ) < 0)
@@ -128,7 +128,7 @@ static void drop_translations(struct vm *vm, uint64_t lo, uint64_t hi)
 			continue;
 		}
 		uint64_t end = m ? (m->hi < hi ? m->hi : hi) : hi;
-		if (!(m && m->shared && !m->maywrite) &&
+		if (!(m && FMAP_HOST_RO(m)) &&
 		    mprotect(vm->mem + a, end - a, PROT_READ | PROT_WRITE) < 0)
 			err(1, "mmu: restoring access to [0x%llx, 0x%llx)", (unsigned long long)a,
 			    (unsigned long long)end);
@@ -283,18 +283,9 @@ uint64_t mmu_access_len(struct vm *vm, uint64_t lo, uint64_t len, int prot)
 		a = next;
 	}
 	uint64_t n = a > lo + len ? len : a - lo;
-	/* The host's side too: a shared mapping of a file not open for writing
-	   is read-only in the monitor, whatever the guest's tables say (the
-	   guest may write its own): the monitor's store there would fault. */
-	for (uint64_t at = lo; (prot & PROT_WRITE) && at < lo + n;) {
-		const struct fmap *m = fmap_next(at);
-		if (!m || m->lo >= lo + n)
-			break;
-		if (m->shared && !m->maywrite)
-			return m->lo > lo ? m->lo - lo : 0;
-		at = m->hi;
-	}
-	return n;
+	/* The host's side too: whatever the guest's tables say, a store of
+	   the monitor where its own mapping is read-only would fault. */
+	return prot & PROT_WRITE ? fmap_host_writable(lo, n) : n;
 }
 
 void mmu_boot_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot)

@@ -171,6 +171,10 @@ struct proc {
  * outside memory the guest may name (below UP_LIBOS_BASE or past the end).
  */
 void *gmem_ptr(const struct vm *vm, uint64_t gpa, uint64_t len);
+/* gmem_ptr for a range the monitor stores to (a hypercall's result, a
+   thread's block, a futex word): NULL also where its host mapping is
+   read-only (FMAP_HOST_RO), where the store would fault the monitor. */
+void *gmem_wptr(const struct vm *vm, uint64_t gpa, uint64_t len);
 /* Copy the NUL-terminated guest string at gpa into buf; 0 or -errno. */
 int gmem_str(const struct vm *vm, uint64_t gpa, char *buf, size_t size);
 /*
@@ -265,6 +269,14 @@ struct fmap {
 	int maywrite;         /* the fd was open for writing */
 	int sysv;             /* a SysV shared memory segment (shmdt) */
 };
+/* Is m's host mapping read-only, so that a store of the monitor there
+   would fault? Only a SysV segment attached SHM_RDONLY: a shared mapping
+   of a file not open for writing is private and writable on the host
+   (hsys_mem.c, mmap). */
+#define FMAP_HOST_RO(m) ((m)->sysv && !(m)->maywrite)
+/* The length of the prefix of guest range [lo, lo + n) whose host mapping
+   takes the monitor's stores. */
+uint64_t fmap_host_writable(uint64_t lo, uint64_t n);
 /* [lo, hi) now maps host file fd from offset off (replacing what was there). */
 void fmap_add(struct proc *p, uint64_t lo, uint64_t hi, uint64_t off, int fd, int shared);
 /* [lo, hi) is shared anonymous memory. */

@@ -206,7 +206,7 @@ static void post(int sig, const siginfo_t *si)
 		if (!v)
 			continue;
 		struct up_sigstate *s = v->live && v->block % 8 == 0
-						? gmem_ptr(&cur_proc->vm, v->block + offsetof(struct up_thread, sig), sizeof *s)
+						? gmem_wptr(&cur_proc->vm, v->block + offsetof(struct up_thread, sig), sizeof *s)
 						: NULL;
 		if (s) /* rt_sigprocmask sees it pending when it unblocks it */
 			__atomic_fetch_or(&s->pending, BIT(sig), __ATOMIC_SEQ_CST);
@@ -618,9 +618,9 @@ static void enter_handler(struct proc *p, int sig, struct kvm_regs *r, const sig
 	if ((act->flags & SA_ONSTACK) && !(s->ss_flags & SS_DISABLE) && s->ss_size && !on_alt)
 		top = s->ss_sp + s->ss_size;
 	uint64_t sp = ((top - sizeof(struct kframe)) & ~15ull) - 8;
-	struct kframe *f = gmem_ptr(&p->vm, sp, sizeof *f);
+	struct kframe *f = gmem_out(p, sp, sizeof *f); /* as Linux writes it: the program's own */
 	if (!f || !(act->flags & SA_RESTORER_) || sp < UP_USER_BASE)
-		proc_die(p, SIGSEGV, "%s: no room for a signal %d frame below 0x%llx",
+		proc_die(p, SIGSEGV, "%s: cannot write the signal %d frame below 0x%llx",
 			 strsignal(SIGSEGV), sig, (unsigned long long)top);
 	memset(f, 0, sizeof *f);
 	f->pretcode = act->restorer;

@@ -77,7 +77,7 @@ struct up_thread *vcpu_thread(struct proc *p, struct vcpu *v)
 {
 	if (!v->block || v->block % 8)
 		return NULL;
-	return gmem_ptr(&p->vm, v->block, sizeof(struct up_thread));
+	return gmem_wptr(&p->vm, v->block, sizeof(struct up_thread));
 }
 
 struct vcpu *vcpu_of(int tid)
@@ -175,7 +175,7 @@ static struct vcpu *vcpu_get(struct proc *p)
 /* Store tid at guest address a (CLONE_*SETTID), if it is program memory. */
 static void put_tid(struct proc *p, uint64_t a, int tid)
 {
-	uint32_t *u = a % 4 || a < UP_USER_BASE ? NULL : gmem_ptr(&p->vm, a, 4);
+	uint32_t *u = a % 4 || a < UP_USER_BASE ? NULL : gmem_wptr(&p->vm, a, 4);
 	if (u)
 		__atomic_store_n(u, (uint32_t)tid, __ATOMIC_SEQ_CST);
 }
@@ -183,13 +183,13 @@ static void put_tid(struct proc *p, uint64_t a, int tid)
 void vcpu_clone(struct proc *p, uint32_t gpa)
 {
 	cur_proc = p;
-	struct up_hc_clone *hc = gmem_ptr(&p->vm, gpa, sizeof *hc);
+	struct up_hc_clone *hc = gmem_wptr(&p->vm, gpa, sizeof *hc);
 	if (!hc)
 		proc_die(p, SIGSYS, "clone hypercall with bad address 0x%x", gpa);
 	struct up_hc_clone c = *hc; /* read the guest's struct once */
 	struct up_thread *t = c.block % 64 || c.block < UP_LIBOS_BASE
 				      ? NULL
-				      : gmem_ptr(&p->vm, c.block, sizeof *t);
+				      : gmem_wptr(&p->vm, c.block, sizeof *t);
 	if (!t) {
 		hc->ret = -EINVAL;
 		return;
@@ -243,7 +243,7 @@ static void release_robust(struct proc *p, uint64_t head, int tid)
 		uint64_t at = n == 2048 ? pending : e;
 		if (!at || (n < 2048 && at == head))
 			at = pending, n = 2048;
-		uint32_t *w = at ? gmem_ptr(&p->vm, at + off, 4) : NULL;
+		uint32_t *w = at ? gmem_wptr(&p->vm, at + off, 4) : NULL;
 		if (w && (at + off) % 4 == 0 && at + off >= UP_USER_BASE) {
 			uint32_t v = __atomic_load_n(w, __ATOMIC_SEQ_CST);
 			while ((v & FUTEX_TID_MASK) == (uint32_t)tid &&
@@ -272,7 +272,7 @@ void vcpu_exit(struct proc *p, int status)
 	if (t) {
 		release_robust(p, t->robust, vcpu->tid);
 		uint64_t ct = t->clear_tid; /* CLONE_CHILD_CLEARTID: pthread_join waits on it */
-		uint32_t *u = ct % 4 || ct < UP_USER_BASE ? NULL : gmem_ptr(&p->vm, ct, 4);
+		uint32_t *u = ct % 4 || ct < UP_USER_BASE ? NULL : gmem_wptr(&p->vm, ct, 4);
 		if (u) {
 			__atomic_store_n(u, 0, __ATOMIC_SEQ_CST);
 			futex_wake_all(u, INT_MAX);

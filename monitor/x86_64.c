@@ -149,7 +149,7 @@ static void touch(struct proc *p, uint64_t a, uint64_t len)
 {
 	a &= ~4095ull;
 	for (uint64_t x = a; x < a + len; x += 4096) {
-		volatile uint8_t *b = gmem_ptr(&p->vm, x, 1);
+		volatile uint8_t *b = gmem_wptr(&p->vm, x, 1);
 		if (b && (x < p->vm.low_top || x >= p->vm.high_bottom))
 			*b = *b;
 	}

@@ -217,12 +217,13 @@ for libc in musl glibc; do
 	CMP_STDERR=0
 	diff_run $libc/exec-errors /dev/null -- "$P/exec" errors "$WORK/exec-$libc"
 	diff_run $libc/fork-status /dev/null -- "$P/fork" status
-	for how in write read ill fpe trap; do
+	for how in write read ill fpe trap altstack-ro altstack-shared-ro; do
 		diff_run $libc/crash-$how /dev/null -- "$P/crash" $how
 	done
 	diff_run $libc/sigmore-fault-real /dev/null -- "$P/sigmore" fault-real
 	CMP_STDERR=1
 	expect $libc/crash-report "'$U' run '$P/crash' write 2>&1 >/dev/null | grep -q 'Segmentation fault (page fault writing address 0x0, RIP 0x'"
+	expect $libc/crash-altstack-report "for h in altstack-ro altstack-shared-ro; do '$U' run '$P/crash' \$h 2>&1 >/dev/null | grep -q 'Segmentation fault: cannot write the signal 10 frame below 0x' || exit 1; done"
 	expect $libc/stdin-pipe "seq 1 5000 | '$P/stdin' > n.txt; seq 1 5000 | '$U' run '$P/stdin' > u.txt; cmp n.txt u.txt"
 	expect $libc/enosys "'$U' run '$P/enosys' > o.txt 2> e.txt; grep -c 'Function not implemented' o.txt | grep -qx 4 && grep -c 'unsupported syscall io_uring_setup' e.txt | grep -qx 1 && grep -c 'unsupported syscall unknown (1000)' e.txt | grep -qx 1"
 	expect $libc/trace "'$U' run --trace '$P/getpid' 3 2>&1 >/dev/null | grep -Eq '^\[[0-9]+\] getpid\(\) = [0-9]+' && '$U' run --trace '$P/getpid' 3 2>&1 >/dev/null | grep -q 'exit_group(0) = ?'"
