@@ -12,7 +12,7 @@
  *
  * What would reach outside this test process is never called: fork,
  * exec, signals to other processes, credentials, scheduling and limits of
- * other processes, timers that fire, waits (blocking calls are made only
+ * other processes, timers that fire, O_ASYNC's signals, waits (blocking calls are made only
  * on fds that cannot block, or with their timeout forced to zero). The
  * harness runs in its own mount, network and IPC namespaces when it can
  * (root), with no terminal reachable.
@@ -44,10 +44,13 @@ static void harness_died(void) __attribute__((noreturn));
 #undef tree_leave
 /* signal.c's state is reset between inputs; hsys.c's table is read. A
    fault of the monitor itself must reach ASan and libFuzzer, whose
-   handlers signal.c would replace (a monitor dies of it, unreported). */
+   handlers signal.c would replace (a monitor dies of it, unreported).
+   So must libFuzzer's SIGALRM, its -timeout clock: a guest's SIG_DFL for
+   SIGALRM, mirrored on the host, made its next tick end the test. */
 static int harness_sigaction(int sig, const struct sigaction *sa, struct sigaction *old)
 {
-	if (sa && (sig == SIGSEGV || sig == SIGILL || sig == SIGFPE || sig == SIGABRT))
+	if (sa && (sig == SIGSEGV || sig == SIGILL || sig == SIGFPE || sig == SIGABRT ||
+		   sig == SIGALRM))
 		sa = NULL;
 	return sigaction(sig, sa, old);
 }
@@ -321,14 +324,15 @@ static int tame(uint64_t nr, uint64_t a[6])
 	case SYS_msgrcv: a[4] |= IPC_NOWAIT; return 1;
 	case SYS_prlimit64: a[0] = 0; a[2] = 0; return 1; /* our own, read only */
 	case SYS_openat: a[2] |= O_NONBLOCK; return 1;   /* a FIFO would wait for its peer */
-	case SYS_fcntl: /* F_SETLKW waits; O_NONBLOCK stays on what may wait */
+	case SYS_fcntl: /* F_SETLKW waits; O_NONBLOCK stays on what may wait;
+			   O_ASYNC's signals (F_SETOWN, F_SETSIG) would end the harness */
 		if (a[1] == F_SETLKW || a[1] == F_OFD_SETLKW || a[1] == F_SETLKW64)
 			a[1] = F_SETLK;
 		if (a[1] == F_SETFL)
-			a[2] |= O_NONBLOCK;
-		return 1;
-	case SYS_ioctl: /* FIONBIO off */
-		return a[1] != FIONBIO;
+			a[2] = (a[2] | O_NONBLOCK) & ~(uint64_t)O_ASYNC;
+		return a[1] != F_SETOWN && a[1] != F_SETOWN_EX && a[1] != F_SETSIG;
+	case SYS_ioctl: /* FIONBIO off; O_ASYNC's signals, as for fcntl */
+		return a[1] != FIONBIO && a[1] != FIOASYNC && a[1] != FIOSETOWN && a[1] != SIOCSPGRP;
 	}
 	return 1;
 }
