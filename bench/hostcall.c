@@ -1,9 +1,9 @@
 /* Per-call cost of host-served syscalls, back to back (issue 16):
    hostcall pread|write|fstat|openclose N [FILE]. Prints microseconds per
    call, and the process's CPU time per call (user + system: under uniproc
-   the monitor's threads, the call server included). hostcall idle N: the
-   median cost of one fstat after 5 ms without a call (the call server has
-   gone to sleep), and the CPU time per call. */
+   the monitor's threads, the call server included). hostcall idle N [MS]: the
+   median cost of one fstat after MS (5) ms without a call (the call server
+   has gone to sleep), and the CPU time per call. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -31,8 +31,8 @@ static double cpu(void)
 int main(int argc, char **argv)
 {
 	if (argc < 3)
-		return fprintf(stderr, "usage: hostcall pread|write|fstat|openclose N [FILE]\n"), 2;
-	const char *mode = argv[1], *path = argc > 3 ? argv[3] : "hostcall.tmp";
+		return fprintf(stderr, "usage: hostcall pread|write|fstat|openclose N [FILE] | hostcall idle N [MS]\n"), 2;
+	const char *mode = argv[1], *path = argc > 3 && strcmp(mode, "idle") ? argv[3] : "hostcall.tmp";
 	long n = atol(argv[2]);
 	char buf[4096];
 	memset(buf, 'x', sizeof buf);
@@ -41,9 +41,10 @@ int main(int argc, char **argv)
 		return perror(path), 1;
 	struct stat st;
 	if (!strcmp(mode, "idle")) {
+		long ms = argc > 3 ? atol(argv[3]) : 5;
 		double *d = calloc(n, sizeof *d), c0 = cpu();
 		for (long i = 0; i < n; i++) {
-			nanosleep(&(struct timespec){0, 5000000}, NULL);
+			nanosleep(&(struct timespec){ms / 1000, ms % 1000 * 1000000}, NULL);
 			double t0 = now();
 			fstat(fd, &st);
 			d[i] = now() - t0;
