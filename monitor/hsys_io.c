@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/close_range.h>
+#include <linux/fs.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -400,6 +401,20 @@ HSYS(ioctl)
 	case FIOCLEX:
 	case FIONCLEX:
 		return hsys_ret(ioctl(fd, req));
+	case FICLONE: { /* cp's reflink: the argument is the source fd */
+		FD_ARG(src, 2);
+		return hsys_ret(ioctl(fd, req, src));
+	}
+	case FICLONERANGE: {
+		struct file_clone_range r;
+		BUF_ARG(in, 2, sizeof r);
+		memcpy(&r, in, sizeof r); /* read once */
+		int src = hsys_fd((uint64_t)r.src_fd);
+		if (src < 0)
+			return -EBADF;
+		r.src_fd = src;
+		return hsys_ret(ioctl(fd, req, &r));
+	}
 	default:
 		hsys_warn_once(p, "ioctl request", req);
 		return -ENOTTY;

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
+#include <linux/fs.h>
 #include <linux/kvm.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -93,7 +94,7 @@ static const unsigned long ioctls[] = {
 	KVM_GET_XCRS, KVM_SET_XCRS,
 	TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, TIOCSWINSZ, FIONREAD, FIONBIO,
 	FIOASYNC, TIOCOUTQ, SIOCATMARK, TIOCGPGRP, TIOCSPGRP, TIOCGPTN, TIOCSPTLCK,
-	TIOCGPTLCK, FIOCLEX, FIONCLEX,
+	TIOCGPTLCK, FIOCLEX, FIONCLEX, FICLONE, FICLONERANGE,
 };
 
 /* prctl options: the monitor's own and those hsys_id.c passes on. */

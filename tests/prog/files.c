@@ -6,10 +6,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+/* <linux/fs.h>'s, which musl-gcc does not reach */
+struct file_clone_range {
+	int64_t src_fd;
+	uint64_t src_offset, src_length, dest_offset;
+};
+#define FICLONE _IOW(0x94, 9, int)
+#define FICLONERANGE _IOW(0x94, 13, struct file_clone_range)
 
 #define CHECK(x) report(#x, (long)(x))
 static void report(const char *what, long r)
@@ -117,6 +127,22 @@ int main(int argc, char **argv)
 	CHECK(utimensat(AT_FDCWD, "log", times, 0));
 	CHECK(stat("log", &st));
 	printf("log mtime=%ld\n", (long)st.st_mtime);
+	/* cp's reflink (FICLONE): whatever the file system says, and no warning */
+	int c1, c2;
+	CHECK(c1 = open("c1", O_CREAT | O_RDWR | O_TRUNC, 0600));
+	CHECK(write(c1, "clone me", 8));
+	CHECK(c2 = open("c2", O_CREAT | O_RDWR | O_TRUNC, 0600));
+	CHECK(ioctl(c2, FICLONE, c1));
+	CHECK(ioctl(c2, FICLONE, 999));
+	struct file_clone_range cr = {.src_fd = c1, .src_length = 4096};
+	CHECK(ioctl(c2, FICLONERANGE, &cr));
+	cr.src_fd = 999;
+	CHECK(ioctl(c2, FICLONERANGE, &cr));
+	CHECK(ioctl(c2, FICLONERANGE, (void *)8));
+	CHECK(close(c1));
+	CHECK(close(c2));
+	CHECK(unlink("c1"));
+	CHECK(unlink("c2"));
 	CHECK(chmod("log", 0644));
 	CHECK(stat("log", &st));
 	printf("log mode=%o\n", st.st_mode & 0777);
