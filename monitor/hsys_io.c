@@ -393,6 +393,8 @@ HSYS(ioctl)
 	case SIOCATMARK:
 	case TIOCGPGRP:
 	case TIOCSPGRP:
+	case TIOCGSID:   /* tcgetsid */
+	case TIOCPKT:
 	case TIOCGPTN:   /* ptsname */
 	case TIOCSPTLCK: /* unlockpt */
 	case TIOCGPTLCK:
@@ -400,7 +402,17 @@ HSYS(ioctl)
 		break;
 	case FIOCLEX:
 	case FIONCLEX:
+	case TIOCNOTTY:
+	case TIOCEXCL:
+	case TIOCNXCL:
 		return hsys_ret(ioctl(fd, req));
+	case TIOCSCTTY: /* login_tty, forkpty: the terminal becomes the session's */
+	case TCSBRK:    /* tcdrain, tcsendbreak */
+	case TCXONC:    /* tcflow */
+	case TCFLSH:    /* tcflush */
+		return hsys_ret(ioctl(fd, req, (int)a[2])); /* an int, by value */
+	case TIOCGPTPEER: /* openpty: the terminal of a pty master, opened */
+		return hsys_newfd(p, ioctl(fd, req, (int)a[2]));
 	case FICLONE: { /* cp's reflink: the argument is the source fd */
 		FD_ARG(src, 2);
 		return hsys_ret(ioctl(fd, req, src));
@@ -420,7 +432,8 @@ HSYS(ioctl)
 		return -ENOTTY;
 	}
 	int in = req == FIONBIO || req == FIOASYNC || req == TCSETS || req == TCSETSW ||
-		 req == TCSETSF || req == TIOCSWINSZ || req == TIOCSPGRP || req == TIOCSPTLCK;
+		 req == TCSETSF || req == TIOCSWINSZ || req == TIOCSPGRP || req == TIOCSPTLCK ||
+		 req == TIOCPKT;
 	void *arg = in ? gmem_in(p, a[2], size) : gmem_out(p, a[2], size);
 	if (!arg)
 		return -EFAULT;

@@ -148,6 +148,7 @@ for libc in musl glibc; do
 	diff_run $libc/misc /dev/null -- "$P/misc"
 	diff_run $libc/mprotect /dev/null -- "$P/mprotect"
 	diff_run $libc/maps /dev/null -- "$P/maps"
+	diff_run $libc/pty /dev/null -- "$P/pty"
 	mkdir -p "$WORK/net-$libc"
 	for c in prefork epoll epoll-et scm udp "unix $WORK/net-$libc" killed signalfd families; do
 		diff_run "$libc/net-${c%% *}" /dev/null -- "$P/net" $c
