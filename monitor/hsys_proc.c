@@ -183,9 +183,7 @@ static long thread_kill(struct proc *p, int tid, int sig)
 		return -ESRCH;
 	if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT)
 		return hsys_ret(kill(getpid(), sig)); /* the whole process, as on Linux */
-	if (sig)
-		signal_thread(p, v, sig, SI_TKILL);
-	return 0;
+	return sig ? signal_thread(p, v, sig, SI_TKILL) : 0;
 }
 
 HSYS(tkill)
@@ -224,9 +222,7 @@ HSYS(rt_sigqueueinfo)
 		return hsys_ret(syscall(SYS_rt_sigqueueinfo, pid, sig, &si));
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return hsys_ret(kill(pid, sig));
-	if (sig)
-		signal_queue(p, sig, &si);
-	return 0;
+	return sig ? signal_queue(p, sig, &si) : 0;
 }
 
 /* rt_tgsigqueueinfo(2): the same for one of our threads (as tgkill). */
@@ -247,9 +243,7 @@ HSYS(rt_tgsigqueueinfo)
 		return -EINVAL;
 	if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT)
 		return hsys_ret(kill(getpid(), sig)); /* the whole process, as on Linux */
-	if (sig)
-		signal_thread_info(p, v, sig, u);
-	return 0;
+	return sig ? signal_thread_info(p, v, sig, u) : 0;
 }
 
 HSYS(getppid)
