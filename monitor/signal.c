@@ -286,8 +286,8 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 		errno = e;
 		return;
 	}
-	if (sig == SIGNAL_KICK && actions[sig].handler == 1) { /* ignored: caught only for kicks */
-		errno = e;
+	if (sig == SIGCHLD && si->si_code > 0 && actions[SIGCHLD].handler == 1) {
+		errno = e; /* a child's news while SIGCHLD is ignored: Linux sends none */
 		return;
 	}
 	post(sig, si);
@@ -534,10 +534,12 @@ static void host_action(int sig)
 	for (int i = 0; i < nvcpus; i++) /* rt_sigtimedwait */
 		watched |= vcpus[i]->waitset;
 	struct sigaction sa = {.sa_handler = SIG_IGN};
-	/* A signal a signalfd or rt_sigtimedwait watches is caught even when
-	   ignored: blocked, as it then is, Linux keeps it pending (PostgreSQL
-	   ignores and blocks SIGURG, and reads it from a signalfd). */
-	if (h != 1 || (watched & BIT(sig)) || sig == SIGNAL_KICK || sig == SIGBUS || sig == SIGSYS) {
+	/* An ignored signal is caught too: a blocked one is never ignored, so
+	   Linux keeps it pending (post() looks at the mask; PostgreSQL ignores
+	   and blocks SIGURG, and reads it from a signalfd). But for SIGTTIN
+	   and SIGTTOU, whose SIG_IGN the host's terminal checks must see. */
+	int tty = sig == SIGTTIN || sig == SIGTTOU;
+	if (h != 1 || !tty || (watched & BIT(sig))) {
 		sa.sa_sigaction = on_signal;
 		sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls end with EINTR */
 		sigfillset(&sa.sa_mask);
@@ -547,8 +549,9 @@ static void host_action(int sig)
 		if (h == 1 || (h == 0 && (default_ignored(sig) || stops(sig))))
 			sa.sa_flags |= SA_RESTART;
 	}
-	if (sig == SIGCHLD)
-		sa.sa_flags |= (int)(actions[sig].flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
+	if (sig == SIGCHLD) /* SIG_IGN: children reaped by the host, as SA_NOCLDWAIT */
+		sa.sa_flags |= (int)(actions[sig].flags & (SA_NOCLDSTOP | SA_NOCLDWAIT)) |
+			       (h == 1 ? SA_NOCLDWAIT | SA_NOCLDSTOP : 0);
 	sigaction(sig, &sa, NULL);
 }
 
@@ -945,11 +948,10 @@ void signal_exec_done(struct proc *p, uint64_t blocked)
 long signal_sigpipe(struct proc *p)
 {
 	const struct ksigaction *a = &actions[SIGPIPE];
-	if (a->handler == 1) /* SIG_IGN */
-		return -EPIPE;
 	if (a->handler == 0 && !(sigstate(p)->blocked & BIT(SIGPIPE)))
 		proc_signal(p, SIGPIPE); /* the default action: the writer dies */
-	signal_thread(p, vcpu, SIGPIPE, SI_KERNEL); /* for the writing thread */
+	/* for the writing thread (ignored: only while it blocks it) */
+	signal_thread(p, vcpu, SIGPIPE, SI_KERNEL);
 	return -EPIPE;
 }
 

@@ -126,7 +126,7 @@ for libc in musl glibc musl-dyn glibc-dyn; do
 done
 
 ulimit -Sc 0 # core dumps would set the core bit in native statuses (sigmore core-on raises it)
-SIGMORE="fault prompt ucrip ignpend nocldwait cldign nocldstop stop tstp tstp-thread stop-thread tstp-blocked core core-on queue queue-perm timedwait"
+SIGMORE="fault prompt ucrip ignpend nocldwait cldign nocldstop stop tstp tstp-thread stop-thread tstp-blocked core core-on queue queue-perm timedwait ignblocked"
 seq 1 100000 >"$WORK/numbers.txt"
 export UP_TEST_VAR="value with spaces"
 for libc in musl glibc; do
@@ -288,7 +288,7 @@ for libc in musl-dyn glibc-dyn; do
 	for c in self chld async restart fault blocked; do
 		diff_run "$libc/signal-$c" /dev/null -- "$P/signal" $c
 	done
-	for c in fault prompt ucrip ignpend cldign stop tstp-thread queue timedwait; do
+	for c in fault prompt ucrip ignpend cldign stop tstp-thread queue timedwait ignblocked; do
 		diff_run $libc/sigmore-$c /dev/null -- "$P/sigmore" $c
 	done
 	for c in xfer eof killed poll chain fds; do
