@@ -134,6 +134,13 @@ int signal_thread(struct proc *p, struct vcpu *v, int sig, int code);
 int signal_thread_info(struct proc *p, struct vcpu *v, int sig, const siginfo_t *si);
 /* rt_sigqueueinfo to our own process. */
 int signal_queue(struct proc *p, int sig, const siginfo_t *si);
+/* A siginfo another monitor's rt_tgsigqueueinfo sends carries this mark
+   at SIGNAL_MARK_AT (bytes the host passes on, unused by si_code < 0):
+   the receiver takes it for the thread it came to, not the process. A
+   process-directed one has it cleared by the sender (signal_mark). */
+#define SIGNAL_MARK 0x7570746873696721ull /* "!gisthpu" */
+#define SIGNAL_MARK_AT 40
+void signal_mark(siginfo_t *si, int thread);
 /* A new thread's view of the signals pending for the process. */
 void signal_thread_start(struct up_thread *t);
 /* v starts a new thread: nothing is pending for it alone. */

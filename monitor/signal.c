@@ -267,6 +267,16 @@ static int post(int sig, const siginfo_t *si)
 	return 0;
 }
 
+static int thread_post(struct proc *p, struct vcpu *v, int sig, const siginfo_t *from, int in_handler);
+
+void signal_mark(siginfo_t *si, int thread)
+{
+	uint64_t mark = thread ? SIGNAL_MARK : 0, was;
+	memcpy(&was, (char *)si + SIGNAL_MARK_AT, sizeof was);
+	if (thread || was == SIGNAL_MARK)
+		memcpy((char *)si + SIGNAL_MARK_AT, &mark, sizeof mark);
+}
+
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	int e = errno;
@@ -288,6 +298,21 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	}
 	if (sig == SIGCHLD && si->si_code > 0 && actions[SIGCHLD].handler == 1) {
 		errno = e; /* a child's news while SIGCHLD is ignored: Linux sends none */
+		return;
+	}
+	uint64_t mark;
+	memcpy(&mark, (const char *)si + SIGNAL_MARK_AT, sizeof mark);
+	if (sig != SIGCONT && ((si->si_code == SI_TKILL && si->si_pid != getpid()) ||
+			       (si->si_code < 0 && mark == SIGNAL_MARK))) {
+		/* Another process's tgkill or rt_tgsigqueueinfo for a thread of
+		   ours: the host sent it to the host thread whose tid it named,
+		   which runs that thread (or none: the thread has ended, and it
+		   is dropped, as Linux would have said ESRCH). */
+		siginfo_t in = *si;
+		signal_mark(&in, 0);
+		if (me && me->live && cur_proc)
+			thread_post(cur_proc, me, sig, &in, 1);
+		errno = e;
 		return;
 	}
 	post(sig, si);

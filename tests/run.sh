@@ -245,7 +245,7 @@ for libc in musl glibc; do
 	for c in mutex cond rwlock barrier sem tls join cancel many misc robust pi timed futex; do
 		diff_run $libc/threads-$c /dev/null -- "$P/threads" $c
 	done
-	for c in kill mask eintr altstack exit rtqueue unblockone; do
+	for c in kill mask eintr altstack exit rtqueue unblockone otherproc; do
 		diff_run $libc/thread-signals-$c /dev/null -- "$P/thread_signals" $c
 	done
 	CMP_STDERR=0 # uniproc reports the crashed children on stderr
@@ -309,7 +309,7 @@ for libc in musl-dyn glibc-dyn; do
 	for c in mutex cond tls join cancel many robust timed; do
 		diff_run $libc/threads-$c /dev/null -- "$P/threads" $c
 	done
-	for c in kill mask exit rtqueue; do
+	for c in kill mask exit rtqueue otherproc; do
 		diff_run $libc/thread-signals-$c /dev/null -- "$P/thread_signals" $c
 	done
 	for c in fork exec spawn; do

@@ -827,13 +827,88 @@ static void case_unblockone(void)
 	dfl(SIGUSR2);
 }
 
+/* --- tgkill and rt_tgsigqueueinfo to a thread of another process --------- */
+static void *op_thread(void *arg)
+{
+	int *fd = arg; /* [0]: read "go", [1]: write our tid */
+	sigset_t set, p;
+	rq_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pid_t me = tid();
+	write(fd[1], &me, sizeof me);
+	char c;
+	read(fd[0], &c, 1);
+	sigpending(&p);
+	printf("otherproc: the thread sees pending RTMIN %d USR1 %d\n", sigismember(&p, SIGRTMIN), sigismember(&p, SIGUSR1));
+	struct timespec zero = { 0, 0 };
+	siginfo_t si;
+	int r;
+	while ((r = sigtimedwait(&set, &si, &zero)) > 0)
+		printf("otherproc: took %s value %d %s from the parent %d\n", r == SIGUSR1 ? "USR1" : "RTMIN",
+		       si.si_code == SI_QUEUE ? si.si_value.sival_int : -1, rq_code(si.si_code), si.si_pid == getppid());
+	printf("otherproc: then %s\n", errno == EAGAIN ? "EAGAIN" : strerror(errno));
+	return NULL;
+}
+
+static void case_otherproc(void)
+{
+	int go[2], back[2];
+	pipe(go);
+	pipe(back);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigset_t set, p;
+		rq_set(&set);
+		pthread_sigmask(SIG_BLOCK, &set, NULL); /* main never takes them */
+		int fd[2] = { go[0], back[1] };
+		pthread_t t;
+		pthread_create(&t, NULL, op_thread, fd);
+		pthread_join(t, NULL);
+		sigpending(&p);
+		printf("otherproc: main's pending RTMIN %d USR1 %d\n", sigismember(&p, SIGRTMIN), sigismember(&p, SIGUSR1));
+		fflush(stdout);
+		_exit(0);
+	}
+	pid_t t;
+	read(back[0], &t, sizeof t);
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = 7;
+	long e[8];
+	e[0] = syscall(SYS_tgkill, pid, t, SIGRTMIN);
+	e[1] = syscall(SYS_rt_tgsigqueueinfo, pid, t, SIGRTMIN, &si);
+	si.si_value.sival_int = 8;
+	e[2] = syscall(SYS_rt_tgsigqueueinfo, pid, t, SIGRTMIN, &si);
+	e[3] = syscall(SYS_tgkill, pid, t, SIGUSR1);
+	e[4] = syscall(SYS_tgkill, pid, t, SIGUSR1);
+	e[5] = syscall(SYS_tgkill, pid, t, 0);
+	errno = 0;
+	e[6] = syscall(SYS_tgkill, pid, getpid(), 0) ? errno : 0; /* our tid is not theirs */
+	si.si_code = SI_USER;
+	errno = 0;
+	e[7] = syscall(SYS_rt_tgsigqueueinfo, pid, t, SIGRTMIN, &si) ? errno : 0;
+	printf("otherproc: sent %ld %ld %ld %ld %ld %ld, a tid of another process %s, SI_USER %s\n", e[0], e[1], e[2], e[3],
+	       e[4], e[5], e[6] == ESRCH ? "ESRCH" : strerror(e[6]), e[7] == EPERM ? "EPERM" : strerror(e[7]));
+	fflush(stdout);
+	write(go[1], "g", 1);
+	report("otherproc: the child", pid);
+	close(go[0]);
+	close(go[1]);
+	close(back[0]);
+	close(back[1]);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } cases[] = {
 	{ "kill", case_kill }, { "mask", case_mask }, { "eintr", case_eintr }, { "altstack", case_altstack },
 	{ "fault", case_fault }, { "exit", case_exit }, { "rtqueue", case_rtqueue },
-	{ "unblockone", case_unblockone },
+	{ "unblockone", case_unblockone }, { "otherproc", case_otherproc },
 };
 
 int main(int argc, char **argv)
