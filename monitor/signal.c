@@ -13,11 +13,15 @@
  * in its struct up_thread; a signal for the process is pending for all and
  * taken by a thread that does not block it (the handler makes one leave the
  * guest: vcpu_kick), one for a thread (tgkill, a fault, SIGPIPE) by it.
+ * Another process's tgkill or rt_tgsigqueueinfo comes to the host thread
+ * that runs the thread it names (a guest tid is its host thread's).
  *
- * Every signal but SIGKILL and SIGSTOP is caught while its default action
- * would matter, so that a blocked one stays pending as on Linux: the
- * default action is taken at delivery (proc_signal to die, stop_self to
- * stop). Real-time signals queue (rtq); standard ones are one bit each.
+ * Every signal but SIGKILL and SIGSTOP is caught, ignored ones too, so
+ * that a blocked one stays pending as on Linux: the default action is
+ * taken at delivery (proc_signal to die, stop_self to stop). Real-time
+ * signals queue, the process's (rtq) and each thread's (struct vcpu's
+ * rtq), up to the guest's RLIMIT_SIGPENDING; standard ones are one bit
+ * each.
  * A fault-class signal with si_code > 0 is a fault of the monitor itself.
  */
 #define _GNU_SOURCE
@@ -540,13 +544,15 @@ static int fatal(int sig)
 
 /*
  * The host disposition for the guest's action on sig. The monitor catches
- * every signal the guest does not ignore: so one the program blocks waits
- * (even one whose default is to be ignored or to stop), a fault-class
- * signal someone sent goes to its handler, and a main process that is
- * ended takes its tree with it. SIG_IGN is mirrored, so the host kernel
- * does what it would natively (an ignored SIGPIPE: EPIPE; SIGCHLD: no
- * zombies), and so are SA_NOCLDSTOP and SA_NOCLDWAIT. SIGBUS is always
- * caught: the monitor takes its own (gmem.c).
+ * every signal: so one the program blocks waits (even one it ignores, or
+ * whose default is to be ignored or to stop), a fault-class signal
+ * someone sent goes to its handler, and a main process that is ended
+ * takes its tree with it. What the host kernel does for an ignored signal
+ * it does for a caught one too (SIGPIPE: EPIPE; SIGCHLD under SIG_IGN is
+ * caught with SA_NOCLDWAIT: no zombies); SA_NOCLDSTOP and SA_NOCLDWAIT are
+ * mirrored. Only SIGTTIN and SIGTTOU keep SIG_IGN on the host, for its
+ * terminal checks. SIGBUS is always caught: the monitor takes its own
+ * (gmem.c).
  */
 static void host_action(int sig)
 {
