@@ -1076,6 +1076,7 @@ void signal_thread_start(struct up_thread *t)
 /* In a forked child: signals pending for the parent are not ours. */
 void signal_fork_child(void)
 {
+	rtq_give_lock(); /* a thread of the parent's may have held it: not here */
 	for (int sig = 1; sig <= 64; sig++)
 		forget(sig);
 	signal_thread_reset(vcpu);
