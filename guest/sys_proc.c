@@ -184,6 +184,7 @@ SYSDEF(rt_sigreturn)
 #define RLIMIT_NOFILE 7
 #define RLIMIT_AS 9
 #define RLIMIT_CORE 4
+#define RLIMIT_SIGPENDING 11
 #define RLIM_INFINITY (~0ull)
 
 struct krlimit {
@@ -225,6 +226,11 @@ SYSDEF(prlimit64)
 				return -EPERM;
 			nofile = n; /* the monitor enforces it on new fds */
 			hc_syscall(__NR_prlimit64, 0, RLIMIT_NOFILE, (uint64_t)&nofile, 0, 0, 0);
+		}
+		if (a1 == RLIMIT_SIGPENDING) { /* the monitor's: it queues the signals */
+			long r = hc_syscall(__NR_prlimit64, 0, RLIMIT_SIGPENDING, (uint64_t)&n, 0, 0, 0);
+			if (r < 0)
+				return r;
 		}
 		if (a1 == RLIMIT_CORE) { /* the monitor's: the core bit at a signal death */
 			long r = hc_syscall(__NR_prlimit64, 0, RLIMIT_CORE, (uint64_t)&n, 0, 0, 0);

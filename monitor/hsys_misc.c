@@ -127,6 +127,13 @@ HSYS(prlimit64)
 		p->core = *rl;
 		return 0;
 	}
+	if (a[1] == RLIMIT_SIGPENDING) { /* the monitor's count of queued signals */
+		const struct rlimit *rl = a[2] ? gmem_in(p, a[2], sizeof *rl) : NULL;
+		struct rlimit *old = a[3] ? gmem_out(p, a[3], sizeof *old) : NULL;
+		if ((a[2] && !rl) || (a[3] && !old))
+			return -EFAULT;
+		return signal_rlimit(rl, old);
+	}
 	if (a[1] == RLIMIT_CORE) {
 		BUF_ARG(old, 3, sizeof(struct rlimit));
 		memcpy(old, &p->core, sizeof p->core);

@@ -183,9 +183,7 @@ static long thread_kill(struct proc *p, int tid, int sig)
 		return -ESRCH;
 	if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT)
 		return hsys_ret(kill(getpid(), sig)); /* the whole process, as on Linux */
-	if (sig)
-		signal_thread(p, v, sig, SI_TKILL);
-	return 0;
+	return sig ? signal_thread(p, v, sig, SI_TKILL) : 0;
 }
 
 HSYS(tkill)
@@ -193,11 +191,21 @@ HSYS(tkill)
 	return thread_kill(p, (int)a[0], (int)a[1]);
 }
 
+/* tgkill(2): a thread of ours, or of another process of the run: its
+   guest tid is the tid of the host thread that runs it there, which takes
+   it for that thread (signal.c, on_signal). */
 HSYS(tgkill)
 {
-	if ((pid_t)a[0] != getpid() || (int)a[0] <= 0)
-		return (int)a[0] <= 0 || (int)a[1] <= 0 ? -EINVAL : -ESRCH;
-	return thread_kill(p, (int)a[1], (int)a[2]);
+	pid_t tgid = (pid_t)a[0];
+	if (tgid <= 0 || (int)a[1] <= 0)
+		return -EINVAL;
+	if (tgid == getpid())
+		return thread_kill(p, (int)a[1], (int)a[2]);
+	if ((int)a[2] < 0 || (int)a[2] > 64)
+		return -EINVAL;
+	if (!tree_has(tgid) && !is_child(tgid))
+		return -ESRCH;
+	return hsys_ret(syscall(SYS_tgkill, tgid, (int)a[1], (int)a[2]));
 }
 
 /*
@@ -220,16 +228,16 @@ HSYS(rt_sigqueueinfo)
 	if (sig < 0 || sig > 64)
 		return -EINVAL;
 	si.si_signo = sig;
+	signal_mark(&si, 0); /* for the process, whatever the guest wrote */
 	if (pid != getpid())
 		return hsys_ret(syscall(SYS_rt_sigqueueinfo, pid, sig, &si));
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return hsys_ret(kill(pid, sig));
-	if (sig)
-		signal_queue(p, sig, &si);
-	return 0;
+	return sig ? signal_queue(p, sig, &si) : 0;
 }
 
-/* rt_tgsigqueueinfo(2): the same for one of our threads (as tgkill). */
+/* rt_tgsigqueueinfo(2): the same for one thread (as tgkill): ours, or
+   another process's (its monitor sees the mark: signal_mark). */
 HSYS(rt_tgsigqueueinfo)
 {
 	if ((int)a[0] <= 0 || (int)a[1] <= 0)
@@ -239,17 +247,26 @@ HSYS(rt_tgsigqueueinfo)
 		return -EFAULT;
 	if ((u->si_code >= 0 || u->si_code == SI_TKILL) && (int)a[1] != vcpu->tid)
 		return -EPERM; /* only to oneself, as Linux checks */
-	struct vcpu *v = vcpu_of((int)a[1]);
-	if ((pid_t)a[0] != getpid() || !v)
-		return -ESRCH;
 	int sig = (int)a[2];
+	pid_t tgid = (pid_t)a[0];
+	if (tgid != getpid()) {
+		if (!tree_has(tgid) && !is_child(tgid))
+			return -ESRCH;
+		if (sig < 0 || sig > 64)
+			return -EINVAL;
+		siginfo_t si = *u;
+		si.si_signo = sig;
+		signal_mark(&si, 1);
+		return hsys_ret(syscall(SYS_rt_tgsigqueueinfo, tgid, (int)a[1], sig, &si));
+	}
+	struct vcpu *v = vcpu_of((int)a[1]);
+	if (!v)
+		return -ESRCH;
 	if (sig < 0 || sig > 64)
 		return -EINVAL;
 	if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT)
 		return hsys_ret(kill(getpid(), sig)); /* the whole process, as on Linux */
-	if (sig)
-		signal_thread_info(p, v, sig, u);
-	return 0;
+	return sig ? signal_thread_info(p, v, sig, u) : 0;
 }
 
 HSYS(getppid)

@@ -64,7 +64,12 @@ struct vcpu {
 	int live;             /* runs a guest thread */
 	int has_cpuid;        /* KVM_SET_CPUID2 done (it may not be redone) */
 	uint64_t pending;     /* signals for this thread alone (tgkill, SIGPIPE) */
-	siginfo_t info[65];   /* theirs */
+	siginfo_t info[65];   /* theirs: a standard signal's (one at most) */
+	/* Its real-time ones queue, each with its siginfo, in the order they
+	   came (signal.c; taken under its queue lock). */
+#define VCPU_RTQ 64
+	siginfo_t rtq[VCPU_RTQ];
+	unsigned nrtq;
 	int interrupted;      /* the last hypercall ended with EINTR for a signal */
 	int execed;           /* set by a successful execve: no syscall result */
 	int wake[2];          /* self-pipe: a signal for it wakes rt_sigsuspend */
@@ -121,14 +126,28 @@ int vcpu_count(void);
 long vcpu_exits(struct proc *p);
 /* signal.c: a vCPU's own signal state (its self-pipe). */
 void signal_vcpu_init(struct vcpu *v);
-/* A signal for thread v alone (tgkill, SIGPIPE), from us with si_code code. */
-void signal_thread(struct proc *p, struct vcpu *v, int sig, int code);
+/* A signal for thread v alone (tgkill, SIGPIPE), from us with si_code code.
+   These three give 0, or -EAGAIN for a real-time signal that the queue
+   has no room for (RLIMIT_SIGPENDING). */
+int signal_thread(struct proc *p, struct vcpu *v, int sig, int code);
 /* The same with the sender's siginfo (rt_tgsigqueueinfo). */
-void signal_thread_info(struct proc *p, struct vcpu *v, int sig, const siginfo_t *si);
+int signal_thread_info(struct proc *p, struct vcpu *v, int sig, const siginfo_t *si);
 /* rt_sigqueueinfo to our own process. */
-void signal_queue(struct proc *p, int sig, const siginfo_t *si);
+int signal_queue(struct proc *p, int sig, const siginfo_t *si);
+/* A siginfo another monitor's rt_tgsigqueueinfo sends carries this mark
+   at SIGNAL_MARK_AT (bytes the host passes on, unused by si_code < 0):
+   the receiver takes it for the thread it came to, not the process. A
+   process-directed one has it cleared by the sender (signal_mark). */
+#define SIGNAL_MARK 0x7570746873696721ull /* "!gisthpu" */
+#define SIGNAL_MARK_AT 40
+void signal_mark(siginfo_t *si, int thread);
 /* A new thread's view of the signals pending for the process. */
 void signal_thread_start(struct up_thread *t);
+/* v starts a new thread: nothing is pending for it alone. */
+void signal_thread_reset(struct vcpu *v);
+/* RLIMIT_SIGPENDING, the guest's: bounds the real-time signals queued.
+   set (or NULL) the new one, old (or NULL) gets the current: 0 or -errno. */
+int signal_rlimit(const struct rlimit *set, struct rlimit *old);
 /* The process this monitor runs (for signal handlers). */
 extern struct proc *cur_proc;
 /* The host signal that makes a vCPU's host thread leave KVM_RUN or a

@@ -13,11 +13,15 @@
  * in its struct up_thread; a signal for the process is pending for all and
  * taken by a thread that does not block it (the handler makes one leave the
  * guest: vcpu_kick), one for a thread (tgkill, a fault, SIGPIPE) by it.
+ * Another process's tgkill or rt_tgsigqueueinfo comes to the host thread
+ * that runs the thread it names (a guest tid is its host thread's).
  *
- * Every signal but SIGKILL and SIGSTOP is caught while its default action
- * would matter, so that a blocked one stays pending as on Linux: the
- * default action is taken at delivery (proc_signal to die, stop_self to
- * stop). Real-time signals queue (rtq); standard ones are one bit each.
+ * Every signal but SIGKILL and SIGSTOP is caught, ignored ones too, so
+ * that a blocked one stays pending as on Linux: the default action is
+ * taken at delivery (proc_signal to die, stop_self to stop). Real-time
+ * signals queue, the process's (rtq) and each thread's (struct vcpu's
+ * rtq), up to the guest's RLIMIT_SIGPENDING; standard ones are one bit
+ * each.
  * A fault-class signal with si_code > 0 is a fault of the monitor itself.
  */
 #define _GNU_SOURCE
@@ -70,6 +74,41 @@ static void rtq_take_lock(void)
 static void rtq_give_lock(void)
 {
 	__atomic_store_n(&rtq_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* The same lock, outside a signal handler: host signals blocked first. It
+   also guards each thread's own queue (struct vcpu's rtq, pending, info). */
+static void qlock(sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+	rtq_take_lock();
+}
+
+static void qunlock(const sigset_t *old)
+{
+	rtq_give_lock();
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* RLIMIT_SIGPENDING as the guest set it. The host's stays as it was: the
+   monitor's own kicks (SIGNAL_KICK) are real-time signals too. Linux
+   counts a user's pending signals; we count the real-time signals queued
+   for the process and its threads. */
+static struct rlimit sig_limit = {RLIM_INFINITY, RLIM_INFINITY};
+
+/* May one more real-time signal queue? (Queue lock held.) */
+static int room(void)
+{
+	unsigned long n = 0;
+	for (int i = 0; i < 65 - RT_FIRST; i++)
+		n += rtq[i].n;
+	int nv = cur_proc ? __atomic_load_n(&nvcpus, __ATOMIC_ACQUIRE) : 0;
+	for (int i = 0; i < nv; i++)
+		if (vcpus[i] && vcpus[i]->live)
+			n += vcpus[i]->nrtq;
+	return n < sig_limit.rlim_cur;
 }
 static uint64_t timer_caught[65]; /* issue 17: when a timer's signal came (timer_now) */
 
@@ -151,8 +190,9 @@ static void stop_self(int sig)
 	sigaction(sig, &old, NULL);
 }
 
-/* sig comes for the process with si: mark it pending, tell a thread. */
-static void post(int sig, const siginfo_t *si)
+/* sig comes for the process with si: mark it pending, tell a thread.
+   0, or -EAGAIN: a real-time signal the queue has no room for. */
+static int post(int sig, const siginfo_t *si)
 {
 	struct vcpu *me = vcpu;
 	uint64_t h = actions[sig].handler;
@@ -163,10 +203,10 @@ static void post(int sig, const siginfo_t *si)
 	if (stops(sig))
 		__atomic_fetch_and(&pending, ~BIT(SIGCONT), __ATOMIC_SEQ_CST);
 	if ((h == 1 || (h == 0 && default_ignored(sig))) && !held(sig))
-		return; /* ignored: discarded, as Linux does unless it is blocked */
+		return 0; /* ignored: discarded, as Linux does unless it is blocked */
 	if (h == 0 && stops(sig) && someone_takes(sig)) {
 		stop_self(sig);
-		return;
+		return 0;
 	}
 	if (sig >= RT_FIRST) { /* queued, each with its own siginfo */
 		rtq_take_lock();
@@ -179,8 +219,18 @@ static void post(int sig, const siginfo_t *si)
 				merged = 1;
 			}
 		}
-		if (!merged && q->n < RTQ_LEN)
+		/* As Linux: past RLIMIT_SIGPENDING, one from sigqueue (or any
+		   but kill) fails with EAGAIN; one from kill is pending without
+		   its siginfo. A timer's has its place (it merges). */
+		if (!merged && q->n < RTQ_LEN && (si->si_code == SI_TIMER || room())) {
 			q->q[(q->head + q->n++) % RTQ_LEN] = *si;
+		} else if (!merged && si->si_code != SI_USER) {
+			rtq_give_lock();
+			return -EAGAIN;
+		} else if (!merged && !q->n) {
+			siginfo_t bare = {.si_signo = sig, .si_code = SI_USER};
+			q->q[(q->head + q->n++) % RTQ_LEN] = bare;
+		}
 		__atomic_fetch_or(&pending, BIT(sig), __ATOMIC_SEQ_CST);
 		rtq_give_lock();
 	} else {
@@ -218,6 +268,17 @@ static void post(int sig, const siginfo_t *si)
 	for (int i = 0; i < MAX_SIGNALFD; i++)
 		if (sfds[i].used && (sfds[i].mask & BIT(sig)))
 			write(sfds[i].fd, &(uint64_t){1}, 8);
+	return 0;
+}
+
+static int thread_post(struct proc *p, struct vcpu *v, int sig, const siginfo_t *from, int in_handler);
+
+void signal_mark(siginfo_t *si, int thread)
+{
+	uint64_t mark = thread ? SIGNAL_MARK : 0, was;
+	memcpy(&was, (char *)si + SIGNAL_MARK_AT, sizeof was);
+	if (thread || was == SIGNAL_MARK)
+		memcpy((char *)si + SIGNAL_MARK_AT, &mark, sizeof mark);
 }
 
 static void on_signal(int sig, siginfo_t *si, void *uc)
@@ -239,12 +300,107 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 		errno = e;
 		return;
 	}
-	if (sig == SIGNAL_KICK && actions[sig].handler == 1) { /* ignored: caught only for kicks */
+	if (sig == SIGCHLD && si->si_code > 0 && actions[SIGCHLD].handler == 1) {
+		errno = e; /* a child's news while SIGCHLD is ignored: Linux sends none */
+		return;
+	}
+	uint64_t mark;
+	memcpy(&mark, (const char *)si + SIGNAL_MARK_AT, sizeof mark);
+	if (sig != SIGCONT && ((si->si_code == SI_TKILL && si->si_pid != getpid()) ||
+			       (si->si_code < 0 && mark == SIGNAL_MARK))) {
+		/* Another process's tgkill or rt_tgsigqueueinfo for a thread of
+		   ours: the host sent it to the host thread whose tid it named,
+		   which runs that thread (or none: the thread has ended, and it
+		   is dropped, as Linux would have said ESRCH). */
+		siginfo_t in = *si;
+		signal_mark(&in, 0);
+		if (me && me->live && cur_proc)
+			thread_post(cur_proc, me, sig, &in, 1);
 		errno = e;
 		return;
 	}
 	post(sig, si);
 	errno = e;
+}
+
+/* Queue sig with si for thread v alone (queue lock held): 0, or -EAGAIN
+   for a real-time one with no room. A standard one is merged. */
+static int tq_add(struct vcpu *v, int sig, const siginfo_t *si)
+{
+	if (sig < RT_FIRST) {
+		if (!(v->pending & BIT(sig))) { /* merged: the first one's siginfo stays */
+			v->info[sig] = *si;
+			v->info[sig].si_signo = sig;
+		}
+	} else {
+		if (v->nrtq >= VCPU_RTQ || !room())
+			return -EAGAIN;
+		v->rtq[v->nrtq] = *si;
+		v->rtq[v->nrtq++].si_signo = sig;
+	}
+	__atomic_fetch_or(&v->pending, BIT(sig), __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* Take thread v's first sig, or (all) every one (queue lock held): 1 if
+   there was one. */
+static int tq_take(struct vcpu *v, int sig, siginfo_t *out, int all)
+{
+	int found = 0, more = 0;
+	if (sig < RT_FIRST) {
+		found = (v->pending & BIT(sig)) != 0;
+		if (found && out)
+			*out = v->info[sig];
+	} else {
+		unsigned j = 0;
+		for (unsigned i = 0; i < v->nrtq && i < VCPU_RTQ; i++) {
+			if (v->rtq[i].si_signo == sig && (all || !found)) {
+				if (!found && out)
+					*out = v->rtq[i];
+				found = 1;
+				continue;
+			}
+			more |= v->rtq[i].si_signo == sig;
+			v->rtq[j++] = v->rtq[i];
+		}
+		v->nrtq = j;
+	}
+	if (!more)
+		__atomic_fetch_and(&v->pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+	return found;
+}
+
+/* The same with the lock taken here. */
+static int thread_take(struct vcpu *v, int sig, siginfo_t *out, int all)
+{
+	sigset_t old;
+	qlock(&old);
+	int r = tq_take(v, sig, out, all);
+	qunlock(&old);
+	return r;
+}
+
+void signal_thread_reset(struct vcpu *v)
+{
+	sigset_t old;
+	qlock(&old);
+	v->pending = 0;
+	v->nrtq = 0;
+	qunlock(&old);
+}
+
+int signal_rlimit(const struct rlimit *set, struct rlimit *old)
+{
+	if (old)
+		*old = sig_limit;
+	if (!set)
+		return 0;
+	if (set->rlim_cur > set->rlim_max)
+		return -EINVAL;
+	if (set->rlim_max > sig_limit.rlim_max && geteuid() != 0)
+		return -EPERM; /* raising the hard limit takes CAP_SYS_RESOURCE */
+	sig_limit = *set;
+	return 0;
 }
 
 /* Take one sig pending for the process, with its siginfo: 0 if none is
@@ -388,13 +544,15 @@ static int fatal(int sig)
 
 /*
  * The host disposition for the guest's action on sig. The monitor catches
- * every signal the guest does not ignore: so one the program blocks waits
- * (even one whose default is to be ignored or to stop), a fault-class
- * signal someone sent goes to its handler, and a main process that is
- * ended takes its tree with it. SIG_IGN is mirrored, so the host kernel
- * does what it would natively (an ignored SIGPIPE: EPIPE; SIGCHLD: no
- * zombies), and so are SA_NOCLDSTOP and SA_NOCLDWAIT. SIGBUS is always
- * caught: the monitor takes its own (gmem.c).
+ * every signal: so one the program blocks waits (even one it ignores, or
+ * whose default is to be ignored or to stop), a fault-class signal
+ * someone sent goes to its handler, and a main process that is ended
+ * takes its tree with it. What the host kernel does for an ignored signal
+ * it does for a caught one too (SIGPIPE: EPIPE; SIGCHLD under SIG_IGN is
+ * caught with SA_NOCLDWAIT: no zombies); SA_NOCLDSTOP and SA_NOCLDWAIT are
+ * mirrored. Only SIGTTIN and SIGTTOU keep SIG_IGN on the host, for its
+ * terminal checks. SIGBUS is always caught: the monitor takes its own
+ * (gmem.c).
  */
 static void host_action(int sig)
 {
@@ -407,10 +565,12 @@ static void host_action(int sig)
 	for (int i = 0; i < nvcpus; i++) /* rt_sigtimedwait */
 		watched |= vcpus[i]->waitset;
 	struct sigaction sa = {.sa_handler = SIG_IGN};
-	/* A signal a signalfd or rt_sigtimedwait watches is caught even when
-	   ignored: blocked, as it then is, Linux keeps it pending (PostgreSQL
-	   ignores and blocks SIGURG, and reads it from a signalfd). */
-	if (h != 1 || (watched & BIT(sig)) || sig == SIGNAL_KICK || sig == SIGBUS || sig == SIGSYS) {
+	/* An ignored signal is caught too: a blocked one is never ignored, so
+	   Linux keeps it pending (post() looks at the mask; PostgreSQL ignores
+	   and blocks SIGURG, and reads it from a signalfd). But for SIGTTIN
+	   and SIGTTOU, whose SIG_IGN the host's terminal checks must see. */
+	int tty = sig == SIGTTIN || sig == SIGTTOU;
+	if (h != 1 || !tty || (watched & BIT(sig))) {
 		sa.sa_sigaction = on_signal;
 		sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls end with EINTR */
 		sigfillset(&sa.sa_mask);
@@ -420,8 +580,9 @@ static void host_action(int sig)
 		if (h == 1 || (h == 0 && (default_ignored(sig) || stops(sig))))
 			sa.sa_flags |= SA_RESTART;
 	}
-	if (sig == SIGCHLD)
-		sa.sa_flags |= (int)(actions[sig].flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
+	if (sig == SIGCHLD) /* SIG_IGN: children reaped by the host, as SA_NOCLDWAIT */
+		sa.sa_flags |= (int)(actions[sig].flags & (SA_NOCLDSTOP | SA_NOCLDWAIT)) |
+			       (h == 1 ? SA_NOCLDWAIT | SA_NOCLDSTOP : 0);
 	sigaction(sig, &sa, NULL);
 }
 
@@ -434,6 +595,7 @@ void signal_init(void)
 			actions[sig].handler = 1;
 		host_action(sig);
 	}
+	getrlimit(RLIMIT_SIGPENDING, &sig_limit);
 }
 
 void signal_masks(struct proc *p, uint64_t m[4])
@@ -473,10 +635,11 @@ HSYS(rt_sigaction)
 	actions[sig] = *act;
 	host_action(sig);
 	if (act->handler == 1 || (act->handler == 0 && default_ignored(sig))) {
-		/* an ignored signal is not pending */
+		/* an ignored signal is not pending, blocked or not: the
+		   process's and each thread's go (as Linux) */
 		forget(sig);
 		for (int i = 0; i < nvcpus; i++)
-			vcpus[i]->pending &= ~BIT(sig);
+			thread_take(vcpus[i], sig, NULL, 1);
 	}
 	return 0;
 }
@@ -682,10 +845,8 @@ void signal_deliver(struct proc *p)
 	/* Its own signals first, as Linux takes them. */
 	uint64_t own = vcpu->pending & ready;
 	int sig = __builtin_ctzll(own ? own : ready) + 1;
-	siginfo_t taken, *info = own ? &vcpu->info[sig] : &taken;
-	if (own)
-		vcpu->pending &= ~BIT(sig);
-	else if (!take(sig, &taken)) {
+	siginfo_t taken, *info = &taken;
+	if (own ? !thread_take(vcpu, sig, &taken, 0) : !take(sig, &taken)) {
 		s->deliver = deliverable(p) != 0; /* another thread took it */
 		return;
 	}
@@ -818,11 +979,10 @@ void signal_exec_done(struct proc *p, uint64_t blocked)
 long signal_sigpipe(struct proc *p)
 {
 	const struct ksigaction *a = &actions[SIGPIPE];
-	if (a->handler == 1) /* SIG_IGN */
-		return -EPIPE;
 	if (a->handler == 0 && !(sigstate(p)->blocked & BIT(SIGPIPE)))
 		proc_signal(p, SIGPIPE); /* the default action: the writer dies */
-	signal_thread(p, vcpu, SIGPIPE, SI_KERNEL); /* for the writing thread */
+	/* for the writing thread (ignored: only while it blocks it) */
+	signal_thread(p, vcpu, SIGPIPE, SI_KERNEL);
 	return -EPIPE;
 }
 
@@ -867,12 +1027,8 @@ HSYS(rt_sigtimedwait)
 		if (own || pr) {
 			int sig = __builtin_ctzll(own ? own : pr) + 1;
 			siginfo_t info;
-			if (own) {
-				info = vcpu->info[sig];
-				vcpu->pending &= ~BIT(sig);
-			} else if (!take(sig, &info)) {
+			if (own ? !thread_take(vcpu, sig, &info, 0) : !take(sig, &info))
 				continue; /* another thread took it */
-			}
 			info.si_signo = sig;
 			if (out)
 				*out = info;
@@ -920,9 +1076,10 @@ void signal_thread_start(struct up_thread *t)
 /* In a forked child: signals pending for the parent are not ours. */
 void signal_fork_child(void)
 {
+	rtq_give_lock(); /* a thread of the parent's may have held it: not here */
 	for (int sig = 1; sig <= 64; sig++)
 		forget(sig);
-	vcpu->pending = 0;
+	signal_thread_reset(vcpu);
 	if (vcpu->wake[0] >= 0) { /* a shared one would let one process take the other's byte */
 		close(vcpu->wake[0]);
 		close(vcpu->wake[1]);
@@ -931,7 +1088,7 @@ void signal_fork_child(void)
 }
 
 /* A signal for thread v alone (tgkill, SIGPIPE), from us with code. */
-void signal_thread(struct proc *p, struct vcpu *v, int sig, int code)
+int signal_thread(struct proc *p, struct vcpu *v, int sig, int code)
 {
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
@@ -940,43 +1097,64 @@ void signal_thread(struct proc *p, struct vcpu *v, int sig, int code)
 		si.si_pid = getpid();
 		si.si_uid = getuid();
 	}
-	signal_thread_info(p, v, sig, &si);
+	return signal_thread_info(p, v, sig, &si);
 }
 
 /* rt_sigqueueinfo to ourselves: sig for the process, with the caller's
    siginfo (which the host is not shown: it may say what only faults say). */
-void signal_queue(struct proc *p, int sig, const siginfo_t *si)
+int signal_queue(struct proc *p, int sig, const siginfo_t *si)
 {
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old); /* as in a handler: post is not reentrant */
 	siginfo_t in = *si;
 	in.si_signo = sig;
-	post(sig, &in);
+	int r = post(sig, &in);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
 }
 
-/* A signal for thread v alone, with siginfo si (rt_tgsigqueueinfo). */
-void signal_thread_info(struct proc *p, struct vcpu *v, int sig, const siginfo_t *from)
+/*
+ * sig for thread v alone, with siginfo from: a standard one is merged
+ * with one pending, a real-time one queues (or -EAGAIN). From a signal
+ * handler (in_handler: another process's tgkill, v is this thread) as
+ * post() does: the guest's pending bit, then a kick.
+ */
+static int thread_post(struct proc *p, struct vcpu *v, int sig, const siginfo_t *from, int in_handler)
 {
-	siginfo_t *si = &v->info[sig];
-	if (!(v->pending & BIT(sig))) { /* merged: the first one's siginfo stays */
-		*si = *from;
-		si->si_signo = sig;
-	}
 	uint64_t h = actions[sig].handler;
 	int now = !blocks(v, sig) && !(v->waitset & BIT(sig));
 	if ((h == 1 || (h == 0 && default_ignored(sig))) && now)
-		return; /* ignored: never pending (unless blocked: then it waits) */
+		return 0; /* ignored: never pending (unless blocked: then it waits) */
 	if (h == 0 && stops(sig) && now) {
 		stop_self(sig); /* the whole process stops */
-		return;
+		return 0;
 	}
-	v->pending |= BIT(sig);
-	if (v == vcpu)
-		signal_check(p);
-	else
+	sigset_t old;
+	qlock(&old);
+	int r = tq_add(v, sig, from);
+	qunlock(&old);
+	if (r < 0)
+		return r;
+	if (in_handler) {
+		struct up_sigstate *s = v->block % 8 == 0
+						? gmem_wptr(&p->vm, v->block + offsetof(struct up_thread, sig), sizeof *s)
+						: NULL;
+		if (s)
+			__atomic_fetch_or(&s->pending, BIT(sig), __ATOMIC_SEQ_CST);
 		vcpu_kick(v);
+	} else if (v == vcpu) {
+		signal_check(p);
+	} else {
+		vcpu_kick(v);
+	}
+	return 0;
+}
+
+/* A signal for thread v alone, with siginfo si (rt_tgsigqueueinfo). */
+int signal_thread_info(struct proc *p, struct vcpu *v, int sig, const siginfo_t *from)
+{
+	return thread_post(p, v, sig, from, 0);
 }
 
 /*

@@ -202,7 +202,7 @@ void vcpu_clone(struct proc *p, uint32_t gpa)
 	arch_thread(p, v, c.regs, c.fs_base, c.block);
 	v->block = c.block;
 	v->tid = v->htid;
-	v->pending = 0;
+	signal_thread_reset(v);
 	v->interrupted = v->execed = 0;
 	__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 	if (v->wake[0] < 0)

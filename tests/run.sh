@@ -126,7 +126,7 @@ for libc in musl glibc musl-dyn glibc-dyn; do
 done
 
 ulimit -Sc 0 # core dumps would set the core bit in native statuses (sigmore core-on raises it)
-SIGMORE="fault prompt ucrip ignpend nocldwait cldign nocldstop stop tstp tstp-thread stop-thread tstp-blocked core core-on queue queue-perm timedwait"
+SIGMORE="fault prompt ucrip ignpend nocldwait cldign nocldstop stop tstp tstp-thread stop-thread tstp-blocked core core-on queue queue-perm timedwait ignblocked"
 seq 1 100000 >"$WORK/numbers.txt"
 export UP_TEST_VAR="value with spaces"
 for libc in musl glibc; do
@@ -246,7 +246,7 @@ for libc in musl glibc; do
 	for c in mutex cond rwlock barrier sem tls join cancel many misc robust pi timed futex; do
 		diff_run $libc/threads-$c /dev/null -- "$P/threads" $c
 	done
-	for c in kill mask eintr altstack exit; do
+	for c in kill mask eintr altstack exit rtqueue unblockone otherproc; do
 		diff_run $libc/thread-signals-$c /dev/null -- "$P/thread_signals" $c
 	done
 	CMP_STDERR=0 # uniproc reports the crashed children on stderr
@@ -289,7 +289,7 @@ for libc in musl-dyn glibc-dyn; do
 	for c in self chld async restart fault blocked; do
 		diff_run "$libc/signal-$c" /dev/null -- "$P/signal" $c
 	done
-	for c in fault prompt ucrip ignpend cldign stop tstp-thread queue timedwait; do
+	for c in fault prompt ucrip ignpend cldign stop tstp-thread queue timedwait ignblocked; do
 		diff_run $libc/sigmore-$c /dev/null -- "$P/sigmore" $c
 	done
 	for c in xfer eof killed poll chain fds; do
@@ -310,7 +310,7 @@ for libc in musl-dyn glibc-dyn; do
 	for c in mutex cond tls join cancel many robust timed; do
 		diff_run $libc/threads-$c /dev/null -- "$P/threads" $c
 	done
-	for c in kill mask exit; do
+	for c in kill mask exit rtqueue otherproc; do
 		diff_run $libc/thread-signals-$c /dev/null -- "$P/thread_signals" $c
 	done
 	for c in fork exec spawn; do

@@ -620,6 +620,99 @@ static void timedwait(void)
 	waitpid(pid, NULL, 0);
 }
 
+
+/* A child sends sig (with value, if sigqueue) to us; it is sent once it ends. */
+static void from_child(int sig, int value)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (value)
+			sigqueue(getppid(), sig, (union sigval){.sival_int = value});
+		else
+			kill(getppid(), sig);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+}
+
+static volatile int thr_pending;
+static void *thr_blocked(void *arg)
+{
+	set_block(SIG_BLOCK, SIGUSR2);
+	pthread_kill(pthread_self(), SIGUSR2);
+	thr_pending = is_pending(SIGUSR2);
+	signal(SIGUSR2, SIG_IGN); /* discards this thread's too */
+	thr_pending = thr_pending * 10 + is_pending(SIGUSR2);
+	return NULL;
+}
+
+/* A blocked signal is never ignored: pending while blocked even under
+   SIG_IGN, discarded when delivered still ignored, or by SIG_IGN (or
+   SIG_DFL of a default-ignore signal) set again, blocked or not. */
+static void ignblocked(void)
+{
+	signal(SIGUSR1, SIG_IGN);
+	set_block(SIG_BLOCK, SIGUSR1);
+	from_child(SIGUSR1, 0);
+	printf("ignored and blocked, from another process: pending %d\n", is_pending(SIGUSR1));
+	signal(SIGUSR1, SIG_IGN);
+	printf("SIG_IGN set again: pending %d\n", is_pending(SIGUSR1));
+	from_child(SIGUSR1, 0);
+	kill(getpid(), SIGUSR1);
+	printf("again, and from itself: pending %d\n", is_pending(SIGUSR1));
+	set_block(SIG_UNBLOCK, SIGUSR1);
+	handle(SIGUSR1, on_sig, 0);
+	printf("unblocked while ignored: pending %d, handled later %d\n", is_pending(SIGUSR1), count[SIGUSR1]);
+	/* real-time ones queue, ignored or not, and sigwaitinfo takes them */
+	signal(SIGRTMIN, SIG_IGN);
+	set_block(SIG_BLOCK, SIGRTMIN);
+	from_child(SIGRTMIN, 31);
+	from_child(SIGRTMIN, 32);
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGRTMIN);
+	struct timespec zero = {0, 0};
+	siginfo_t si;
+	for (int i = 0; i < 3; i++) {
+		int r = sigtimedwait(&s, &si, &zero);
+		printf("sigtimedwait: %d value %d\n", r == SIGRTMIN ? 1 : r, r > 0 ? si.si_value.sival_int : 0);
+	}
+	/* SIG_DFL of a default-ignore signal discards it, even blocked */
+	handle(SIGURG, on_sig, 0);
+	set_block(SIG_BLOCK, SIGURG);
+	from_child(SIGURG, 0);
+	int before = is_pending(SIGURG);
+	signal(SIGURG, SIG_DFL);
+	printf("SIGURG handled, blocked: pending %d; SIG_DFL: pending %d\n", before, is_pending(SIGURG));
+	/* SIG_IGN discards one pending for the process while blocked */
+	handle(SIGUSR2, on_sig, 0);
+	set_block(SIG_BLOCK, SIGUSR2);
+	from_child(SIGUSR2, 0);
+	before = is_pending(SIGUSR2);
+	signal(SIGUSR2, SIG_IGN);
+	printf("SIGUSR2 handled, blocked: pending %d; SIG_IGN: pending %d\n", before, is_pending(SIGUSR2));
+	/* ... and one pending for a thread */
+	handle(SIGUSR2, on_sig, 0);
+	pthread_t t;
+	pthread_create(&t, NULL, thr_blocked, NULL);
+	pthread_join(t, NULL);
+	printf("a thread's own: pending %d, after SIG_IGN %d\n", thr_pending / 10, thr_pending % 10);
+	/* SIGCHLD ignored: a child's end sends none, even blocked */
+	signal(SIGCHLD, SIG_IGN);
+	set_block(SIG_BLOCK, SIGCHLD);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	errno = 0;
+	int w = waitpid(pid, NULL, 0);
+	printf("SIGCHLD ignored and blocked: wait %d %s, pending %d\n", w, strerror(errno), is_pending(SIGCHLD));
+	from_child(SIGCHLD, 0);
+	printf("SIGCHLD sent by kill: pending %d\n", is_pending(SIGCHLD));
+	signal(SIGCHLD, SIG_DFL);
+	printf("handled in all: USR1 %d RTMIN %d URG %d USR2 %d\n", count[SIGUSR1], count[SIGRTMIN], count[SIGURG],
+	       count[SIGUSR2]);
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -658,6 +751,8 @@ int main(int argc, char **argv)
 		queue();
 	else if (!strcmp(c, "timedwait"))
 		timedwait();
+	else if (!strcmp(c, "ignblocked"))
+		ignblocked();
 	else if (!strcmp(c, "queue-perm"))
 		queue_perm();
 	else {

@@ -612,12 +612,303 @@ static void case_exit(void)
 	close(p2[1]);
 }
 
+
+/* --- real-time signals to one thread queue (issue 17) --------------------- */
+#include <sys/resource.h>
+static atomic_int rq_phase;
+static pid_t rq_tid;
+static volatile int rq_order[64], rq_norder;
+static void on_rq(int sig, siginfo_t *si, void *uc)
+{
+	if (rq_norder < 64)
+		rq_order[rq_norder++] = (sig - SIGRTMIN) * 1000 + (si->si_code == SI_QUEUE ? si->si_value.sival_int : 999);
+}
+
+/* pthread_sigqueue (glibc's; musl has none): rt_tgsigqueueinfo with SI_QUEUE. */
+static int thread_sigqueue(pid_t to, int sig, int value)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_signo = sig;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = value;
+	return syscall(SYS_rt_tgsigqueueinfo, getpid(), to, sig, &si) ? errno : 0;
+}
+
+static void rq_set(sigset_t *s)
+{
+	sigemptyset(s);
+	sigaddset(s, SIGRTMIN);
+	sigaddset(s, SIGRTMIN + 1);
+	sigaddset(s, SIGUSR1);
+}
+
+static const char *rq_code(int c)
+{
+	return c == SI_QUEUE ? "SI_QUEUE" : c == SI_TKILL ? "SI_TKILL" : c == SI_USER ? "SI_USER" : "other";
+}
+
+static void *rq_target(void *arg)
+{
+	sigset_t set, p;
+	siginfo_t si;
+	struct timespec zero = { 0, 0 };
+	rq_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	rq_tid = tid();
+	atomic_store(&rq_phase, 1);
+	while (atomic_load(&rq_phase) != 2)
+		sched_yield();
+	sigpending(&p);
+	printf("rtqueue: the thread sees pending RTMIN %d RTMIN+1 %d USR1 %d\n", sigismember(&p, SIGRTMIN),
+	       sigismember(&p, SIGRTMIN + 1), sigismember(&p, SIGUSR1));
+	int r;
+	while ((r = sigtimedwait(&set, &si, &zero)) > 0)
+		printf("rtqueue: took %s value %d %s from us %d\n",
+		       r == SIGUSR1 ? "USR1" : r == SIGRTMIN ? "RTMIN" : "RTMIN+1",
+		       si.si_code == SI_QUEUE ? si.si_value.sival_int : -1, rq_code(si.si_code), si.si_pid == getpid());
+	printf("rtqueue: then %s\n", errno == EAGAIN ? "EAGAIN" : strerror(errno));
+	/* queued while blocked, run by the handler in order on unblock */
+	atomic_store(&rq_phase, 3);
+	while (atomic_load(&rq_phase) != 4)
+		sched_yield();
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* the queue is bounded: RLIMIT_SIGPENDING, then EAGAIN */
+	atomic_store(&rq_phase, 5);
+	while (atomic_load(&rq_phase) != 6)
+		sched_yield();
+	int n = 0, ordered = 1;
+	while ((r = sigtimedwait(&set, &si, &zero)) > 0) {
+		ordered &= r == SIGRTMIN && si.si_value.sival_int == n;
+		n++;
+	}
+	return (void *)(intptr_t)(n * 2 + ordered);
+}
+
+static void case_rtqueue(void)
+{
+	pthread_t t;
+	sigset_t set;
+	rq_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL); /* main never takes them */
+	atomic_store(&rq_phase, 0);
+	pthread_create(&t, NULL, rq_target, NULL);
+	while (atomic_load(&rq_phase) != 1)
+		sched_yield();
+	int e[9];
+	e[0] = thread_sigqueue(rq_tid, SIGRTMIN + 1, 1);
+	e[1] = thread_sigqueue(rq_tid, SIGRTMIN, 2);
+	e[2] = thread_sigqueue(rq_tid, SIGRTMIN, 3);
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = 4;
+	e[3] = syscall(SYS_rt_tgsigqueueinfo, getpid(), rq_tid, SIGRTMIN, &si); /* the raw call */
+	e[4] = pthread_kill(t, SIGRTMIN);
+	e[5] = syscall(SYS_tgkill, getpid(), rq_tid, SIGRTMIN);
+	e[6] = pthread_kill(t, SIGUSR1);
+	e[7] = pthread_kill(t, SIGUSR1); /* a standard one: merged */
+	e[8] = sigqueue(getpid(), SIGRTMIN, (union sigval){ .sival_int = 5 }); /* for the process */
+	sigset_t p;
+	sigpending(&p);
+	printf("rtqueue: sent %d %d %d %d %d %d %d %d %d; main sees pending RTMIN %d (the process's) RTMIN+1 %d USR1 %d\n",
+	       e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8], sigismember(&p, SIGRTMIN), sigismember(&p, SIGRTMIN + 1),
+	       sigismember(&p, SIGUSR1));
+	atomic_store(&rq_phase, 2);
+	while (atomic_load(&rq_phase) != 3)
+		sched_yield();
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_rq;
+	sa.sa_flags = SA_SIGINFO;
+	sa.sa_mask = set; /* one at a time */
+	sigaction(SIGRTMIN, &sa, NULL);
+	sigaction(SIGRTMIN + 1, &sa, NULL);
+	for (int i = 0; i < 3; i++) {
+		thread_sigqueue(rq_tid, SIGRTMIN + 1, 10 + i);
+		thread_sigqueue(rq_tid, SIGRTMIN, 20 + i);
+	}
+	pthread_kill(t, SIGRTMIN);
+	atomic_store(&rq_phase, 4);
+	while (atomic_load(&rq_phase) != 5)
+		sched_yield();
+	printf("rtqueue: handled in the thread:");
+	for (int i = 0; i < rq_norder; i++)
+		printf(" %d", rq_order[i]);
+	printf("\n");
+	struct rlimit old, lim;
+	getrlimit(RLIMIT_SIGPENDING, &old);
+	lim = old;
+	lim.rlim_cur = 4;
+	int set_ok = setrlimit(RLIMIT_SIGPENDING, &lim) == 0;
+	int accepted = 0, eagain = 0, other = 0;
+	for (int i = 0; i < 10; i++) {
+		int r = thread_sigqueue(rq_tid, SIGRTMIN, accepted);
+		if (r == 0)
+			accepted++;
+		else if (r == EAGAIN)
+			eagain++;
+		else
+			other++;
+	}
+	setrlimit(RLIMIT_SIGPENDING, &old);
+	atomic_store(&rq_phase, 6);
+	void *r;
+	pthread_join(t, &r);
+	int n = (int)(intptr_t)r;
+	printf("rtqueue: RLIMIT_SIGPENDING 4: set %d, at most 4 taken %d, EAGAIN seen %d, other errors %d, "
+	       "each taken was accepted, in order %d\n",
+	       set_ok, accepted <= 4, eagain > 0, other, n / 2 == accepted && (n & 1));
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	dfl(SIGRTMIN);
+	dfl(SIGRTMIN + 1);
+}
+
+/* --- a process-directed signal every thread blocks, then one unblocks ------ */
+static atomic_int ub_phase, ub_count[3], ub_value[3];
+static __thread int ub_me;
+static void on_ub(int sig, siginfo_t *si, void *uc)
+{
+	atomic_fetch_add(&ub_count[ub_me], 1);
+	atomic_store(&ub_value[ub_me], atomic_load(&ub_value[ub_me]) * 100 + si->si_value.sival_int);
+}
+
+static void *ub_thread(void *arg)
+{
+	ub_me = (int)(intptr_t)arg;
+	atomic_fetch_add(&ub_phase, 1);
+	while (atomic_load(&ub_phase) < 10)
+		sched_yield();
+	if (ub_me == 2)
+		block(SIGRTMIN, SIG_UNBLOCK); /* delivered here, both, before this returns */
+	atomic_fetch_add(&ub_phase, 1);
+	while (atomic_load(&ub_phase) < 20)
+		sched_yield();
+	return NULL;
+}
+
+static void case_unblockone(void)
+{
+	pthread_t t[2];
+	on(SIGRTMIN, on_ub, 0);
+	on(SIGUSR2, on_ub, 0);
+	block(SIGRTMIN, SIG_BLOCK);
+	block(SIGUSR2, SIG_BLOCK);
+	ub_me = 0;
+	atomic_store(&ub_phase, 0);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, ub_thread, (void *)(intptr_t)(i + 1));
+	while (atomic_load(&ub_phase) < 2)
+		sched_yield();
+	sigqueue(getpid(), SIGRTMIN, (union sigval){ .sival_int = 7 });
+	sigqueue(getpid(), SIGRTMIN, (union sigval){ .sival_int = 8 });
+	atomic_store(&ub_phase, 10);
+	while (atomic_load(&ub_phase) < 12)
+		sched_yield();
+	printf("unblockone: handled by main %d, thread 1 %d, thread 2 %d (values %d)\n", atomic_load(&ub_count[0]),
+	       atomic_load(&ub_count[1]), atomic_load(&ub_count[2]), atomic_load(&ub_value[2]));
+	sigset_t p;
+	sigpending(&p);
+	printf("unblockone: still pending %d\n", sigismember(&p, SIGRTMIN));
+	/* a standard one: once */
+	kill(getpid(), SIGUSR2);
+	block(SIGUSR2, SIG_UNBLOCK);
+	printf("unblockone: SIGUSR2 handled by main %d, thread 1 %d\n", atomic_load(&ub_count[0]), atomic_load(&ub_count[1]));
+	atomic_store(&ub_phase, 20);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	block(SIGRTMIN, SIG_UNBLOCK);
+	dfl(SIGRTMIN);
+	dfl(SIGUSR2);
+}
+
+/* --- tgkill and rt_tgsigqueueinfo to a thread of another process --------- */
+static void *op_thread(void *arg)
+{
+	int *fd = arg; /* [0]: read "go", [1]: write our tid */
+	sigset_t set, p;
+	rq_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pid_t me = tid();
+	write(fd[1], &me, sizeof me);
+	char c;
+	read(fd[0], &c, 1);
+	sigpending(&p);
+	printf("otherproc: the thread sees pending RTMIN %d USR1 %d\n", sigismember(&p, SIGRTMIN), sigismember(&p, SIGUSR1));
+	struct timespec zero = { 0, 0 };
+	siginfo_t si;
+	int r;
+	while ((r = sigtimedwait(&set, &si, &zero)) > 0)
+		printf("otherproc: took %s value %d %s from the parent %d\n", r == SIGUSR1 ? "USR1" : "RTMIN",
+		       si.si_code == SI_QUEUE ? si.si_value.sival_int : -1, rq_code(si.si_code), si.si_pid == getppid());
+	printf("otherproc: then %s\n", errno == EAGAIN ? "EAGAIN" : strerror(errno));
+	return NULL;
+}
+
+static void case_otherproc(void)
+{
+	int go[2], back[2];
+	pipe(go);
+	pipe(back);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigset_t set, p;
+		rq_set(&set);
+		pthread_sigmask(SIG_BLOCK, &set, NULL); /* main never takes them */
+		int fd[2] = { go[0], back[1] };
+		pthread_t t;
+		pthread_create(&t, NULL, op_thread, fd);
+		pthread_join(t, NULL);
+		sigpending(&p);
+		printf("otherproc: main's pending RTMIN %d USR1 %d\n", sigismember(&p, SIGRTMIN), sigismember(&p, SIGUSR1));
+		fflush(stdout);
+		_exit(0);
+	}
+	pid_t t;
+	read(back[0], &t, sizeof t);
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = 7;
+	long e[8];
+	e[0] = syscall(SYS_tgkill, pid, t, SIGRTMIN);
+	e[1] = syscall(SYS_rt_tgsigqueueinfo, pid, t, SIGRTMIN, &si);
+	si.si_value.sival_int = 8;
+	e[2] = syscall(SYS_rt_tgsigqueueinfo, pid, t, SIGRTMIN, &si);
+	e[3] = syscall(SYS_tgkill, pid, t, SIGUSR1);
+	e[4] = syscall(SYS_tgkill, pid, t, SIGUSR1);
+	e[5] = syscall(SYS_tgkill, pid, t, 0);
+	errno = 0;
+	e[6] = syscall(SYS_tgkill, pid, getpid(), 0) ? errno : 0; /* our tid is not theirs */
+	si.si_code = SI_USER;
+	errno = 0;
+	e[7] = syscall(SYS_rt_tgsigqueueinfo, pid, t, SIGRTMIN, &si) ? errno : 0;
+	printf("otherproc: sent %ld %ld %ld %ld %ld %ld, a tid of another process %s, SI_USER %s\n", e[0], e[1], e[2], e[3],
+	       e[4], e[5], e[6] == ESRCH ? "ESRCH" : strerror(e[6]), e[7] == EPERM ? "EPERM" : strerror(e[7]));
+	fflush(stdout);
+	write(go[1], "g", 1);
+	report("otherproc: the child", pid);
+	close(go[0]);
+	close(go[1]);
+	close(back[0]);
+	close(back[1]);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } cases[] = {
 	{ "kill", case_kill }, { "mask", case_mask }, { "eintr", case_eintr }, { "altstack", case_altstack },
-	{ "fault", case_fault }, { "exit", case_exit },
+	{ "fault", case_fault }, { "exit", case_exit }, { "rtqueue", case_rtqueue },
+	{ "unblockone", case_unblockone }, { "otherproc", case_otherproc },
 };
 
 int main(int argc, char **argv)
