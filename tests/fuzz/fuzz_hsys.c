@@ -358,6 +358,15 @@ static void reset(void)
 	memset(sfds, 0, sizeof sfds);
 	proc_unlock_all();
 	proc_lock();
+	/* SysV segments attached read-only are read-only on the host too
+	   (FMAP_HOST_RO): detach them all, so that the harness's own stores
+	   to guest memory (its structs, the input) never meet one. */
+	for (const struct fmap *m = fmap_next(0); m;) {
+		uint64_t lo = m->lo, hi = m->hi;
+		if (m->sysv)
+			hsys(p, SYS_shmdt, (uint64_t[6]){lo});
+		m = fmap_next(hi > lo ? hi : lo + 1);
+	}
 	clean_root();
 	strcpy(p->cwd, "/");
 	/* Each input starts with fds of each kind, opened as the guest would:
