@@ -22,6 +22,7 @@ void path_fd_link(int fd, char *out) { snprintf(out, FD_LINK_MAX, "/proc/self/fd
 int signal_interrupts(struct proc *p) { return 0; }
 int tree_lists(int pid) { return 1; } /* a live holder counts as one of the run */
 uint64_t mmu_access_len(struct vm *vm, uint64_t lo, uint64_t len, int prot) { return len; }
+uint64_t fmap_host_writable(uint64_t lo, uint64_t n) { return n; } /* no file mappings here */
 static int signalled;
 long signal_sigpipe(struct proc *p)
 {
