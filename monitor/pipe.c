@@ -361,14 +361,23 @@ static uint64_t ring_used(struct ring *r, uint32_t cap)
 	return used > cap ? cap : used;
 }
 
+/* Room for a writer: free pages, in bytes (up_ring_fit). */
+static uint64_t ring_room(struct ring *r, uint32_t cap)
+{
+	uint64_t head = __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE),
+		 tail = __atomic_load_n(&r->hdr->tail, __ATOMIC_ACQUIRE);
+	return head - tail > cap ? 0 : up_ring_room(r->hdr, cap, head, tail);
+}
+
 /* Ready for this end: data (read), room for an atomic write (write)? */
 static int ring_ready(struct ring *r, int end, uint64_t need)
 {
 	uint32_t cap = ring_cap(r);
 	if (!cap)
 		return 1; /* broken: let the caller see it */
-	uint64_t used = ring_used(r, cap);
-	return end == READ ? used > 0 : cap - used >= need;
+	if (end == READ)
+		return ring_used(r, cap) > 0;
+	return ring_room(r, cap) >= need;
 }
 
 /*
@@ -409,7 +418,7 @@ static void wake(struct ring *r, int end, int sock)
 	if (end == WRITE) {
 		uint64_t w = __atomic_load_n(&r->hdr->wsleep, __ATOMIC_SEQ_CST);
 		uint32_t cap = ring_cap(r);
-		if (!UP_WSLEEP_COUNT(w) || (cap && cap - ring_used(r, cap) < UP_WSLEEP_WANT(w)))
+		if (!UP_WSLEEP_COUNT(w) || (cap && ring_room(r, cap) < UP_WSLEEP_WANT(w)))
 			return;
 	} else if (!sleepers(r, end)) {
 		return;
@@ -552,7 +561,7 @@ static long pipe_room_locked(struct proc *p, int fd, int how)
 		uint32_t cap = ring_cap(r);
 		if (!cap)
 			return -EIO;
-		uint64_t room = cap - ring_used(r, cap);
+		uint64_t room = ring_room(r, cap);
 		if (room)
 			return (long)room;
 		if (!may_wait(fd, how))
@@ -572,9 +581,11 @@ static int pipe_same_locked(int a, int b)
 	return ra && ra == rb;
 }
 
-static long pipe_write_locked(struct proc *p, int fd, struct iovec *iov, int niov)
+/* how: PIPE_REST if this is the rest of a write the guest began (no merge
+   into the newest page: up_ring_fit). */
+static long pipe_write_locked(struct proc *p, int fd, struct iovec *iov, int niov, int how)
 {
-	int end = READ;
+	int end = READ, start = !(how & PIPE_REST);
 	struct ring *r = ring_of(fd, &end);
 	if (end != WRITE)
 		return -EBADF;
@@ -593,10 +604,13 @@ static long pipe_write_locked(struct proc *p, int fd, struct iovec *iov, int nio
 			ring_unlock(&r->hdr->wlock);
 			return done ? (long)done : -EIO;
 		}
-		uint64_t head = r->hdr->head, room = cap - ring_used(r, cap), n = 0;
-		if (room >= need) {
-			n = room < total - done ? room : total - done;
+		uint64_t head = r->hdr->head, merge,
+			 n = up_ring_fit(r->hdr, cap, head, __atomic_load_n(&r->hdr->tail, __ATOMIC_ACQUIRE),
+					 total - done, start, &merge);
+		start = 0;
+		if (n) {
 			ring_copy(r, cap, head, iov, niov, n, 1);
+			up_ring_commit(r->hdr, head, n, merge);
 			__atomic_store_n(&r->hdr->head, head + n, __ATOMIC_SEQ_CST);
 		}
 		ring_unlock(&r->hdr->wlock);
@@ -648,7 +662,10 @@ long pipe_fcntl(struct proc *p, int fd, int cmd, uint64_t arg)
 	case F_GETPIPE_SZ:
 		return ring_cap(r) ? (long)ring_cap(r) : -EIO;
 	case F_SETPIPE_SZ: {
-		uint64_t want = arg < UP_RING_CAP_MIN ? UP_RING_CAP_MIN : arg;
+		/* Linux takes an unsigned int, rounded up to a power of two pages */
+		uint64_t want = (uint32_t)arg < UP_RING_CAP_MIN ? UP_RING_CAP_MIN : (uint32_t)arg;
+		if (want > (1u << 31))
+			return -EINVAL;
 		if (want > UP_RING_CAP_MAX)
 			return -EPERM; /* past /proc/sys/fs/pipe-max-size */
 		uint32_t cap = UP_RING_CAP_MIN;
@@ -667,8 +684,8 @@ long pipe_fcntl(struct proc *p, int fd, int cmd, uint64_t arg)
 		uint64_t used = old ? ring_used(r, old) : 0;
 		if (!old)
 			ret = -EIO;
-		else if (used > cap)
-			ret = -EBUSY;
+		else if (used > cap || up_ring_busy(r->hdr, old, r->hdr->tail + used, r->hdr->tail) > cap / UP_PAGE)
+			ret = -EBUSY; /* Linux counts the pages in use */
 		else if (cap != old) {
 			uint8_t *tmp = malloc(used ? used : 1);
 			struct iovec v = {tmp, used};
@@ -742,9 +759,10 @@ static void pipe_poll_sleep_locked(int fd, int delta, int rang)
 	struct ring *r = ring_of(fd, &end);
 	if (!r) /* closed by another thread meanwhile */
 		return;
-	if (delta < 0)
+	if (delta < 0) {
 		__atomic_store_n(bell_of(r, end), 0, __ATOMIC_SEQ_CST);
-	sleeper(r, end, delta, UP_PIPE_BUF); /* POLLOUT: room for an atomic write */
+	}
+	sleeper(r, end, delta, UP_PIPE_BUF); /* POLLOUT: a free page */
 	if (rang)
 		drain(fd);
 }
@@ -875,10 +893,10 @@ int pipe_same(int a, int b)
 	return r;
 }
 
-long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
+long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov, int how)
 {
 	proc_lock();
-	long r = pipe_write_locked(p, fd, iov, niov);
+	long r = pipe_write_locked(p, fd, iov, niov, how);
 	proc_unlock();
 	return r;
 }

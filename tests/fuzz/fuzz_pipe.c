@@ -2,11 +2,11 @@
  * libFuzzer harness for the pipe rings as the monitor sees them
  * (monitor/pipe.c, linked as tests/unit/test_pipe.c links it): the input
  * is a program of steps, each either a store the guest may make into the
- * ring header it shares (head, tail, capacity, locks, sleepers, bells) or
- * a call the monitor makes on its behalf (read, write, FIONREAD, poll,
- * F_SETPIPE_SZ, splice's peek, drop and room). Whatever the header holds,
- * the monitor touches no memory outside the ring and the caller's buffers
- * (ASan, UBSan) and its results stay in range.
+ * ring header it shares (head, tail, capacity, locks, sleepers, bells,
+ * pages) or a call the monitor makes on its behalf (read, write, the rest
+ * of a write, FIONREAD, poll, F_SETPIPE_SZ, splice's peek, drop and room).
+ * Whatever the header holds, the monitor touches no memory outside the
+ * ring and the caller's buffers (ASan, UBSan) and its results stay in range.
  */
 #define _GNU_SOURCE
 #include "../../monitor/pipe.c"
@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 	struct in in = {d, size};
 	const uint32_t locks[4] = {0, (uint32_t)getpid(), 0x7ffffff0 /* dead */, 1 /* not ours */};
 	for (int steps = 0; in.n && steps < 64; steps++) {
-		int op = take(&in, 1) % 16;
+		int op = take(&in, 1) % 17;
 		uint64_t v = op < 8 ? take(&in, 8) : take(&in, 3); /* a length: < 16 MiB */
 		size_t n = v < sizeof buf ? v : sizeof buf;
 		struct iovec iv = {buf, n};
@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 			break;
 		case 9: {
 			struct iovec v2[2] = {{buf, n / 2}, {buf + n / 2, n - n / 2}};
-			r = pipe_write(p, fds[1], v2, 2);
+			r = pipe_write(p, fds[1], v2, 2, v & 1 ? PIPE_REST : 0);
 			if (r != -EIO && r != -EAGAIN && (r < 0 || (size_t)r > n))
 				FAIL("pipe_write %zu: %ld\n", n, r);
 			break;
@@ -139,6 +139,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 			break;
 		case 14:
 			pipe_drop(p, fds[0], v);
+			break;
+		case 16: /* pages: where the newest starts, how many, their ends */
+			h->page_start = (uint32_t)v;
+			h->pages = (uint32_t)(v >> 4);
+			h->page_end[v % UP_RING_PAGES] = (uint32_t)(h->head + (v >> 8) % 8192);
 			break;
 		default:
 			r = pipe_room(p, fds[1], PIPE_NONBLOCK);
