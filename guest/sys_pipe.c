@@ -236,14 +236,24 @@ static long pipe_read(uint64_t fd, const struct iov *v, int nv)
 	return n >= 0 ? n : hc_syscall(__NR_readv, fd, (uint64_t)(uintptr_t)v, nv, 0, 0, 0);
 }
 
+/* The run's count of deaths by a signal when this process last had the
+   monitor write to a ring: after a change, one write goes to the monitor,
+   which first checks its rings for holders and sleepers that died. */
+static uint32_t deaths_seen;
+
 static long pipe_write(uint64_t fd, const struct iov *v, int nv)
 {
 	int nonblock, full = 0;
 	uint64_t total = 0;
+	uint32_t deaths = __atomic_load_n(&((const volatile struct up_run_page *)UP_RUN_PAGE)->deaths,
+					  __ATOMIC_ACQUIRE);
 	struct up_ring *r = ring_of(fd, 1, &nonblock);
-	long done = r && nv <= 64 ? ring_write(fd, r, nonblock, v, nv, &total, &full) : -1;
-	if (done < 0)
-		return hc_syscall(__NR_writev, fd, (uint64_t)(uintptr_t)v, nv, 0, 0, 0);
+	long done = r && nv <= 64 && deaths == deaths_seen ? ring_write(fd, r, nonblock, v, nv, &total, &full) : -1;
+	if (done < 0) {
+		long ret = hc_syscall(__NR_writev, fd, (uint64_t)(uintptr_t)v, nv, 0, 0, 0);
+		deaths_seen = deaths;
+		return ret;
+	}
 	if ((uint64_t)done == total || (full && nonblock))
 		return done; /* nonblocking: Linux returns what went in */
 	long more = write_rest(fd, v, nv, (uint64_t)done);

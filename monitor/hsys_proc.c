@@ -113,10 +113,14 @@ HSYS(wait4)
 	long options = wait_options((uint32_t)a[2]);
 	if (options < 0)
 		return options;
-	long r = hsys_ret(wait4((pid_t)a[0], a[1] && !status ? &st : status, (int)options,
-				a[3] && !ru ? &rus : ru));
+	st = 0;
+	long r = hsys_ret(wait4((pid_t)a[0], &st, (int)options, a[3] && !ru ? &rus : ru));
+	if (r > 0 && status)
+		*status = st;
 	if (r > 0)
 		tree_reaped((pid_t)r); /* frees its slot if it is gone */
+	if (r > 0 && WIFSIGNALED(st))
+		pipe_death(); /* its pipe rings may still count it (SIGKILL) */
 	return r > 0 && bad ? -EFAULT : r;
 }
 
@@ -130,11 +134,14 @@ HSYS(waitid)
 	if (options < 0)
 		return options;
 	/* The raw syscall also fills rusage, which glibc's waitid() hides. */
-	siginfo_t *got = a[2] && !si ? &sis : si;
+	siginfo_t *got = si ? si : &sis;
+	sis.si_pid = 0;
 	long r = hsys_ret(syscall(SYS_waitid, (int)a[0], (id_t)a[1], got, (int)options,
 				  a[4] && !ru ? &rus : ru));
-	if (r == 0 && got && got->si_pid > 0)
+	if (r == 0 && got->si_pid > 0)
 		tree_reaped(got->si_pid); /* frees its slot if it is gone */
+	if (r == 0 && got->si_pid > 0 && (got->si_code == CLD_KILLED || got->si_code == CLD_DUMPED))
+		pipe_death(); /* its pipe rings may still count it (SIGKILL) */
 	return r == 0 && bad ? -EFAULT : r;
 }
 

@@ -649,6 +649,8 @@ int pipe_is_export(int fd);
 /* fd was received with its companion mfd: make fd a ring end (takes mfd). */
 int pipe_import(struct proc *p, int fd, int mfd);
 void pipe_exit(void);
+/* We reaped a child that died of a signal: the run's rings may name it. */
+void pipe_death(void);
 /* execve: tell the new library OS which fds are rings. */
 void pipe_republish(struct proc *p);
 

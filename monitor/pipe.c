@@ -45,6 +45,7 @@ struct ring {
 };
 
 static struct ring *rings[UP_RING_MAX];
+static void notice_deaths(void);
 static uint16_t fdtab[UP_FD_MAX]; /* ours; the guest's copy is a hint */
 
 static uint8_t *ring_data(struct ring *r)
@@ -334,6 +335,33 @@ static void sleeper(struct ring *r, int end, int delta, uint32_t want)
 					      __ATOMIC_SEQ_CST));
 }
 
+/*
+ * A monitor thread sleeps for side `end`: count it in, and name it (its
+ * host thread id) where there is room, so that if it dies asleep
+ * (SIGKILL), another monitor counts it out (repair_sleepers).
+ */
+static void sleep_in(struct ring *r, int end, uint32_t want)
+{
+	sleeper(r, end, 1, want);
+	uint32_t me = (uint32_t)gettid();
+	for (int i = 0; i < UP_RING_SLEEPERS; i++)
+		if (__atomic_compare_exchange_n(&r->hdr->sleeper[end][i], &(uint32_t){0}, me, 0,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return;
+}
+
+/* It woke: unname it (if the guest wrote over its name, still count it out:
+   no other monitor takes a live thread's). */
+static void sleep_out(struct ring *r, int end)
+{
+	uint32_t me = (uint32_t)gettid();
+	for (int i = 0; i < UP_RING_SLEEPERS; i++)
+		if (__atomic_compare_exchange_n(&r->hdr->sleeper[end][i], &(uint32_t){me}, 0, 0,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			break;
+	sleeper(r, end, -1, 0);
+}
+
 /* Wake side `end` (asleep in poll on its socket) by a byte per sleeper
    through sock, our own socket on the other side. */
 static void ring_bell(struct ring *r, int end, int sock)
@@ -396,7 +424,7 @@ static struct ring *ring_again(int fd, struct ring *r, int end)
 
 static void ring_sleep(struct ring *r, int sock, int end, uint64_t want)
 {
-	sleeper(r, end, 1, (uint32_t)want);
+	sleep_in(r, end, (uint32_t)want);
 	if (!ring_ready(r, end, want)) {
 		struct pollfd pf = {sock, POLLIN, 0};
 		int d = proc_unlock_all(); /* the other threads go on; r stays: see ring_again */
@@ -408,7 +436,7 @@ static void ring_sleep(struct ring *r, int sock, int end, uint64_t want)
 		if (n == 1 && !(pf.revents & (POLLHUP | POLLERR)))
 			drain(sock);
 	}
-	sleeper(r, end, -1, 0);
+	sleep_out(r, end);
 }
 
 /* We moved bytes: wake the other side if it sleeps, wants what there is
@@ -637,6 +665,9 @@ static long pipe_write_locked(struct proc *p, int fd, struct iovec *iov, int nio
 /* UP_HC_WAKE: the guest moved bytes and saw the other side asleep. */
 void pipe_wake(struct proc *p, int64_t fd)
 {
+	proc_lock();
+	notice_deaths(); /* the bell may be for a sleeper that died */
+	proc_unlock();
 	int end = READ;
 	struct ring *r = fd >= 0 && fd < UP_FD_MAX ? ring_of((int)fd, &end) : NULL;
 	if (r) /* the guest has set the bell */
@@ -761,10 +792,79 @@ static void pipe_poll_sleep_locked(int fd, int delta, int rang)
 		return;
 	if (delta < 0) {
 		__atomic_store_n(bell_of(r, end), 0, __ATOMIC_SEQ_CST);
+		sleep_out(r, end);
+	} else {
+		sleep_in(r, end, UP_PIPE_BUF); /* POLLOUT: a free page */
 	}
-	sleeper(r, end, delta, UP_PIPE_BUF); /* POLLOUT: a free page */
 	if (rang)
 		drain(fd);
+}
+
+/* --- Deaths ----------------------------------------------------------- */
+
+/*
+ * A process killed by SIGKILL cannot say it goes: the holder counts in its
+ * rings (hints that spare the other side an exit) stay up, and so does its
+ * sleeper count if it slept. The kernel knows the holders (a side whose
+ * socket hangs up has none left) and /proc the sleepers (each named by its
+ * thread id while it fits in the ring): whoever holds a ring and learns of
+ * a death (run_page->deaths) sets them right. The dead never come back, so
+ * only the dead are counted out.
+ */
+static uint32_t deaths_seen;
+
+static void repair_sleepers(struct ring *r)
+{
+	for (int end = READ; end <= WRITE; end++)
+		for (int i = 0; i < UP_RING_SLEEPERS; i++) {
+			uint32_t tid = __atomic_load_n(&r->hdr->sleeper[end][i], __ATOMIC_SEQ_CST);
+			if (tid && tid != (uint32_t)gettid() && !alive(tid) &&
+			    __atomic_compare_exchange_n(&r->hdr->sleeper[end][i], &tid, 0, 0,
+							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+				sleeper(r, end, -1, 0);
+		}
+}
+
+/* fd names an end of r whose socket hung up: the other end has no holder
+   left, so none of them sleeps either. */
+static void repair_holders(struct ring *r, int end)
+{
+	int other = end == READ ? WRITE : READ;
+	__atomic_store_n(other == WRITE ? &r->hdr->nwriters : &r->hdr->nreaders, 0, __ATOMIC_SEQ_CST);
+	if (other == READ)
+		__atomic_store_n(&r->hdr->rsleep, 0, __ATOMIC_SEQ_CST);
+	else
+		__atomic_store_n(&r->hdr->wsleep, 0, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < UP_RING_SLEEPERS; i++)
+		__atomic_store_n(&r->hdr->sleeper[other][i], 0, __ATOMIC_SEQ_CST);
+}
+
+/* Under the process lock: has a process of the run died since we looked? */
+static void notice_deaths(void)
+{
+	uint32_t d = run_page ? __atomic_load_n(&run_page->deaths, __ATOMIC_SEQ_CST) : 0;
+	if (d == deaths_seen)
+		return;
+	deaths_seen = d;
+	for (int i = 0; i < UP_RING_MAX; i++)
+		if (rings[i])
+			repair_sleepers(rings[i]);
+	for (int fd = 0; fd < UP_FD_MAX; fd++) {
+		int end = READ;
+		struct ring *r = ring_of(fd, &end);
+		if (r && hung_up(fd))
+			repair_holders(r, end);
+	}
+}
+
+/* We reaped a child that died of a signal: tell the run, and look. */
+void pipe_death(void)
+{
+	if (run_page)
+		__atomic_fetch_add(&run_page->deaths, 1, __ATOMIC_SEQ_CST);
+	proc_lock();
+	notice_deaths();
+	proc_unlock();
 }
 
 /* --- Fork, exec and exit ------------------------------------------------ */
@@ -865,6 +965,7 @@ void pipe_republish(struct proc *p)
 long pipe_take(struct proc *p, int fd, struct iovec *iov, int niov, int how)
 {
 	proc_lock();
+	notice_deaths();
 	long r = pipe_take_locked(p, fd, iov, niov, how);
 	proc_unlock();
 	return r;
@@ -880,6 +981,7 @@ void pipe_drop(struct proc *p, int fd, uint64_t n)
 long pipe_room(struct proc *p, int fd, int how)
 {
 	proc_lock();
+	notice_deaths();
 	long r = pipe_room_locked(p, fd, how);
 	proc_unlock();
 	return r;
@@ -896,6 +998,7 @@ int pipe_same(int a, int b)
 long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov, int how)
 {
 	proc_lock();
+	notice_deaths();
 	long r = pipe_write_locked(p, fd, iov, niov, how);
 	proc_unlock();
 	return r;

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #endif
 
-#define UP_ABI_VERSION 6
+#define UP_ABI_VERSION 7
 #define UP_LIBOS_MAGIC 0x534f424c50494e55 /* "UNIPLBOS" */
 
 /* Guest-physical (= guest-virtual, identity mapped) memory layout. */
@@ -44,6 +44,7 @@
 #define UP_PIPE_BUF 4096            /* writes up to this size are atomic */
 #define UP_PAGE 4096                /* Linux counts a pipe by pages of this size */
 #define UP_RING_PAGES (UP_RING_CAP_MAX / UP_PAGE)
+#define UP_RING_SLEEPERS 16         /* sleepers of each side known by thread id */
 /* writev's 4th argument when the library OS hands the monitor the rest of
    a write the ring took part of: no merge into the newest page (Linux
    merges only at a write's start). */
@@ -96,6 +97,11 @@
 struct up_run_page {
 	uint32_t futex_sleepers;
 	uint32_t awake[8];      /* monitor/sq.c: pids whose call servers are awake, or 0 */
+	/* Processes of the run that died of a signal (counted by the monitor
+	   that reaped them): a pipe ring's holder counts and sleepers may name
+	   the dead, so a monitor that sees this change checks its rings, and
+	   the library OS's pipe writes go to the monitor once after a change. */
+	uint32_t deaths;
 };
 #endif
 
@@ -202,6 +208,10 @@ struct up_ring {
 	uint32_t pad1[9];
 	uint32_t cap;      /* capacity; changed holding both locks */
 	uint32_t pad2;
+	/* The host thread ids of the monitors asleep for each side (readers,
+	   writers), as far as they fit: one that died (SIGKILL) is counted out
+	   by another monitor (monitor/pipe.c). The guest never reads them. */
+	uint32_t sleeper[2][UP_RING_SLEEPERS];
 	/* End (stream position, low 32 bits) of page i, for the last
 	   UP_RING_PAGES pages started; stored by the holder of wlock. */
 	uint32_t page_end[UP_RING_PAGES];
@@ -402,7 +412,7 @@ _Static_assert(__builtin_offsetof(struct up_thread, stack_top) == UP_T_STACK_TOP
 	       __builtin_offsetof(struct up_thread, sig) == UP_T_DELIVER &&
 	       __builtin_offsetof(struct up_thread, ret_override) == UP_T_RET_OVERRIDE &&
 	       __builtin_offsetof(struct up_thread, iret) == 32, "up_thread layout");
-_Static_assert(sizeof(struct up_ring) == 136 + 4 * UP_RING_PAGES &&
+_Static_assert(sizeof(struct up_ring) == 136 + 4 * (2 * UP_RING_SLEEPERS + UP_RING_PAGES) &&
 	       sizeof(struct up_ring) <= UP_RING_DATA, "up_ring layout");
 /* Copy len bytes between buf and the ring's data (capacity cap, checked by
    the caller) from stream position pos, wrapping at the end. */

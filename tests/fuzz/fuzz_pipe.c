@@ -2,11 +2,12 @@
  * libFuzzer harness for the pipe rings as the monitor sees them
  * (monitor/pipe.c, linked as tests/unit/test_pipe.c links it): the input
  * is a program of steps, each either a store the guest may make into the
- * ring header it shares (head, tail, capacity, locks, sleepers, bells,
- * pages) or a call the monitor makes on its behalf (read, write, the rest
- * of a write, FIONREAD, poll, F_SETPIPE_SZ, splice's peek, drop and room).
- * Whatever the header holds, the monitor touches no memory outside the
- * ring and the caller's buffers (ASan, UBSan) and its results stay in range.
+ * ring header it shares (head, tail, capacity, locks, sleepers and their
+ * names, bells, pages) or a call the monitor makes on its behalf (read,
+ * write, the rest of a write, FIONREAD, poll, F_SETPIPE_SZ, splice's peek,
+ * drop and room, a death in the run). Whatever the header holds, the
+ * monitor touches no memory outside the ring and the caller's buffers
+ * (ASan, UBSan) and its results stay in range.
  */
 #define _GNU_SOURCE
 #include "../../monitor/pipe.c"
@@ -39,6 +40,7 @@ void proc_die(struct proc *p, int sig, const char *fmt, ...)
 }
 
 static struct proc proc;
+struct up_run_page *run_page;
 static uint8_t buf[2 * UP_RING_CAP_MAX];
 
 #define FAIL(...) (fprintf(stderr, __VA_ARGS__), abort())
@@ -66,7 +68,8 @@ static void setup(void)
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	p->libos.fd_table = UP_LIBOS_BASE;
 	p->fd_limit = UP_FD_MAX;
-	if (!p->vm.mem || p->vm.rings == MAP_FAILED)
+	run_page = calloc(1, 4096);
+	if (!run_page || !p->vm.mem || p->vm.rings == MAP_FAILED)
 		abort();
 }
 
@@ -84,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 	struct in in = {d, size};
 	const uint32_t locks[4] = {0, (uint32_t)getpid(), 0x7ffffff0 /* dead */, 1 /* not ours */};
 	for (int steps = 0; in.n && steps < 64; steps++) {
-		int op = take(&in, 1) % 17;
+		int op = take(&in, 1) % 19;
 		uint64_t v = op < 8 ? take(&in, 8) : take(&in, 3); /* a length: < 16 MiB */
 		size_t n = v < sizeof buf ? v : sizeof buf;
 		struct iovec iv = {buf, n};
@@ -144,6 +147,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 			h->page_start = (uint32_t)v;
 			h->pages = (uint32_t)(v >> 4);
 			h->page_end[v % UP_RING_PAGES] = (uint32_t)(h->head + (v >> 8) % 8192);
+			break;
+		case 17: /* sleepers' names: none, dead, ours, not ours */
+			h->sleeper[v & 1][(v >> 1) % UP_RING_SLEEPERS] = locks[(v >> 8) % 4];
+			break;
+		case 18:
+			pipe_death();
 			break;
 		default:
 			r = pipe_room(p, fds[1], PIPE_NONBLOCK);

@@ -39,6 +39,7 @@ void proc_die(struct proc *p, int sig, const char *fmt, ...)
 }
 
 static struct proc proc;
+struct up_run_page *run_page;
 
 static uint64_t rnd(void)
 {
@@ -200,8 +201,22 @@ int main(void)
 	CHECK(pipe_write(p, fds[1], &(struct iovec){in, 1}, 1, 0) == 1);
 	CHECK(up_ring_busy(h, 65536, h->head, h->tail) == 1);
 
+	/* A death in the run: a sleeper that died is counted out, a live one
+	   stays; a side whose every holder is gone counts no holder. */
+	run_page = calloc(1, 4096);
+	CHECK(run_page);
+	h->rsleep = 2;
+	h->sleeper[READ][3] = 0x7ffffff0; /* dead */
+	h->sleeper[READ][5] = (uint32_t)getppid(); /* alive */
+	h->nreaders = h->nwriters = 1;
+	pipe_death();
+	CHECK(h->rsleep == 1 && !h->sleeper[READ][3] && h->sleeper[READ][5] == (uint32_t)getppid());
+	CHECK(h->nreaders == 1 && run_page->deaths == 1);
+	close(fds[0]); /* the host's read end goes, not yet ours */
+	pipe_death();
+	CHECK(h->nreaders == 0 && h->rsleep == 0 && !h->sleeper[READ][5] && h->nwriters == 1);
+
 	/* Closing both ends unmaps the ring. */
-	close(fds[0]);
 	pipe_forget(p, fds[0]);
 	close(fds[1]);
 	pipe_forget(p, fds[1]);
