@@ -505,6 +505,27 @@ static void sigkilled(void)
 		signal(SIGPIPE, SIG_DFL);
 		close(p[1]);
 	}
+	/* Nobody reaps it (SIGCHLD ignored): wait() returns once it is gone. */
+	int p[2];
+	pipe(p);
+	signal(SIGCHLD, SIG_IGN);
+	pid_t r = fork();
+	if (r == 0) {
+		close(p[1]);
+		char c;
+		read(p[0], &c, 1);
+		_exit(1);
+	}
+	close(p[0]);
+	kill(r, SIGKILL);
+	errno = 0;
+	int w = wait(NULL);
+	printf("SIGCHLD ignored, wait: %d %s\n", w, strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	errno = 0;
+	ssize_t wr = write(p[1], "x", 1);
+	printf("write: %zd %s\n", wr, strerror(errno));
+	signal(SIGCHLD, SIG_DFL);
 }
 
 /*
