@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -153,6 +154,27 @@ static int is_child(pid_t pid)
 }
 
 /*
+ * SIGKILL for another process of the run: it cannot tell its pipe rings it
+ * goes, so once it is gone (we wait for it a little) count the death, as
+ * the monitor that reaps it does (pipe.c): then the process that killed it
+ * sees EPIPE when it writes to a pipe whose last reader it killed, even
+ * when nobody waits for it (SIGCHLD ignored). Linux's kill returns at once;
+ * only the time differs.
+ */
+static long kill_other(pid_t pid, int sig, const siginfo_t *si)
+{
+	int pfd = sig == SIGKILL ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	long r = hsys_ret(si ? syscall(SYS_rt_sigqueueinfo, pid, sig, si) : kill(pid, sig));
+	if (pfd >= 0) {
+		struct pollfd pf = {pfd, POLLIN, 0};
+		if (r == 0 && poll(&pf, 1, 1000) == 1)
+			pipe_death();
+		close(pfd);
+	}
+	return r;
+}
+
+/*
  * kill(2), scoped to the tree: processes outside it do not exist for the
  * guest, even in its process group (which it shares with the host shell).
  */
@@ -177,7 +199,7 @@ HSYS(kill)
 		signal_queue(p, sig, &si);
 		return 0;
 	}
-	return hsys_ret(kill(pid, sig));
+	return pid == getpid() ? hsys_ret(kill(pid, sig)) : kill_other(pid, sig, NULL);
 }
 
 /* A signal for one of our threads: it alone takes it (vcpu.c, signal.c). */
@@ -228,7 +250,7 @@ HSYS(rt_sigqueueinfo)
 		return -EINVAL;
 	si.si_signo = sig;
 	if (pid != getpid())
-		return hsys_ret(syscall(SYS_rt_sigqueueinfo, pid, sig, &si));
+		return kill_other(pid, sig, &si);
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return hsys_ret(kill(pid, sig));
 	if (sig)
