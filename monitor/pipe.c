@@ -665,9 +665,6 @@ static long pipe_write_locked(struct proc *p, int fd, struct iovec *iov, int nio
 /* UP_HC_WAKE: the guest moved bytes and saw the other side asleep. */
 void pipe_wake(struct proc *p, int64_t fd)
 {
-	proc_lock();
-	notice_deaths(); /* the bell may be for a sleeper that died */
-	proc_unlock();
 	int end = READ;
 	struct ring *r = fd >= 0 && fd < UP_FD_MAX ? ring_of((int)fd, &end) : NULL;
 	if (r) /* the guest has set the bell */
@@ -857,14 +854,13 @@ static void notice_deaths(void)
 	}
 }
 
-/* We reaped a child that died of a signal: tell the run, and look. */
+/* We reaped a child that died of a signal: tell the run. We look at our
+   own rings at our next ring call (not now: another thread may hold the
+   process lock while it waits, for a FIFO's peer say). */
 void pipe_death(void)
 {
 	if (run_page)
 		__atomic_fetch_add(&run_page->deaths, 1, __ATOMIC_SEQ_CST);
-	proc_lock();
-	notice_deaths();
-	proc_unlock();
 }
 
 /* --- Fork, exec and exit ------------------------------------------------ */
@@ -1024,6 +1020,7 @@ int pipe_counters(int fd, uint64_t *head, uint64_t *tail, uint32_t *cap)
 short pipe_revents(int fd, short events)
 {
 	proc_lock();
+	notice_deaths();
 	short r = pipe_revents_locked(fd, events);
 	proc_unlock();
 	return r;

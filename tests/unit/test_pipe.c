@@ -210,10 +210,12 @@ int main(void)
 	h->sleeper[READ][5] = (uint32_t)getppid(); /* alive */
 	h->nreaders = h->nwriters = 1;
 	pipe_death();
+	pipe_revents(fds[1], POLLOUT); /* a ring call notices */
 	CHECK(h->rsleep == 1 && !h->sleeper[READ][3] && h->sleeper[READ][5] == (uint32_t)getppid());
 	CHECK(h->nreaders == 1 && run_page->deaths == 1);
 	close(fds[0]); /* the host's read end goes, not yet ours */
 	pipe_death();
+	pipe_revents(fds[1], POLLOUT);
 	CHECK(h->nreaders == 0 && h->rsleep == 0 && !h->sleeper[READ][5] && h->nwriters == 1);
 
 	/* Closing both ends unmaps the ring. */
