@@ -161,18 +161,20 @@ static long ring_read(uint64_t fd, struct up_ring *r, int nonblock, const struct
 	__atomic_store_n(&r->tail, tail + n, __ATOMIC_SEQ_CST);
 	unlock(&r->rlock);
 	uint64_t w = __atomic_load_n(&r->wsleep, __ATOMIC_SEQ_CST);
-	if (UP_WSLEEP_COUNT(w) && cap - (__atomic_load_n(&r->head, __ATOMIC_RELAXED) - tail - n) >= UP_WSLEEP_WANT(w))
+	if (UP_WSLEEP_COUNT(w) &&
+	    up_ring_room(r, cap, __atomic_load_n(&r->head, __ATOMIC_RELAXED), tail + n) >= UP_WSLEEP_WANT(w))
 		hc_ring(fd, &r->wbell);
 	return (long)n;
 }
 
 /*
- * Bytes written from iov, all of them unless the ring stayed full; a write
- * of at most UP_PIPE_BUF bytes goes in whole or not at all. -1: let the
- * monitor serve the whole call.
+ * Bytes written from iov, all of them unless the ring stayed full (then
+ * *full is 1); pages are counted as Linux counts them (up_ring_fit), so a
+ * write of at most UP_PIPE_BUF bytes goes in whole or not at all. -1: let
+ * the monitor serve the whole call.
  */
 static long ring_write(uint64_t fd, struct up_ring *r, int nonblock, const struct iov *v, int nv,
-		       uint64_t *total)
+		       uint64_t *total, int *full)
 {
 	int64_t t = iov_total(v, nv);
 	uint64_t spin = 0;
@@ -180,19 +182,24 @@ static long ring_write(uint64_t fd, struct up_ring *r, int nonblock, const struc
 		return -1;
 	*total = (uint64_t)t;
 	uint32_t cap = ring_cap(r);
-	uint64_t head = r->head, done = 0, need = *total <= UP_PIPE_BUF ? *total : 1;
+	uint64_t head = r->head, done = 0;
+	int start = 1;
 	while (cap && done < *total) {
-		uint64_t used = head - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-		if (used > cap)
+		uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE), merge;
+		if (head - tail > cap)
 			break;
-		if (cap - used < need) {
-			if (nonblock || spun_out(&spin))
+		uint64_t n = up_ring_fit(r, cap, head, tail, *total - done, start, &merge);
+		start = 0;
+		if (!n) {
+			if (nonblock || spun_out(&spin)) {
+				*full = 1;
 				break;
+			}
 			continue;
 		}
-		uint64_t n = cap - used < *total - done ? cap - used : *total - done;
 		if (copy(r, cap, head, v, nv, done, n, 1))
 			break; /* a short write, or the monitor's EFAULT */
+		up_ring_commit(r, head, n, merge);
 		head += n;
 		done += n;
 		__atomic_store_n(&r->head, head, __ATOMIC_SEQ_CST);
@@ -218,7 +225,7 @@ static long write_rest(uint64_t fd, const struct iov *v, int nv, uint64_t done)
 		rest[n++].len = v[i].len - done;
 		done = 0;
 	}
-	return hc_syscall(__NR_writev, fd, (uint64_t)(uintptr_t)rest, n, 0, 0, 0);
+	return hc_syscall(__NR_writev, fd, (uint64_t)(uintptr_t)rest, n, UP_WRITEV_REST, 0, 0);
 }
 
 static long pipe_read(uint64_t fd, const struct iov *v, int nv)
@@ -229,16 +236,26 @@ static long pipe_read(uint64_t fd, const struct iov *v, int nv)
 	return n >= 0 ? n : hc_syscall(__NR_readv, fd, (uint64_t)(uintptr_t)v, nv, 0, 0, 0);
 }
 
+/* The run's count of deaths by a signal when this process last had the
+   monitor write to a ring: after a change, one write goes to the monitor,
+   which first checks its rings for holders and sleepers that died. */
+static uint32_t deaths_seen;
+
 static long pipe_write(uint64_t fd, const struct iov *v, int nv)
 {
-	int nonblock;
+	int nonblock, full = 0;
 	uint64_t total = 0;
+	uint32_t deaths = __atomic_load_n(&((const volatile struct up_run_page *)UP_RUN_PAGE)->deaths,
+					  __ATOMIC_ACQUIRE);
 	struct up_ring *r = ring_of(fd, 1, &nonblock);
-	long done = r && nv <= 64 ? ring_write(fd, r, nonblock, v, nv, &total) : -1;
-	if (done < 0)
-		return hc_syscall(__NR_writev, fd, (uint64_t)(uintptr_t)v, nv, 0, 0, 0);
-	if ((uint64_t)done == total)
-		return done;
+	long done = r && nv <= 64 && deaths == deaths_seen ? ring_write(fd, r, nonblock, v, nv, &total, &full) : -1;
+	if (done < 0) {
+		long ret = hc_syscall(__NR_writev, fd, (uint64_t)(uintptr_t)v, nv, 0, 0, 0);
+		deaths_seen = deaths;
+		return ret;
+	}
+	if ((uint64_t)done == total || (full && nonblock))
+		return done; /* nonblocking: Linux returns what went in */
 	long more = write_rest(fd, v, nv, (uint64_t)done);
 	return more < 0 ? done : done + more;
 }

@@ -81,7 +81,7 @@ HSYS(write)
 	FD_ARG(fd, 0);
 	if (pipe_is_ring(fd)) {
 		BUF_ARG(buf, 1, io_len(a[2]));
-		return pipe_write(p, fd, &(struct iovec){buf, io_len(a[2])}, 1);
+		return pipe_write(p, fd, &(struct iovec){buf, io_len(a[2])}, 1, 0);
 	}
 	IO_BUF(buf, n, PROT_READ, 0);
 	return HSYS_WAIT(p, write(fd, buf, n));
@@ -124,7 +124,7 @@ HSYS(sendfile)
 	ssize_t got = off ? pread(in, buf, n, *off) : read(in, buf, n);
 	if (got <= 0)
 		return got < 0 ? -errno : 0;
-	long r = pipe_write(p, out, &(struct iovec){buf, (size_t)got}, 1);
+	long r = pipe_write(p, out, &(struct iovec){buf, (size_t)got}, 1, 0);
 	if (r > 0 && off)
 		*off += r;
 	else if (r > 0 && r < got)
@@ -171,8 +171,8 @@ HSYS(writev)
 	FD_ARG(fd, 0);
 	struct iovec iov[IOV_MAX];
 	int n = iov_in(p, a[1], a[2], iov);
-	if (n >= 0 && pipe_is_ring(fd))
-		return pipe_write(p, fd, iov, n);
+	if (n >= 0 && pipe_is_ring(fd)) /* the library OS marks the rest of its write */
+		return pipe_write(p, fd, iov, n, a[3] == UP_WRITEV_REST ? PIPE_REST : 0);
 	return n < 0 ? n : HSYS_WAIT(p, writev(fd, iov, n));
 }
 

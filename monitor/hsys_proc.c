@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -113,10 +114,14 @@ HSYS(wait4)
 	long options = wait_options((uint32_t)a[2]);
 	if (options < 0)
 		return options;
-	long r = hsys_ret(wait4((pid_t)a[0], a[1] && !status ? &st : status, (int)options,
-				a[3] && !ru ? &rus : ru));
+	st = 0;
+	long r = hsys_ret(wait4((pid_t)a[0], &st, (int)options, a[3] && !ru ? &rus : ru));
+	if (r > 0 && status)
+		*status = st;
 	if (r > 0)
 		tree_reaped((pid_t)r); /* frees its slot if it is gone */
+	if (r > 0 && WIFSIGNALED(st))
+		pipe_death(); /* its pipe rings may still count it (SIGKILL) */
 	return r > 0 && bad ? -EFAULT : r;
 }
 
@@ -130,11 +135,14 @@ HSYS(waitid)
 	if (options < 0)
 		return options;
 	/* The raw syscall also fills rusage, which glibc's waitid() hides. */
-	siginfo_t *got = a[2] && !si ? &sis : si;
+	siginfo_t *got = si ? si : &sis;
+	sis.si_pid = 0;
 	long r = hsys_ret(syscall(SYS_waitid, (int)a[0], (id_t)a[1], got, (int)options,
 				  a[4] && !ru ? &rus : ru));
-	if (r == 0 && got && got->si_pid > 0)
+	if (r == 0 && got->si_pid > 0)
 		tree_reaped(got->si_pid); /* frees its slot if it is gone */
+	if (r == 0 && got->si_pid > 0 && (got->si_code == CLD_KILLED || got->si_code == CLD_DUMPED))
+		pipe_death(); /* its pipe rings may still count it (SIGKILL) */
 	return r == 0 && bad ? -EFAULT : r;
 }
 
@@ -143,6 +151,27 @@ static int is_child(pid_t pid)
 {
 	siginfo_t si;
 	return waitid(P_PID, pid, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) == 0;
+}
+
+/*
+ * SIGKILL for another process of the run: it cannot tell its pipe rings it
+ * goes, so once it is gone (we wait for it a little) count the death, as
+ * the monitor that reaps it does (pipe.c): then the process that killed it
+ * sees EPIPE when it writes to a pipe whose last reader it killed, even
+ * when nobody waits for it (SIGCHLD ignored). Linux's kill returns at once;
+ * only the time differs.
+ */
+static long kill_other(pid_t pid, int sig, const siginfo_t *si)
+{
+	int pfd = sig == SIGKILL ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	long r = hsys_ret(si ? syscall(SYS_rt_sigqueueinfo, pid, sig, si) : kill(pid, sig));
+	if (pfd >= 0) {
+		struct pollfd pf = {pfd, POLLIN, 0};
+		if (r == 0 && poll(&pf, 1, 1000) == 1)
+			pipe_death();
+		close(pfd);
+	}
+	return r;
 }
 
 /*
@@ -170,7 +199,7 @@ HSYS(kill)
 		signal_queue(p, sig, &si);
 		return 0;
 	}
-	return hsys_ret(kill(pid, sig));
+	return pid == getpid() ? hsys_ret(kill(pid, sig)) : kill_other(pid, sig, NULL);
 }
 
 /* A signal for one of our threads: it alone takes it (vcpu.c, signal.c). */
@@ -230,7 +259,7 @@ HSYS(rt_sigqueueinfo)
 	si.si_signo = sig;
 	signal_mark(&si, 0); /* for the process, whatever the guest wrote */
 	if (pid != getpid())
-		return hsys_ret(syscall(SYS_rt_sigqueueinfo, pid, sig, &si));
+		return kill_other(pid, sig, &si);
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return hsys_ret(kill(pid, sig));
 	return sig ? signal_queue(p, sig, &si) : 0;

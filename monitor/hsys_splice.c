@@ -129,7 +129,7 @@ static long to_pipe(struct proc *p, int out, size_t n, int nonblock)
 		if (room < 0 || !n)
 			return room < 0 ? room : 0;
 		n = n < (size_t)room ? n : (size_t)room;
-		return pipe_write(p, out, &(struct iovec){buf, n}, 1);
+		return pipe_write(p, out, &(struct iovec){buf, n}, 1, 0);
 	}
 	long r = host_wait(p, out, POLLOUT, nonblock);
 	if (r < 0 || !n)
@@ -168,7 +168,7 @@ static long from_ring(struct proc *p, int in, int out, loff_t *off_out, size_t l
 			continue; /* another reader took them first */
 		if (n <= 0)
 			return n;
-		long w = ring_out ? pipe_write(p, out, &(struct iovec){buf, (size_t)n}, 1)
+		long w = ring_out ? pipe_write(p, out, &(struct iovec){buf, (size_t)n}, 1, 0)
 				  : host_write(p, out, buf, (size_t)n, off_out);
 		pipe_drop(p, in, w > 0 ? (uint64_t)w : 0);
 		if (w > 0 && off_out)
@@ -194,7 +194,7 @@ static long to_ring(struct proc *p, int in, loff_t *off_in, int out, size_t len,
 	long got = host_read(p, in, buf, n, off_in);
 	if (got <= 0)
 		return got;
-	long w = pipe_write(p, out, &(struct iovec){buf, (size_t)got}, 1);
+	long w = pipe_write(p, out, &(struct iovec){buf, (size_t)got}, 1, 0);
 	long moved = w > 0 ? w : 0;
 	if (off_in)
 		*off_in += moved;
@@ -329,5 +329,5 @@ HSYS(vmsplice)
 	long room = pipe_room(p, fd, how);
 	if (room < 0)
 		return room;
-	return pipe_write(p, fd, iov, iov_cut(iov, n, (uint64_t)room));
+	return pipe_write(p, fd, iov, iov_cut(iov, n, (uint64_t)room), 0);
 }

@@ -648,7 +648,7 @@ void pipe_forget(struct proc *p, int fd);
 void pipe_copied(struct proc *p, int from, int to);
 void pipe_set_nonblock(struct proc *p, int fd, int on);
 long pipe_read(struct proc *p, int fd, struct iovec *iov, int niov);
-long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov);
+long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov, int how);
 void pipe_wake(struct proc *p, int64_t fd);
 /* F_GETFL, F_SETFL, F_GETPIPE_SZ, F_SETPIPE_SZ; -ENOSYS for the rest. */
 long pipe_fcntl(struct proc *p, int fd, int cmd, uint64_t arg);
@@ -668,6 +668,8 @@ int pipe_is_export(int fd);
 /* fd was received with its companion mfd: make fd a ring end (takes mfd). */
 int pipe_import(struct proc *p, int fd, int mfd);
 void pipe_exit(void);
+/* We reaped a child that died of a signal: the run's rings may name it. */
+void pipe_death(void);
 /* execve: tell the new library OS which fds are rings. */
 void pipe_republish(struct proc *p);
 
@@ -717,6 +719,7 @@ extern const uint8_t libos_image[], libos_image_end[];
 #define PIPE_NONBLOCK 2
 #define PIPE_BLOCK 4
 #define PIPE_HOLD 8
+#define PIPE_REST 16 /* pipe_write: the rest of a write the guest began */
 /* Read from a ring's read end as read(2) does (0 at EOF, -EAGAIN, -EINTR). */
 long pipe_take(struct proc *p, int fd, struct iovec *iov, int niov, int how);
 /* Consume n bytes a peek has seen (fewer if fewer are left); releases

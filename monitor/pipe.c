@@ -45,6 +45,7 @@ struct ring {
 };
 
 static struct ring *rings[UP_RING_MAX];
+static void notice_deaths(void);
 static uint16_t fdtab[UP_FD_MAX]; /* ours; the guest's copy is a hint */
 
 static uint8_t *ring_data(struct ring *r)
@@ -334,6 +335,33 @@ static void sleeper(struct ring *r, int end, int delta, uint32_t want)
 					      __ATOMIC_SEQ_CST));
 }
 
+/*
+ * A monitor thread sleeps for side `end`: count it in, and name it (its
+ * host thread id) where there is room, so that if it dies asleep
+ * (SIGKILL), another monitor counts it out (repair_sleepers).
+ */
+static void sleep_in(struct ring *r, int end, uint32_t want)
+{
+	sleeper(r, end, 1, want);
+	uint32_t me = (uint32_t)gettid();
+	for (int i = 0; i < UP_RING_SLEEPERS; i++)
+		if (__atomic_compare_exchange_n(&r->hdr->sleeper[end][i], &(uint32_t){0}, me, 0,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return;
+}
+
+/* It woke: unname it (if the guest wrote over its name, still count it out:
+   no other monitor takes a live thread's). */
+static void sleep_out(struct ring *r, int end)
+{
+	uint32_t me = (uint32_t)gettid();
+	for (int i = 0; i < UP_RING_SLEEPERS; i++)
+		if (__atomic_compare_exchange_n(&r->hdr->sleeper[end][i], &(uint32_t){me}, 0, 0,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			break;
+	sleeper(r, end, -1, 0);
+}
+
 /* Wake side `end` (asleep in poll on its socket) by a byte per sleeper
    through sock, our own socket on the other side. */
 static void ring_bell(struct ring *r, int end, int sock)
@@ -361,14 +389,23 @@ static uint64_t ring_used(struct ring *r, uint32_t cap)
 	return used > cap ? cap : used;
 }
 
+/* Room for a writer: free pages, in bytes (up_ring_fit). */
+static uint64_t ring_room(struct ring *r, uint32_t cap)
+{
+	uint64_t head = __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE),
+		 tail = __atomic_load_n(&r->hdr->tail, __ATOMIC_ACQUIRE);
+	return head - tail > cap ? 0 : up_ring_room(r->hdr, cap, head, tail);
+}
+
 /* Ready for this end: data (read), room for an atomic write (write)? */
 static int ring_ready(struct ring *r, int end, uint64_t need)
 {
 	uint32_t cap = ring_cap(r);
 	if (!cap)
 		return 1; /* broken: let the caller see it */
-	uint64_t used = ring_used(r, cap);
-	return end == READ ? used > 0 : cap - used >= need;
+	if (end == READ)
+		return ring_used(r, cap) > 0;
+	return ring_room(r, cap) >= need;
 }
 
 /*
@@ -387,7 +424,7 @@ static struct ring *ring_again(int fd, struct ring *r, int end)
 
 static void ring_sleep(struct ring *r, int sock, int end, uint64_t want)
 {
-	sleeper(r, end, 1, (uint32_t)want);
+	sleep_in(r, end, (uint32_t)want);
 	if (!ring_ready(r, end, want)) {
 		struct pollfd pf = {sock, POLLIN, 0};
 		int d = proc_unlock_all(); /* the other threads go on; r stays: see ring_again */
@@ -399,7 +436,7 @@ static void ring_sleep(struct ring *r, int sock, int end, uint64_t want)
 		if (n == 1 && !(pf.revents & (POLLHUP | POLLERR)))
 			drain(sock);
 	}
-	sleeper(r, end, -1, 0);
+	sleep_out(r, end);
 }
 
 /* We moved bytes: wake the other side if it sleeps, wants what there is
@@ -409,7 +446,7 @@ static void wake(struct ring *r, int end, int sock)
 	if (end == WRITE) {
 		uint64_t w = __atomic_load_n(&r->hdr->wsleep, __ATOMIC_SEQ_CST);
 		uint32_t cap = ring_cap(r);
-		if (!UP_WSLEEP_COUNT(w) || (cap && cap - ring_used(r, cap) < UP_WSLEEP_WANT(w)))
+		if (!UP_WSLEEP_COUNT(w) || (cap && ring_room(r, cap) < UP_WSLEEP_WANT(w)))
 			return;
 	} else if (!sleepers(r, end)) {
 		return;
@@ -552,7 +589,7 @@ static long pipe_room_locked(struct proc *p, int fd, int how)
 		uint32_t cap = ring_cap(r);
 		if (!cap)
 			return -EIO;
-		uint64_t room = cap - ring_used(r, cap);
+		uint64_t room = ring_room(r, cap);
 		if (room)
 			return (long)room;
 		if (!may_wait(fd, how))
@@ -572,9 +609,11 @@ static int pipe_same_locked(int a, int b)
 	return ra && ra == rb;
 }
 
-static long pipe_write_locked(struct proc *p, int fd, struct iovec *iov, int niov)
+/* how: PIPE_REST if this is the rest of a write the guest began (no merge
+   into the newest page: up_ring_fit). */
+static long pipe_write_locked(struct proc *p, int fd, struct iovec *iov, int niov, int how)
 {
-	int end = READ;
+	int end = READ, start = !(how & PIPE_REST);
 	struct ring *r = ring_of(fd, &end);
 	if (end != WRITE)
 		return -EBADF;
@@ -593,10 +632,13 @@ static long pipe_write_locked(struct proc *p, int fd, struct iovec *iov, int nio
 			ring_unlock(&r->hdr->wlock);
 			return done ? (long)done : -EIO;
 		}
-		uint64_t head = r->hdr->head, room = cap - ring_used(r, cap), n = 0;
-		if (room >= need) {
-			n = room < total - done ? room : total - done;
+		uint64_t head = r->hdr->head, merge,
+			 n = up_ring_fit(r->hdr, cap, head, __atomic_load_n(&r->hdr->tail, __ATOMIC_ACQUIRE),
+					 total - done, start, &merge);
+		start = 0;
+		if (n) {
 			ring_copy(r, cap, head, iov, niov, n, 1);
+			up_ring_commit(r->hdr, head, n, merge);
 			__atomic_store_n(&r->hdr->head, head + n, __ATOMIC_SEQ_CST);
 		}
 		ring_unlock(&r->hdr->wlock);
@@ -648,7 +690,10 @@ long pipe_fcntl(struct proc *p, int fd, int cmd, uint64_t arg)
 	case F_GETPIPE_SZ:
 		return ring_cap(r) ? (long)ring_cap(r) : -EIO;
 	case F_SETPIPE_SZ: {
-		uint64_t want = arg < UP_RING_CAP_MIN ? UP_RING_CAP_MIN : arg;
+		/* Linux takes an unsigned int, rounded up to a power of two pages */
+		uint64_t want = (uint32_t)arg < UP_RING_CAP_MIN ? UP_RING_CAP_MIN : (uint32_t)arg;
+		if (want > (1u << 31))
+			return -EINVAL;
 		if (want > UP_RING_CAP_MAX)
 			return -EPERM; /* past /proc/sys/fs/pipe-max-size */
 		uint32_t cap = UP_RING_CAP_MIN;
@@ -667,8 +712,8 @@ long pipe_fcntl(struct proc *p, int fd, int cmd, uint64_t arg)
 		uint64_t used = old ? ring_used(r, old) : 0;
 		if (!old)
 			ret = -EIO;
-		else if (used > cap)
-			ret = -EBUSY;
+		else if (used > cap || up_ring_busy(r->hdr, old, r->hdr->tail + used, r->hdr->tail) > cap / UP_PAGE)
+			ret = -EBUSY; /* Linux counts the pages in use */
 		else if (cap != old) {
 			uint8_t *tmp = malloc(used ? used : 1);
 			struct iovec v = {tmp, used};
@@ -742,11 +787,80 @@ static void pipe_poll_sleep_locked(int fd, int delta, int rang)
 	struct ring *r = ring_of(fd, &end);
 	if (!r) /* closed by another thread meanwhile */
 		return;
-	if (delta < 0)
+	if (delta < 0) {
 		__atomic_store_n(bell_of(r, end), 0, __ATOMIC_SEQ_CST);
-	sleeper(r, end, delta, UP_PIPE_BUF); /* POLLOUT: room for an atomic write */
+		sleep_out(r, end);
+	} else {
+		sleep_in(r, end, UP_PIPE_BUF); /* POLLOUT: a free page */
+	}
 	if (rang)
 		drain(fd);
+}
+
+/* --- Deaths ----------------------------------------------------------- */
+
+/*
+ * A process killed by SIGKILL cannot say it goes: the holder counts in its
+ * rings (hints that spare the other side an exit) stay up, and so does its
+ * sleeper count if it slept. The kernel knows the holders (a side whose
+ * socket hangs up has none left) and /proc the sleepers (each named by its
+ * thread id while it fits in the ring): whoever holds a ring and learns of
+ * a death (run_page->deaths) sets them right. The dead never come back, so
+ * only the dead are counted out.
+ */
+static uint32_t deaths_seen;
+
+static void repair_sleepers(struct ring *r)
+{
+	for (int end = READ; end <= WRITE; end++)
+		for (int i = 0; i < UP_RING_SLEEPERS; i++) {
+			uint32_t tid = __atomic_load_n(&r->hdr->sleeper[end][i], __ATOMIC_SEQ_CST);
+			if (tid && tid != (uint32_t)gettid() && !alive(tid) &&
+			    __atomic_compare_exchange_n(&r->hdr->sleeper[end][i], &tid, 0, 0,
+							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+				sleeper(r, end, -1, 0);
+		}
+}
+
+/* fd names an end of r whose socket hung up: the other end has no holder
+   left, so none of them sleeps either. */
+static void repair_holders(struct ring *r, int end)
+{
+	int other = end == READ ? WRITE : READ;
+	__atomic_store_n(other == WRITE ? &r->hdr->nwriters : &r->hdr->nreaders, 0, __ATOMIC_SEQ_CST);
+	if (other == READ)
+		__atomic_store_n(&r->hdr->rsleep, 0, __ATOMIC_SEQ_CST);
+	else
+		__atomic_store_n(&r->hdr->wsleep, 0, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < UP_RING_SLEEPERS; i++)
+		__atomic_store_n(&r->hdr->sleeper[other][i], 0, __ATOMIC_SEQ_CST);
+}
+
+/* Under the process lock: has a process of the run died since we looked? */
+static void notice_deaths(void)
+{
+	uint32_t d = run_page ? __atomic_load_n(&run_page->deaths, __ATOMIC_SEQ_CST) : 0;
+	if (d == deaths_seen)
+		return;
+	deaths_seen = d;
+	for (int i = 0; i < UP_RING_MAX; i++)
+		if (rings[i])
+			repair_sleepers(rings[i]);
+	for (int fd = 0; fd < UP_FD_MAX; fd++) {
+		int end = READ;
+		struct ring *r = ring_of(fd, &end);
+		if (r && hung_up(fd))
+			repair_holders(r, end);
+	}
+}
+
+/* We reaped a child that died of a signal: tell the run. We look at our
+   own rings at our next ring call (not now: another thread may hold the
+   process lock while it waits, for a FIFO's peer say). */
+void pipe_death(void)
+{
+	if (run_page)
+		__atomic_fetch_add(&run_page->deaths, 1, __ATOMIC_SEQ_CST);
 }
 
 /* --- Fork, exec and exit ------------------------------------------------ */
@@ -847,6 +961,7 @@ void pipe_republish(struct proc *p)
 long pipe_take(struct proc *p, int fd, struct iovec *iov, int niov, int how)
 {
 	proc_lock();
+	notice_deaths();
 	long r = pipe_take_locked(p, fd, iov, niov, how);
 	proc_unlock();
 	return r;
@@ -862,6 +977,7 @@ void pipe_drop(struct proc *p, int fd, uint64_t n)
 long pipe_room(struct proc *p, int fd, int how)
 {
 	proc_lock();
+	notice_deaths();
 	long r = pipe_room_locked(p, fd, how);
 	proc_unlock();
 	return r;
@@ -875,10 +991,11 @@ int pipe_same(int a, int b)
 	return r;
 }
 
-long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov)
+long pipe_write(struct proc *p, int fd, struct iovec *iov, int niov, int how)
 {
 	proc_lock();
-	long r = pipe_write_locked(p, fd, iov, niov);
+	notice_deaths();
+	long r = pipe_write_locked(p, fd, iov, niov, how);
 	proc_unlock();
 	return r;
 }
@@ -903,6 +1020,7 @@ int pipe_counters(int fd, uint64_t *head, uint64_t *tail, uint32_t *cap)
 short pipe_revents(int fd, short events)
 {
 	proc_lock();
+	notice_deaths();
 	short r = pipe_revents_locked(fd, events);
 	proc_unlock();
 	return r;

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #endif
 
-#define UP_ABI_VERSION 5
+#define UP_ABI_VERSION 7
 #define UP_LIBOS_MAGIC 0x534f424c50494e55 /* "UNIPLBOS" */
 
 /* Guest-physical (= guest-virtual, identity mapped) memory layout. */
@@ -42,6 +42,13 @@
 #define UP_RING_CAP_MAX (1u << 20)  /* ... in this range */
 #define UP_RING_CAP_DEFAULT 65536   /* Linux's default pipe size */
 #define UP_PIPE_BUF 4096            /* writes up to this size are atomic */
+#define UP_PAGE 4096                /* Linux counts a pipe by pages of this size */
+#define UP_RING_PAGES (UP_RING_CAP_MAX / UP_PAGE)
+#define UP_RING_SLEEPERS 16         /* sleepers of each side known by thread id */
+/* writev's 4th argument when the library OS hands the monitor the rest of
+   a write the ring took part of: no merge into the newest page (Linux
+   merges only at a write's start). */
+#define UP_WRITEV_REST 0x52455354
 
 /*
  * Page tables. Guest memory is mapped in 2 MiB pages, each with one
@@ -90,6 +97,11 @@
 struct up_run_page {
 	uint32_t futex_sleepers;
 	uint32_t awake[8];      /* monitor/sq.c: pids whose call servers are awake, or 0 */
+	/* Processes of the run that died of a signal (counted by the monitor
+	   that reaped them): a pipe ring's holder counts and sleepers may name
+	   the dead, so a monitor that sees this change checks its rings, and
+	   the library OS's pipe writes go to the monitor once after a change. */
+	uint32_t deaths;
 };
 #endif
 
@@ -179,7 +191,12 @@ struct up_ring {
 	uint32_t rsleep;   /* readers asleep in their monitors */
 	uint32_t nwriters; /* processes holding a write end (a hint) */
 	uint32_t rbell;    /* 1: readers' doorbell rung, not yet answered */
-	uint32_t pad0[10];
+	/* Pages, as Linux counts a pipe (up_ring_fit): pages ever started, the
+	   stream position (low 32 bits) where the newest one starts; each
+	   page's end is in page_end[], below. Stored by the holder of wlock. */
+	uint32_t pages;
+	uint32_t page_start;
+	uint32_t pad0[8];
 	uint64_t tail;     /* bytes read; stored by the holder of rlock */
 	uint32_t rlock;    /* pid of the process copying out, or 0 */
 	uint32_t nreaders; /* processes holding a read end (a hint) */
@@ -191,6 +208,13 @@ struct up_ring {
 	uint32_t pad1[9];
 	uint32_t cap;      /* capacity; changed holding both locks */
 	uint32_t pad2;
+	/* The host thread ids of the monitors asleep for each side (readers,
+	   writers), as far as they fit: one that died (SIGKILL) is counted out
+	   by another monitor (monitor/pipe.c). The guest never reads them. */
+	uint32_t sleeper[2][UP_RING_SLEEPERS];
+	/* End (stream position, low 32 bits) of page i, for the last
+	   UP_RING_PAGES pages started; stored by the holder of wlock. */
+	uint32_t page_end[UP_RING_PAGES];
 };
 
 /*
@@ -388,7 +412,8 @@ _Static_assert(__builtin_offsetof(struct up_thread, stack_top) == UP_T_STACK_TOP
 	       __builtin_offsetof(struct up_thread, sig) == UP_T_DELIVER &&
 	       __builtin_offsetof(struct up_thread, ret_override) == UP_T_RET_OVERRIDE &&
 	       __builtin_offsetof(struct up_thread, iret) == 32, "up_thread layout");
-_Static_assert(sizeof(struct up_ring) == 136, "up_ring layout");
+_Static_assert(sizeof(struct up_ring) == 136 + 4 * (2 * UP_RING_SLEEPERS + UP_RING_PAGES) &&
+	       sizeof(struct up_ring) <= UP_RING_DATA, "up_ring layout");
 /* Copy len bytes between buf and the ring's data (capacity cap, checked by
    the caller) from stream position pos, wrapping at the end. */
 static inline void up_ring_copy(uint8_t *data, uint32_t cap, uint64_t pos, uint8_t *buf,
@@ -407,6 +432,86 @@ static inline void up_ring_copy(uint8_t *data, uint32_t cap, uint64_t pos, uint8
 }
 #define UP_WSLEEP_COUNT(w) ((uint32_t)(w))
 #define UP_WSLEEP_WANT(w) ((uint32_t)((w) >> 32))
+
+/*
+ * Pages. Linux's pipe is cap / 4096 page buffers, and a ring counts its
+ * bytes the same way, so programs that fill a pipe see the same counts:
+ * a page holds the bytes of the writes that made it until all are read; a
+ * write merges into the newest page only at its start, only when the pipe
+ * is not empty, and only its last partial page (len % 4096) if that fits
+ * there whole; the rest starts new pages of up to 4096 bytes.
+ *
+ * Pages still holding unread bytes of [tail, head), at most cap / UP_PAGE
+ * (the fields are hints: anyone may have scribbled on them).
+ */
+static inline uint32_t up_ring_busy(const struct up_ring *r, uint32_t cap, uint64_t head,
+				    uint64_t tail)
+{
+	if (head == tail)
+		return 0;
+	uint32_t max = cap / UP_PAGE, s = __atomic_load_n(&r->pages, __ATOMIC_ACQUIRE), n = 0;
+	while (n < max && (int32_t)(__atomic_load_n(&r->page_end[(s - 1 - n) % UP_RING_PAGES],
+						    __ATOMIC_RELAXED) - (uint32_t)tail) > 0)
+		n++;
+	return n ? n : 1;
+}
+
+/* Room for a writer: the free pages, in bytes (never past the unread
+   bytes, whatever the pages say; the caller checks head - tail <= cap). */
+static inline uint64_t up_ring_room(const struct up_ring *r, uint32_t cap, uint64_t head,
+				    uint64_t tail)
+{
+	uint64_t room = (uint64_t)(cap / UP_PAGE - up_ring_busy(r, cap, head, tail)) * UP_PAGE;
+	return room < cap - (head - tail) ? room : cap - (head - tail);
+}
+
+/*
+ * How many of the len bytes left of a write fit now (0 if a write of at
+ * most UP_PIPE_BUF bytes does not fit whole); *merge of them go to the
+ * newest page. start: this is the write's first try.
+ */
+static inline uint64_t up_ring_fit(const struct up_ring *r, uint32_t cap, uint64_t head,
+				   uint64_t tail, uint64_t len, int start, uint64_t *merge)
+{
+	uint64_t used = head - tail, chars = len & (UP_PAGE - 1), n;
+	*merge = 0;
+	if (used > cap)
+		return 0;
+	if (start && chars && used &&
+	    (uint32_t)((uint32_t)head - __atomic_load_n(&r->page_start, __ATOMIC_RELAXED)) + chars <= UP_PAGE)
+		*merge = chars;
+	uint64_t room = up_ring_room(r, cap, head, tail);
+	n = *merge + (room < len - *merge ? room : len - *merge);
+	if (n > cap - used) /* whatever the pages say, never past the unread bytes */
+		n = cap - used;
+	if (*merge > n)
+		*merge = n;
+	if (len <= UP_PIPE_BUF && n < len)
+		n = *merge = 0;
+	return n;
+}
+
+/* After copying n bytes in at head, *merge of them to the newest page:
+   record the pages (the caller holds wlock, then publishes head). */
+static inline void up_ring_commit(struct up_ring *r, uint64_t head, uint64_t n, uint64_t merge)
+{
+	uint32_t s = r->pages;
+	if (merge) {
+		__atomic_store_n(&r->page_end[(s - 1) % UP_RING_PAGES], (uint32_t)(head + merge),
+				 __ATOMIC_RELAXED);
+		head += merge;
+		n -= merge;
+	}
+	while (n) {
+		uint64_t c = n < UP_PAGE ? n : UP_PAGE;
+		__atomic_store_n(&r->page_start, (uint32_t)head, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->page_end[s % UP_RING_PAGES], (uint32_t)(head + c), __ATOMIC_RELAXED);
+		s++;
+		head += c;
+		n -= c;
+	}
+	__atomic_store_n(&r->pages, s, __ATOMIC_RELEASE);
+}
 
 #endif /* __ASSEMBLY__ */
 #endif

@@ -433,6 +433,253 @@ static void emfile(void)
 	printf("pipes until the fd limit of 64: %d, then %s\n", n, strerror(errno));
 }
 
+/* Wait until pid sleeps (blocked in a read or a write): its state in
+   /proc/PID/stat. A loop on a condition, not a sleep that hopes. */
+static void wait_asleep(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	for (;;) {
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		char *e = n > 0 ? (buf[n] = 0, strrchr(buf, ')')) : NULL;
+		if (e && e[1] == ' ' && e[2] == 'S')
+			return;
+		usleep(1000);
+	}
+}
+
+/*
+ * The last reader is killed by SIGKILL (asleep in its read, or busy
+ * elsewhere): the next write gets EPIPE, or SIGPIPE, at once, in the
+ * killer and in another writer it then tells to write.
+ */
+static void sigkilled(void)
+{
+	for (int asleep = 0; asleep < 2; asleep++) {
+		int p[2], ready[2], go[2], never[2];
+		pipe(p);
+		pipe(ready);
+		pipe(go);
+		pipe(never);
+		char c;
+		pid_t r = fork();
+		if (r == 0) {
+			close(p[1]);
+			write(ready[1], "r", 1);
+			read(asleep ? p[0] : never[0], &c, 1);
+			_exit(1);
+		}
+		pid_t w = fork();
+		if (w == 0) {
+			close(p[0]);
+			read(go[0], &c, 1);
+			ssize_t n = write(p[1], "x", 1);
+			printf("other writer: %zd %s\n", n, strerror(errno));
+			_exit(0);
+		}
+		close(p[0]);
+		read(ready[0], &c, 1);
+		if (asleep)
+			wait_asleep(r);
+		kill(r, SIGKILL);
+		int st;
+		waitpid(r, &st, 0);
+		status(asleep ? "reader asleep" : "reader busy", st);
+		write(go[1], "g", 1);
+		waitpid(w, &st, 0);
+		status("other writer", st);
+		signal(SIGPIPE, SIG_IGN);
+		errno = 0;
+		ssize_t wr = write(p[1], "x", 1);
+		printf("write: %zd %s\n", wr, strerror(errno));
+		fcntl(p[1], F_SETFL, O_NONBLOCK);
+		static char buf[4096];
+		ssize_t n;
+		size_t total = 0;
+		while ((n = write(p[1], buf, sizeof buf)) > 0)
+			total += n;
+		printf("nonblocking writes took %zu bytes, then %s\n", total, strerror(errno));
+		signal(SIGPIPE, SIG_DFL);
+		close(p[1]);
+	}
+	/* Nobody reaps it (SIGCHLD ignored): wait() returns once it is gone. */
+	int p[2];
+	pipe(p);
+	signal(SIGCHLD, SIG_IGN);
+	pid_t r = fork();
+	if (r == 0) {
+		close(p[1]);
+		char c;
+		read(p[0], &c, 1);
+		_exit(1);
+	}
+	close(p[0]);
+	kill(r, SIGKILL);
+	errno = 0;
+	int w = wait(NULL);
+	printf("SIGCHLD ignored, wait: %d %s\n", w, strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	errno = 0;
+	ssize_t wr = write(p[1], "x", 1);
+	printf("write: %zd %s\n", wr, strerror(errno));
+	signal(SIGCHLD, SIG_DFL);
+}
+
+/*
+ * A sleeper (a reader of an empty pipe, a writer of a full one) killed by
+ * SIGKILL: the pipe works on as before. (Under uniproc, it must not stay
+ * counted as asleep, which would cost the other side a VM exit each time
+ * it moves bytes after a wake: run.sh counts them with --stats.)
+ */
+static void sleeper_killed(void)
+{
+	int a[2], b[2], ready[2];
+	pipe(a);
+	pipe(b);
+	pipe(ready);
+	char c, page[4096] = {0};
+	pid_t k = fork();
+	if (k == 0) {
+		write(ready[1], "r", 1);
+		read(a[0], &c, 1);
+		_exit(1);
+	}
+	int st;
+	read(ready[0], &c, 1);
+	wait_asleep(k);
+	kill(k, SIGKILL);
+	waitpid(k, &st, 0);
+	status("reader asleep", st);
+	fcntl(b[1], F_SETFL, O_NONBLOCK);
+	size_t full = 0;
+	ssize_t n;
+	while ((n = write(b[1], page, sizeof page)) > 0)
+		full += n;
+	fcntl(b[1], F_SETFL, 0);
+	k = fork();
+	if (k == 0) {
+		write(ready[1], "w", 1);
+		write(b[1], page, sizeof page);
+		_exit(1);
+	}
+	read(ready[0], &c, 1);
+	wait_asleep(k);
+	kill(k, SIGKILL);
+	waitpid(k, &st, 0);
+	status("writer asleep", st);
+	int ready_polls = 0, moved = 0;
+	for (int i = 0; i < 100; i++) {
+		struct pollfd pa = {a[0], POLLIN, 0}, pb = {b[1], POLLOUT, 0};
+		ready_polls += poll(&pa, 1, 1); /* empty: 1 ms asleep */
+		moved += write(a[1], "x", 1) == 1;
+		moved += read(a[0], &c, 1) == 1;
+		ready_polls += poll(&pb, 1, 1); /* full: 1 ms asleep */
+		moved += read(b[0], page, sizeof page) == sizeof page;
+		moved += write(b[1], page, sizeof page) == sizeof page;
+	}
+	printf("pipe full at %zu; 100 rounds: %d polls ready, %d calls moved their bytes\n", full,
+	       ready_polls, moved);
+}
+
+/*
+ * Capacity counted by pages, as Linux does: a pipe is 16 page buffers; a
+ * write merges into the newest page only at its start, only when the pipe
+ * is not empty and the write's last partial page fits there.
+ */
+static void fill_report(int fd_r, int fd_w, const char *label, size_t size)
+{
+	static char buf[1 << 17];
+	size_t bytes = 0, writes = 0;
+	ssize_t n;
+	errno = 0;
+	while ((n = write(fd_w, buf, size)) > 0) {
+		bytes += n;
+		writes++;
+		if ((size_t)n < size)
+			printf("  %s: a short write of %zd\n", label, n);
+	}
+	int avail = -1;
+	ioctl(fd_r, FIONREAD, &avail);
+	printf("%s: %zu writes of %zu took %zu bytes, then %s; FIONREAD %d\n", label, writes, size, bytes,
+	       strerror(errno), avail);
+}
+
+static void pages(void)
+{
+	static char buf[1 << 17];
+	size_t sizes[] = {1, 100, 512, 1000, 3000, 4095, 4096, 4097, 5000, 8191, 10000, 65536, 70000};
+	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		int p[2];
+		pipe2(p, O_NONBLOCK);
+		char label[32];
+		snprintf(label, sizeof label, "size %zu", sizes[i]);
+		fill_report(p[0], p[1], label, sizes[i]);
+		close(p[0]);
+		close(p[1]);
+	}
+	int p[2];
+	pipe2(p, O_NONBLOCK);
+	/* A page partly read stays a page; an emptied pipe starts afresh. */
+	write(p[1], buf, 100);
+	read(p[0], buf, 50);
+	fill_report(p[0], p[1], "100 in, 50 read, then 4096s", 4096);
+	read(p[0], buf, 4096);
+	fill_report(p[0], p[1], "then 4096 read, 1s", 1);
+	while (read(p[0], buf, sizeof buf) > 0)
+		;
+	write(p[1], buf, 1);
+	read(p[0], buf, 1);
+	fill_report(p[0], p[1], "emptied, then 1s", 1);
+	while (read(p[0], buf, sizeof buf) > 0)
+		;
+	/* 3000 then 2000: two pages; the 1-byte writes fill the second first. */
+	write(p[1], buf, 3000);
+	write(p[1], buf, 2000);
+	fill_report(p[0], p[1], "3000, 2000, then 1s", 1);
+	while (read(p[0], buf, sizeof buf) > 0)
+		;
+	/* 15 full pages and 100 bytes: a big write merges its tail first. */
+	for (int i = 0; i < 15; i++)
+		write(p[1], buf, 4096);
+	write(p[1], buf, 100);
+	SHOW("15 pages + 100, write 10000", write(p[1], buf, 10000));
+	SHOW("then write 1", write(p[1], buf, 1));
+	SHOW("then write 3000", write(p[1], buf, 3000));
+	while (read(p[0], buf, sizeof buf) > 0)
+		;
+	struct iovec iov[3] = {{buf, 1000}, {buf, 2000}, {buf, 1500}};
+	for (int i = 0; i < 20; i++)
+		if (writev(p[1], iov, 3) < 0) {
+			printf("writev of 4500: full after %d\n", i);
+			break;
+		}
+	while (read(p[0], buf, sizeof buf) > 0)
+		;
+	/* F_SETPIPE_SZ rounds up to a power of two pages; EBUSY counts pages. */
+	write(p[1], buf, 1);
+	write(p[1], buf, 4096);
+	write(p[1], buf, 4096);
+	SHOW("3 pages, F_SETPIPE_SZ 8192", fcntl(p[1], F_SETPIPE_SZ, 8192));
+	SHOW("F_SETPIPE_SZ 12288", fcntl(p[1], F_SETPIPE_SZ, 12288));
+	fill_report(p[0], p[1], "16 KiB, 1s", 1);
+	SHOW("F_SETPIPE_SZ 5000", fcntl(p[1], F_SETPIPE_SZ, 5000));
+	while (read(p[0], buf, sizeof buf) > 0)
+		;
+	SHOW("empty, F_SETPIPE_SZ 0", fcntl(p[1], F_SETPIPE_SZ, 0));
+	SHOW("F_GETPIPE_SZ", fcntl(p[1], F_GETPIPE_SZ));
+	SHOW("write 4096", write(p[1], buf, 4096));
+	SHOW("write 1", write(p[1], buf, 1));
+	SHOW("read 1", read(p[0], buf, 1));
+	SHOW("write 1 again", write(p[1], buf, 1));
+	SHOW("F_SETPIPE_SZ 5000", fcntl(p[1], F_SETPIPE_SZ, 5000));
+	fill_report(p[0], p[1], "8 KiB, 3000s", 3000);
+	SHOW("F_SETPIPE_SZ 1 MiB", fcntl(p[1], F_SETPIPE_SZ, 1 << 20));
+	fill_report(p[0], p[1], "1 MiB, 1000s", 1000);
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -461,6 +708,12 @@ int main(int argc, char **argv)
 		pollmix();
 	else if (!strcmp(c, "emfile"))
 		emfile();
+	else if (!strcmp(c, "sigkilled"))
+		sigkilled();
+	else if (!strcmp(c, "sleeper-killed"))
+		sleeper_killed();
+	else if (!strcmp(c, "pages"))
+		pages();
 	else
 		return 2;
 	return 0;
