@@ -10,7 +10,7 @@
 #include "../../monitor/gmem.c"
 /* gmem.c asks mmu.c which guest pages a copy may touch: all of them here. */
 uint64_t mmu_access_len(struct vm *vm, uint64_t lo, uint64_t len, int prot) { return len; }
-uint64_t fmap_host_writable(uint64_t lo, uint64_t n) { return n; } /* gmem.c: no file maps */
+uint64_t fmap_host_writable(uint64_t lo, uint64_t n) { return n; } /* no file mappings here */
 
 #include <stdlib.h>
 #include <sys/mman.h>

@@ -2,10 +2,11 @@
  * libFuzzer harness for the pipe rings as the monitor sees them
  * (monitor/pipe.c, linked as tests/unit/test_pipe.c links it): the input
  * is a program of steps, each either a store the guest may make into the
- * ring header it shares (head, tail, capacity, locks, sleepers, bells) or
- * a call the monitor makes on its behalf (read, write, FIONREAD, poll,
- * F_SETPIPE_SZ, splice's peek, drop and room). Whatever the header holds,
- * the monitor touches no memory outside the ring and the caller's buffers
+ * ring header it shares (head, tail, capacity, locks, sleepers and their
+ * names, bells, pages) or a call the monitor makes on its behalf (read,
+ * write, the rest of a write, FIONREAD, poll, F_SETPIPE_SZ, splice's peek,
+ * drop and room, a death in the run). Whatever the header holds, the
+ * monitor touches no memory outside the ring and the caller's buffers
  * (ASan, UBSan) and its results stay in range.
  */
 #define _GNU_SOURCE
@@ -13,7 +14,7 @@
 #include "../../monitor/gmem.c"
 /* gmem.c asks mmu.c which guest pages a copy may touch: all of them here. */
 uint64_t mmu_access_len(struct vm *vm, uint64_t lo, uint64_t len, int prot) { return len; }
-uint64_t fmap_host_writable(uint64_t lo, uint64_t n) { return n; } /* gmem.c: no file maps */
+uint64_t fmap_host_writable(uint64_t lo, uint64_t n) { return n; } /* no file mappings here */
 
 #include <stdarg.h>
 
@@ -39,6 +40,7 @@ void proc_die(struct proc *p, int sig, const char *fmt, ...)
 }
 
 static struct proc proc;
+struct up_run_page *run_page;
 static uint8_t buf[2 * UP_RING_CAP_MAX];
 
 #define FAIL(...) (fprintf(stderr, __VA_ARGS__), abort())
@@ -66,7 +68,8 @@ static void setup(void)
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	p->libos.fd_table = UP_LIBOS_BASE;
 	p->fd_limit = UP_FD_MAX;
-	if (!p->vm.mem || p->vm.rings == MAP_FAILED)
+	run_page = calloc(1, 4096);
+	if (!run_page || !p->vm.mem || p->vm.rings == MAP_FAILED)
 		abort();
 }
 
@@ -84,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 	struct in in = {d, size};
 	const uint32_t locks[4] = {0, (uint32_t)getpid(), 0x7ffffff0 /* dead */, 1 /* not ours */};
 	for (int steps = 0; in.n && steps < 64; steps++) {
-		int op = take(&in, 1) % 16;
+		int op = take(&in, 1) % 19;
 		uint64_t v = op < 8 ? take(&in, 8) : take(&in, 3); /* a length: < 16 MiB */
 		size_t n = v < sizeof buf ? v : sizeof buf;
 		struct iovec iv = {buf, n};
@@ -108,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 			break;
 		case 9: {
 			struct iovec v2[2] = {{buf, n / 2}, {buf + n / 2, n - n / 2}};
-			r = pipe_write(p, fds[1], v2, 2);
+			r = pipe_write(p, fds[1], v2, 2, v & 1 ? PIPE_REST : 0);
 			if (r != -EIO && r != -EAGAIN && (r < 0 || (size_t)r > n))
 				FAIL("pipe_write %zu: %ld\n", n, r);
 			break;
@@ -139,6 +142,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 			break;
 		case 14:
 			pipe_drop(p, fds[0], v);
+			break;
+		case 16: /* pages: where the newest starts, how many, their ends */
+			h->page_start = (uint32_t)v;
+			h->pages = (uint32_t)(v >> 4);
+			h->page_end[v % UP_RING_PAGES] = (uint32_t)(h->head + (v >> 8) % 8192);
+			break;
+		case 17: /* sleepers' names: none, dead, ours, not ours */
+			h->sleeper[v & 1][(v >> 1) % UP_RING_SLEEPERS] = locks[(v >> 8) % 4];
+			break;
+		case 18:
+			pipe_death();
 			break;
 		default:
 			r = pipe_room(p, fds[1], PIPE_NONBLOCK);

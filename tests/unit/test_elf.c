@@ -10,7 +10,7 @@
 
 static struct vm vm;
 uint64_t mmu_access_len(struct vm *vm, uint64_t lo, uint64_t len, int prot) { return len; } /* gmem.c */
-uint64_t fmap_host_writable(uint64_t lo, uint64_t n) { return n; } /* gmem.c: no file maps */
+uint64_t fmap_host_writable(uint64_t lo, uint64_t n) { return n; } /* no file mappings here */
 static char err[256];
 
 static uint8_t *slurp(const char *path, size_t *size)

@@ -22,7 +22,7 @@ void path_fd_link(int fd, char *out) { snprintf(out, FD_LINK_MAX, "/proc/self/fd
 int signal_interrupts(struct proc *p) { return 0; }
 int tree_lists(int pid) { return 1; } /* a live holder counts as one of the run */
 uint64_t mmu_access_len(struct vm *vm, uint64_t lo, uint64_t len, int prot) { return len; }
-uint64_t fmap_host_writable(uint64_t lo, uint64_t n) { return n; } /* gmem.c: no file maps */
+uint64_t fmap_host_writable(uint64_t lo, uint64_t n) { return n; } /* no file mappings here */
 static int signalled;
 long signal_sigpipe(struct proc *p)
 {
@@ -39,6 +39,7 @@ void proc_die(struct proc *p, int sig, const char *fmt, ...)
 }
 
 static struct proc proc;
+struct up_run_page *run_page;
 
 static uint64_t rnd(void)
 {
@@ -89,7 +90,7 @@ int main(void)
 		if (wrote < sizeof in) {
 			n = n < sizeof in - wrote ? n : sizeof in - wrote;
 			struct iovec v[2] = {{in + wrote, n / 2}, {in + wrote + n / 2, n - n / 2}};
-			long r = pipe_write(p, fds[1], v, 2);
+			long r = pipe_write(p, fds[1], v, 2, 0);
 			CHECK(r == -EAGAIN || (r > 0 && (size_t)r <= n));
 			if (r > 0)
 				wrote += r;
@@ -102,19 +103,19 @@ int main(void)
 	}
 	CHECK(memcmp(in, out, sizeof in) == 0);
 	CHECK(pipe_read(p, fds[1], &(struct iovec){out, 1}, 1) == -EBADF);
-	CHECK(pipe_write(p, fds[0], &(struct iovec){in, 1}, 1) == -EBADF);
+	CHECK(pipe_write(p, fds[0], &(struct iovec){in, 1}, 1, 0) == -EBADF);
 
 	/* Atomic writes: all of it or EAGAIN, never a part. */
 	int full = 0;
 	for (int i = 0; i < 100; i++) {
-		long r = pipe_write(p, fds[1], &(struct iovec){in, 3000}, 1);
+		long r = pipe_write(p, fds[1], &(struct iovec){in, 3000}, 1, 0);
 		CHECK(r == 3000 || r == -EAGAIN);
 		full |= r == -EAGAIN;
 	}
 	CHECK(full);
 	int avail;
 	pipe_fionread(fds[0], &avail);
-	CHECK(avail == 3000 * 21); /* 65536 / 3000 */
+	CHECK(avail == 3000 * 16); /* a page each, as Linux counts them */
 	CHECK(pipe_fcntl(p, fds[0], F_SETPIPE_SZ, 4096) == -EBUSY);
 	CHECK(pipe_fcntl(p, fds[0], F_SETPIPE_SZ, 100000) == 131072);
 	CHECK(pipe_fcntl(p, fds[0], F_GETPIPE_SZ, 0) == 131072);
@@ -136,7 +137,7 @@ int main(void)
 	CHECK(hd->rlock == 0);
 	pipe_fionread(fds[0], &after);
 	CHECK(after == avail - 100);
-	CHECK(pipe_room(p, fds[1], PIPE_NONBLOCK) == 131072 - after);
+	CHECK(pipe_room(p, fds[1], PIPE_NONBLOCK) == 131072 - 15 * 4096); /* free pages */
 	CHECK(pipe_same(fds[0], fds[1]) && !pipe_same(fds[0], 0));
 	CHECK(pipe_take(p, fds[1], &(struct iovec){out, 1}, 1, PIPE_PEEK) == -EBADF);
 	CHECK(pipe_room(p, fds[0], 0) == -EBADF);
@@ -159,7 +160,7 @@ int main(void)
 		size_t n = rnd() % (2 * UP_RING_CAP_MAX);
 		n = n < sizeof out ? n : sizeof out;
 		struct iovec iv = {out, n}; /* pipe_write may consume it */
-		long r = rnd() % 2 ? pipe_read(p, fds[0], &iv, 1) : pipe_write(p, fds[1], &iv, 1);
+		long r = rnd() % 2 ? pipe_read(p, fds[0], &iv, 1) : pipe_write(p, fds[1], &iv, 1, 0);
 		CHECK(r == -EIO || r == -EAGAIN || (r >= 0 && (size_t)r <= n));
 		eio += r == -EIO;
 		moved += r > 0;
@@ -180,8 +181,44 @@ int main(void)
 	CHECK(eio > 0 && moved > 0);
 	CHECK(signalled == 0);
 
+	/* Pages: 1-byte writes merge, a write that does not fit starts a page;
+	   the rest of a write never merges; an emptied pipe starts afresh. */
+	for (int i = 0; i < 4; i++)
+		pipe_read(p, fds[0], &(struct iovec){out, sizeof out}, 1);
+	h->head = h->tail = 0;
+	h->pages = h->page_start = 0;
+	memset(h->page_end, 0, sizeof h->page_end);
+	h->cap = 65536;
+	h->rsleep = h->wsleep = 0;
+	h->rlock = h->wlock = 0;
+	CHECK(pipe_write(p, fds[1], &(struct iovec){in, 100}, 1, 0) == 100);
+	CHECK(pipe_write(p, fds[1], &(struct iovec){in, 100}, 1, PIPE_REST) == 100);
+	CHECK(pipe_write(p, fds[1], &(struct iovec){in, 100}, 1, 0) == 100);
+	CHECK(up_ring_busy(h, 65536, h->head, h->tail) == 2);
+	CHECK(pipe_write(p, fds[1], &(struct iovec){in, 4000}, 1, 0) == 4000);
+	CHECK(pipe_room(p, fds[1], PIPE_NONBLOCK) == 65536 - 3 * 4096);
+	CHECK(pipe_read(p, fds[0], &(struct iovec){out, 4300}, 1) == 4300);
+	CHECK(pipe_write(p, fds[1], &(struct iovec){in, 1}, 1, 0) == 1);
+	CHECK(up_ring_busy(h, 65536, h->head, h->tail) == 1);
+
+	/* A death in the run: a sleeper that died is counted out, a live one
+	   stays; a side whose every holder is gone counts no holder. */
+	run_page = calloc(1, 4096);
+	CHECK(run_page);
+	h->rsleep = 2;
+	h->sleeper[READ][3] = 0x7ffffff0; /* dead */
+	h->sleeper[READ][5] = (uint32_t)getppid(); /* alive */
+	h->nreaders = h->nwriters = 1;
+	pipe_death();
+	pipe_revents(fds[1], POLLOUT); /* a ring call notices */
+	CHECK(h->rsleep == 1 && !h->sleeper[READ][3] && h->sleeper[READ][5] == (uint32_t)getppid());
+	CHECK(h->nreaders == 1 && run_page->deaths == 1);
+	close(fds[0]); /* the host's read end goes, not yet ours */
+	pipe_death();
+	pipe_revents(fds[1], POLLOUT);
+	CHECK(h->nreaders == 0 && h->rsleep == 0 && !h->sleeper[READ][5] && h->nwriters == 1);
+
 	/* Closing both ends unmaps the ring. */
-	close(fds[0]);
 	pipe_forget(p, fds[0]);
 	close(fds[1]);
 	pipe_forget(p, fds[1]);
