@@ -30,10 +30,12 @@ static const char *const dev_trees[] = {"/dev/pts", "/sys/devices/system/cpu"};
 /* The host's files above, as devfs_init found them. */
 static struct stat node_st[sizeof dev_nodes / sizeof dev_nodes[0]];
 static dev_t tree_dev[sizeof dev_trees / sizeof dev_trees[0]];
+/* The host's procfs: /proc gives out some of its files (procfs.c). */
+static dev_t proc_dev;
 
 /*
  * -EPERM if fd is one of the host's files devfs gives a root that lacks
- * them, else 0. The guest may use them, never change them: a chmod of the
+ * them, or a file of the host's procfs (procfs.c gives some out), else 0. The guest may use them, never change them: a chmod of the
  * host's /dev/null would be the whole machine's. Called by the handlers
  * that change a file's mode, owner, times or xattrs.
  */
@@ -48,6 +50,8 @@ int devfs_unchangeable(struct proc *p, int fd)
 	for (size_t i = 0; i < sizeof tree_dev / sizeof tree_dev[0]; i++)
 		if (tree_dev[i] && st.st_dev == tree_dev[i])
 			return -EPERM;
+	if (proc_dev && st.st_dev == proc_dev) /* a chmod of /proc was the host's */
+		return -EPERM;
 	return 0;
 }
 
@@ -135,6 +139,8 @@ void devfs_init(struct proc *p)
 	for (size_t i = 0; i < sizeof dev_trees / sizeof dev_trees[0]; i++)
 		if (stat(dev_trees[i], &st) == 0)
 			tree_dev[i] = st.st_dev;
+	if (stat("/proc", &st) == 0)
+		proc_dev = st.st_dev;
 	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
 	int fd = (int)syscall(SYS_openat2, p->root_fd, "/dev/shm", &how, sizeof how);

@@ -423,6 +423,9 @@ static int drop_root(const char *dir)
 /*
  * In a root without /dev, uniproc serves the host's /dev/null and the like
  * (devfs.c): a guest root may use them but not change them (uniproc only).
+ * Nor the host's /proc (a fuzzer's chmod of it once locked every user out
+ * of the machine's /proc): the same mode and owner, so that a uniproc that
+ * lets them through changes nothing.
  */
 static int devfs(void)
 {
@@ -434,6 +437,8 @@ static int devfs(void)
 	SHOW("fchown", fchown(fd, 5, 5));
 	SHOW("futimens", futimens(fd, NULL));
 	SHOW("utimensat", utimensat(AT_FDCWD, "/dev/full", NULL, 0));
+	SHOW("chmod /proc", chmod("/proc", 0555));
+	SHOW("chown /proc", chown("/proc", 0, 0));
 	SHOW("write", write(fd, "x", 1));
 	return 0;
 }
