@@ -14,8 +14,9 @@
  * exec, signals to other processes, credentials, scheduling and limits of
  * other processes, timers that fire, O_ASYNC's signals, waits (blocking calls are made only
  * on fds that cannot block, or with their timeout forced to zero). The
- * harness runs in its own mount, network and IPC namespaces when it can
- * (root), with no terminal reachable.
+ * harness runs in its own mount, network, IPC and UTS namespaces when it
+ * can (root), with /proc/sys and /sys read-only and no terminal reachable,
+ * and drops capabilities as a monitor does.
  *
  * Needs: UP_FUZZ_PROG, a static program to load (tests/run.sh sets it).
  */
@@ -114,11 +115,17 @@ static void *gp(uint64_t gpa, uint64_t len)
 /* A terminal, the host's network and SysV IPC stay out of reach. */
 static void isolate(void)
 {
-	if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC) == 0) {
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) == 0) {
 		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 		mount("none", "/dev/pts", "tmpfs", 0, NULL);
 		mount("/dev/null", "/dev/tty", NULL, MS_BIND, NULL);
 		mount("/dev/null", "/dev/ptmx", NULL, MS_BIND, NULL);
+		/* The host's settings stay out of reach, whatever the guest's
+		   paths reach of /proc and /sys. */
+		const char *ro[] = {"/proc/sys", "/proc/sysrq-trigger", "/sys"};
+		for (size_t i = 0; i < sizeof ro / sizeof *ro; i++)
+			if (mount(ro[i], ro[i], NULL, MS_BIND | MS_REC, NULL) == 0)
+				mount(NULL, ro[i], NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
 		ipc_private = 1;
 	}
 	setsid(); /* no controlling terminal */
@@ -175,6 +182,9 @@ static void setup(void)
 		strcpy(gp(paths + NAME_SLOT * i, NAME_SLOT), names[i]);
 	/* After the guest's own setup: a zero timeout for waits. */
 	memset(gp(hcarea + 2048, 64), 0, 64);
+	/* As a monitor: the capabilities of a container, no_new_privs (no
+	   seccomp filter: ASan's runtime makes calls it would refuse). */
+	sandbox_enter(p, 0, 0);
 	fprintf(stderr, "fuzz_hsys: root %s, %s IPC and network, scratch 0x%llx\n", root,
 		ipc_private ? "private" : "the host's", (unsigned long long)scratch);
 }
