@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/close_range.h>
+#include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -416,6 +417,25 @@ HSYS(ioctl)
 	case FICLONE: { /* cp's reflink: the argument is the source fd */
 		FD_ARG(src, 2);
 		return hsys_ret(ioctl(fd, req, src));
+	}
+	case FS_IOC_FIEMAP: { /* a file's extents (cp, man-db): as many as it asks room for */
+		BUF_ARG(in, 2, sizeof(struct fiemap));
+		uint32_t n = ((const struct fiemap *)in)->fm_extent_count; /* read once */
+		if (n > 65536)
+			return -EINVAL;
+		size_t len = sizeof(struct fiemap) + (size_t)n * sizeof(struct fiemap_extent);
+		struct fiemap *f = malloc(len);
+		if (!f)
+			return -ENOMEM;
+		memcpy(f, in, sizeof *f);
+		f->fm_extent_count = n;
+		long r = hsys_ret(ioctl(fd, req, f));
+		if (r == 0 || r == -EBADR) /* EBADR: the flags it does not know, written back */
+			r = gmem_put(p, a[2], f, r == 0 ? sizeof *f + (size_t)f->fm_mapped_extents *
+									   sizeof(struct fiemap_extent)
+							 : sizeof *f) ?: r;
+		free(f);
+		return r;
 	}
 	case FICLONERANGE: {
 		struct file_clone_range r;

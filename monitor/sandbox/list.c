@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
+#include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <linux/kvm.h>
 #include <sched.h>
@@ -95,7 +96,7 @@ static const unsigned long ioctls[] = {
 	TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, TIOCSWINSZ, FIONREAD, FIONBIO,
 	FIOASYNC, TIOCOUTQ, SIOCATMARK, TIOCGPGRP, TIOCSPGRP, TIOCGPTN, TIOCSPTLCK,
 	TIOCGPTLCK, FIOCLEX, FIONCLEX, FICLONE, FICLONERANGE, TIOCNOTTY, TIOCEXCL, TIOCNXCL,
-	TIOCSCTTY, TCSBRK, TCXONC, TCFLSH, TIOCGPTPEER, TIOCGSID, TIOCPKT,
+	TIOCSCTTY, TCSBRK, TCXONC, TCFLSH, TIOCGPTPEER, TIOCGSID, TIOCPKT, FS_IOC_FIEMAP,
 };
 
 /* prctl options: the monitor's own and those hsys_id.c passes on. */

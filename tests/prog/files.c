@@ -18,6 +18,16 @@ struct file_clone_range {
 	int64_t src_fd;
 	uint64_t src_offset, src_length, dest_offset;
 };
+struct fiemap {
+	uint64_t fm_start, fm_length;
+	uint32_t fm_flags, fm_mapped_extents, fm_extent_count, fm_reserved;
+	uint64_t fm_extents[4 * 7]; /* 4 struct fiemap_extent */
+};
+struct fiemap_header {
+	uint64_t start, length;
+	uint32_t flags, mapped, count, reserved;
+};
+#define FS_IOC_FIEMAP _IOWR('f', 11, struct fiemap_header)
 #define FICLONE _IOW(0x94, 9, int)
 #define FICLONERANGE _IOW(0x94, 13, struct file_clone_range)
 
@@ -139,6 +149,16 @@ int main(int argc, char **argv)
 	cr.src_fd = 999;
 	CHECK(ioctl(c2, FICLONERANGE, &cr));
 	CHECK(ioctl(c2, FICLONERANGE, (void *)8));
+	/* filefrag's and cp's FIEMAP: the number of extents (their places differ) */
+	struct fiemap fm = {.fm_length = ~0ull, .fm_flags = 1 /* SYNC */};
+	CHECK(fsync(c1));
+	CHECK(ioctl(c1, FS_IOC_FIEMAP, &fm));
+	printf("FIEMAP extents: %u\n", fm.fm_mapped_extents);
+	fm.fm_extent_count = 4;
+	CHECK(ioctl(c1, FS_IOC_FIEMAP, &fm));
+	printf("FIEMAP extents: %u, last flag set: %d\n", fm.fm_mapped_extents,
+	       fm.fm_mapped_extents ? (int)(fm.fm_extents[7 * (fm.fm_mapped_extents - 1) + 5] & 1) : -1);
+	CHECK(ioctl(c1, FS_IOC_FIEMAP, (void *)8));
 	CHECK(close(c1));
 	CHECK(close(c2));
 	CHECK(unlink("c1"));
