@@ -36,6 +36,8 @@
 #define MREMAP_MAYMOVE 1
 #define MADV_DONTNEED 4
 #define MADV_REMOVE 9
+#define MADV_HUGEPAGE 14
+#define MADV_NOHUGEPAGE 15
 #define MS_ASYNC 1
 #define MS_INVALIDATE 2
 #define MS_SYNC 4
@@ -283,6 +285,24 @@ static int meets_free(uint64_t a, uint64_t b)
 	return 0;
 }
 
+/*
+ * Transparent huge pages for a big read-write anonymous mapping (a sort's
+ * buffers, a big malloc): a page's first touch costs ~12 us here (a shadow
+ * paging fault, 3.5 natively), a 2 MiB page's about the same, so memory
+ * touched all over is served 100x cheaper. One exit per such mapping; a
+ * small one or a reservation (PROT_NONE) is left as it is, so a small
+ * program's memory stays small. The program's own MADV_HUGEPAGE and
+ * MADV_NOHUGEPAGE reach the host too (madvise, below).
+ */
+#define THP_MIN (8ull << 20)
+static void huge(uint64_t a, uint64_t b)
+{
+	a = (a + (2ull << 20) - 1) & ~((2ull << 20) - 1);
+	b &= ~((2ull << 20) - 1);
+	if (a < b)
+		hc_syscall(__NR_madvise, a, b - a, MADV_HUGEPAGE, 0, 0, 0);
+}
+
 SYSDEF(mmap)
 {
 	uint64_t addr = a0, len = PAGE_UP(a1), prot = a2, flags = a3, off = a5;
@@ -326,6 +346,8 @@ SYSDEF(mmap)
 			return r;
 		}
 	}
+	if (!file && (prot & PROT_MASK) == PROT_RW && len >= THP_MIN)
+		huge(addr, addr + len);
 	return addr;
 }
 
@@ -445,8 +467,10 @@ SYSDEF(madvise)
 	uint64_t a = a0, len = PAGE_UP(a1);
 	if ((a & (PAGE - 1)) || len < a1)
 		return -EINVAL;
-	if (!user_ok(a, len))
-		return -ENOMEM;
+	if (!user_ok(a, len) || (len && meets_free(a, a + len)))
+		return -ENOMEM; /* Linux: part of it is not mapped */
+	if ((a2 == MADV_HUGEPAGE || a2 == MADV_NOHUGEPAGE) && len)
+		return hc_syscall(__NR_madvise, a, len, a2, 0, 0, 0);
 	if ((a2 != MADV_DONTNEED && a2 != MADV_REMOVE) || !len)
 		return 0;
 	if (any_marked(a, a + len))

@@ -185,12 +185,15 @@ HSYS(munmap)
 
 /* madvise(2) of file or shared pages, which only the host can drop: after
    MADV_DONTNEED a private file page is the file's again, a shared one
-   keeps its contents; MADV_REMOVE frees shared memory's pages. */
+   keeps its contents; MADV_REMOVE frees shared memory's pages. And
+   MADV_HUGEPAGE and MADV_NOHUGEPAGE of any memory (sys_mem.c). */
 HSYS(madvise)
 {
 	uint8_t *mem = user_pages(p, a);
 	if (!mem || !a[1])
 		return -EINVAL;
+	if (a[2] == MADV_HUGEPAGE || a[2] == MADV_NOHUGEPAGE) /* the host's pages are the guest's */
+		return hsys_ret(madvise(mem, a[1], (int)a[2]));
 	if (a[2] != MADV_DONTNEED && a[2] != MADV_REMOVE)
 		return 0;
 	return hsys_ret(madvise(mem, a[1], (int)a[2]));

@@ -15,6 +15,8 @@
 
 #include "monitor.h"
 
+#define CHUNK (2ull << 20)
+
 /* Move a monitor-private fd out of the guest's fd range. */
 static int hide_fd(int fd, const char *what)
 {
@@ -133,12 +135,19 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 	vcpu->tid = vcpu->htid = getpid();
 	signal_vcpu_init(vcpu);
 
-	/* Private anonymous memory: lazily backed, copy-on-write across fork. */
+	/* Private anonymous memory: lazily backed, copy-on-write across fork.
+	   2 MiB aligned, as the guest's pages are: where the program asks for
+	   transparent huge pages (madvise, hsys_mem.c), a huge page of the
+	   host can be one of the guest's, and KVM maps it at once. */
 	vm->mem_size = mem_size;
-	vm->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->mem == MAP_FAILED)
+	uint8_t *m = mmap(NULL, mem_size + CHUNK, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
 		err(1, "kvm: guest memory of %llu bytes", (unsigned long long)mem_size);
+	vm->mem = (uint8_t *)(((uintptr_t)m + CHUNK - 1) & ~(uintptr_t)(CHUNK - 1));
+	if (vm->mem > m)
+		munmap(m, (size_t)(vm->mem - m));
+	munmap(vm->mem + mem_size, (size_t)(m + CHUNK - vm->mem));
 	vm->low_top = 0;
 	vm->high_bottom = mem_size;
 	vm->rings = mmap(NULL, UP_RING_MAX * UP_RING_STRIDE, PROT_NONE,
@@ -198,7 +207,6 @@ void vm_recreate(struct vm *vm)
 	run_slot(vm);
 }
 
-#define CHUNK (2ull << 20)
 
 #define RING_GROUP 16 /* rings per memory slot of the window */
 _Static_assert(UP_RING_MAX / RING_GROUP <= 32, "ring_groups bits");
