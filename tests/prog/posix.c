@@ -833,16 +833,35 @@ static void handle_info(int sig, void (*fn)(int, siginfo_t *, void *))
 	sigaction(sig, &sa, NULL);
 }
 
-/* alarm and itimers survive exec, POSIX timers do not; fork keeps none. */
+/*
+ * alarm and itimers survive exec, POSIX timers do not; fork keeps none.
+ * Times with room for a slow machine: the itimer (2 s) still runs after
+ * the exec, the POSIX timer (2.5 s) would fire after it, and both signals
+ * are blocked until the new program has its handlers (a mask and a pending
+ * signal survive exec), so neither can end the process on the way.
+ */
+static long long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000ll + t.tv_nsec / 1000000;
+}
+
 static void case_alarm_exec(const char *self)
 {
-	arm_ms(ITIMER_REAL, 200, 0);
+	sigset_t both;
+	sigemptyset(&both);
+	sigaddset(&both, SIGALRM);
+	sigaddset(&both, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &both, NULL);
+	long long t0 = mono_ms();
+	arm_ms(ITIMER_REAL, 2000, 0);
 	struct sigevent ev = {0};
 	ev.sigev_notify = SIGEV_SIGNAL;
 	ev.sigev_signo = SIGUSR1;
 	timer_t t;
 	show("timer_create", timer_create(CLOCK_MONOTONIC, &ev, &t));
-	struct itimerspec its = {{0, 0}, {0, 120000000}};
+	struct itimerspec its = {{0, 0}, {2, 500000000}};
 	show("timer_settime", timer_settime(t, 0, &its, NULL));
 	pid_t pid = fork_flushed();
 	if (pid == 0) {
@@ -856,20 +875,29 @@ static void case_alarm_exec(const char *self)
 	}
 	wait_child(pid, "child");
 	fflush(stdout);
-	execl(self, self, "alarm-exec2", (char *)NULL);
+	char arg[32];
+	snprintf(arg, sizeof arg, "%lld", t0);
+	execl(self, self, "alarm-exec2", arg, (char *)NULL);
 	show("execl", -1);
 }
 
-static void case_alarm_exec2(void)
+static void case_alarm_exec2(const char *t0)
 {
 	handle(SIGALRM, on_alrm, 0);
 	handle_info(SIGUSR1, on_usr1);
 	struct itimerval it;
 	getitimer(ITIMER_REAL, &it);
 	printf("after exec: itimer running %d\n", it.it_value.tv_sec || it.it_value.tv_usec);
+	sigset_t both;
+	sigemptyset(&both);
+	sigaddset(&both, SIGALRM);
+	sigaddset(&both, SIGUSR1);
+	sigprocmask(SIG_UNBLOCK, &both, NULL);
 	while (!alrm)
 		pause();
-	msleep(100); /* past when the old program's POSIX timer would fire */
+	long long late = atoll(t0) + 2600 - mono_ms(); /* past when the old POSIX timer would fire */
+	if (late > 0)
+		msleep((int)late);
 	printf("after exec: SIGALRM %d, SIGUSR1 from the old timer %d\n", alrm, usr1);
 	timer_t t;
 	struct sigevent ev = {0};
@@ -1180,7 +1208,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(c, "alarm-exec"))
 		case_alarm_exec(argv[0]);
 	else if (!strcmp(c, "alarm-exec2"))
-		case_alarm_exec2();
+		case_alarm_exec2(argc > 2 ? argv[2] : "0");
 	else if (!strcmp(c, "ptimer"))
 		case_ptimer();
 	else if (!strcmp(c, "rusage"))

@@ -21,7 +21,9 @@ int main(void)
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
 	time_t t = time(NULL);
-	printf("time() agrees with gettimeofday: %d\n", t - tv.tv_sec <= 1 && t >= tv.tv_sec);
+	/* glibc's time() reads the coarse clock, a tick behind: across a second
+	   boundary it may still say the second before */
+	printf("time() agrees with gettimeofday: %d\n", t - tv.tv_sec <= 1 && tv.tv_sec - t <= 1);
 	printf("realtime agrees with time(): %d\n", (long)r1 - t <= 1 && t - (long)r1 <= 1);
 	printf("realtime after 2020: %d\n", t > 1577836800);
 	struct timespec abs;
