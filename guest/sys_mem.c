@@ -24,6 +24,7 @@
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
 #define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_STACK 0x20000
 #define PROT_READ 0x1
 #define PROT_WRITE 0x2
 #define PROT_RW 0x3
@@ -290,8 +291,9 @@ static int meets_free(uint64_t a, uint64_t b)
  * buffers, a big malloc): a page's first touch costs ~12 us here (a shadow
  * paging fault, 3.5 natively), a 2 MiB page's about the same, so memory
  * touched all over is served 100x cheaper. One exit per such mapping; a
- * small one or a reservation (PROT_NONE) is left as it is, so a small
- * program's memory stays small. The program's own MADV_HUGEPAGE and
+ * small one, a reservation (PROT_NONE) or a thread's stack (MAP_STACK, as
+ * Linux 6.7 leaves stacks out) is left as it is, so a small program's
+ * memory stays small. The program's own MADV_HUGEPAGE and
  * MADV_NOHUGEPAGE reach the host too (madvise, below).
  */
 #define THP_MIN (8ull << 20)
@@ -346,7 +348,7 @@ SYSDEF(mmap)
 			return r;
 		}
 	}
-	if (!file && (prot & PROT_MASK) == PROT_RW && len >= THP_MIN)
+	if (!file && (prot & PROT_MASK) == PROT_RW && len >= THP_MIN && !(flags & MAP_STACK))
 		huge(addr, addr + len);
 	return addr;
 }
