@@ -430,10 +430,11 @@ HSYS(ioctl)
 		memcpy(f, in, sizeof *f);
 		f->fm_extent_count = n;
 		long r = hsys_ret(ioctl(fd, req, f));
-		if (r == 0 || r == -EBADR) /* EBADR: the flags it does not know, written back */
-			r = gmem_put(p, a[2], f, r == 0 ? sizeof *f + (size_t)f->fm_mapped_extents *
-									   sizeof(struct fiemap_extent)
-							 : sizeof *f) ?: r;
+		/* The extents it wrote: none when it was asked only how many (count
+		   0); EBADR: only the flags it does not know, in the header. */
+		uint32_t wrote = r == 0 && f->fm_mapped_extents < n ? f->fm_mapped_extents : r == 0 ? n : 0;
+		if (r == 0 || r == -EBADR)
+			r = gmem_put(p, a[2], f, sizeof *f + (size_t)wrote * sizeof(struct fiemap_extent)) ?: r;
 		free(f);
 		return r;
 	}

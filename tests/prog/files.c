@@ -151,9 +151,13 @@ int main(int argc, char **argv)
 	CHECK(ioctl(c2, FICLONERANGE, (void *)8));
 	/* filefrag's and cp's FIEMAP: the number of extents (their places differ) */
 	struct fiemap fm = {.fm_length = ~0ull, .fm_flags = 1 /* SYNC */};
+	memset(fm.fm_extents, 0xaa, sizeof fm.fm_extents);
 	CHECK(fsync(c1));
 	CHECK(ioctl(c1, FS_IOC_FIEMAP, &fm));
-	printf("FIEMAP extents: %u\n", fm.fm_mapped_extents);
+	int untouched = 1; /* asked how many (count 0): no extent is written */
+	for (size_t i = 0; i < sizeof fm.fm_extents / sizeof *fm.fm_extents; i++)
+		untouched &= fm.fm_extents[i] == 0xaaaaaaaaaaaaaaaaull;
+	printf("FIEMAP extents: %u, none written: %d\n", fm.fm_mapped_extents, untouched);
 	fm.fm_extent_count = 4;
 	CHECK(ioctl(c1, FS_IOC_FIEMAP, &fm));
 	printf("FIEMAP extents: %u, last flag set: %d\n", fm.fm_mapped_extents,
