@@ -289,12 +289,12 @@ static int meets_free(uint64_t a, uint64_t b)
 /*
  * Transparent huge pages for a big read-write anonymous mapping (a sort's
  * buffers, a big malloc): a page's first touch costs ~12 us here (a shadow
- * paging fault, 3.5 natively), a 2 MiB page's about the same, so memory
- * touched all over is served 100x cheaper. One exit per such mapping; a
- * small one, a reservation (PROT_NONE) or a thread's stack (MAP_STACK, as
- * Linux 6.7 leaves stacks out) is left as it is, so a small program's
- * memory stays small. The program's own MADV_HUGEPAGE and
- * MADV_NOHUGEPAGE reach the host too (madvise, below).
+ * paging fault, 3.4 natively), a 2 MiB page's about the same but once, so
+ * memory touched all over costs ~3 us a page (bench/run.sh: sort). One
+ * exit per such mapping; a small one, a reservation (PROT_NONE) or a
+ * thread's stack (MAP_STACK, as Linux 6.7 leaves stacks out) is left as it
+ * is, so a small program's memory stays small. The program's own
+ * MADV_HUGEPAGE and MADV_NOHUGEPAGE reach the host too (madvise, below).
  */
 #define THP_MIN (8ull << 20)
 static void huge(uint64_t a, uint64_t b)

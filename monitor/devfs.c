@@ -35,9 +35,10 @@ static dev_t proc_dev;
 
 /*
  * -EPERM if fd is one of the host's files devfs gives a root that lacks
- * them, or a file of the host's procfs (procfs.c gives some out), else 0. The guest may use them, never change them: a chmod of the
- * host's /dev/null would be the whole machine's. Called by the handlers
- * that change a file's mode, owner, times or xattrs.
+ * them, or a file of the host's procfs (procfs.c gives some out), else 0.
+ * The guest may use them, never change them: a chmod of the host's
+ * /dev/null would be the whole machine's. Called by the handlers that
+ * change a file's mode, owner, times or xattrs.
  */
 int devfs_unchangeable(struct proc *p, int fd)
 {
