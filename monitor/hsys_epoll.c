@@ -216,8 +216,12 @@ static long wait_common(struct proc *p, const uint64_t a[6], long long tmo_ns)
 		int k = 0;
 		h[k].fd = epfd;
 		ev[k++] = POLLIN;
+		/* An edge-triggered end whose hang-up was reported can tell
+		   nothing new, and its socket stays ready: left out, or this
+		   would spin (Go's netpoller, an exited child's pipe). */
 		for (int i = 0; i < nwatch; i++)
-			if (watch[i].epfd == epfd && watch[i].events) {
+			if (watch[i].epfd == epfd && watch[i].events &&
+			    !((watch[i].events & EPOLLET) && watch[i].fired >= 2)) {
 				h[k].fd = watch[i].fd;
 				ev[k++] = (short)(watch[i].events & (POLLIN | POLLOUT));
 			}
