@@ -624,16 +624,23 @@ static void on_rq(int sig, siginfo_t *si, void *uc)
 		rq_order[rq_norder++] = (sig - SIGRTMIN) * 1000 + (si->si_code == SI_QUEUE ? si->si_value.sival_int : 999);
 }
 
-/* pthread_sigqueue (glibc's; musl has none): rt_tgsigqueueinfo with SI_QUEUE. */
-static int thread_sigqueue(pid_t to, int sig, int value)
+/* The siginfo sigqueue sends: SI_QUEUE, our pid and uid, the value. */
+static siginfo_t queued_info(int value)
 {
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
-	si.si_signo = sig;
 	si.si_code = SI_QUEUE;
 	si.si_pid = getpid();
 	si.si_uid = getuid();
 	si.si_value.sival_int = value;
+	return si;
+}
+
+/* pthread_sigqueue (glibc's; musl has none): rt_tgsigqueueinfo with SI_QUEUE. */
+static int thread_sigqueue(pid_t to, int sig, int value)
+{
+	siginfo_t si = queued_info(value);
+	si.si_signo = sig;
 	return syscall(SYS_rt_tgsigqueueinfo, getpid(), to, sig, &si) ? errno : 0;
 }
 
@@ -702,12 +709,7 @@ static void case_rtqueue(void)
 	e[0] = thread_sigqueue(rq_tid, SIGRTMIN + 1, 1);
 	e[1] = thread_sigqueue(rq_tid, SIGRTMIN, 2);
 	e[2] = thread_sigqueue(rq_tid, SIGRTMIN, 3);
-	siginfo_t si;
-	memset(&si, 0, sizeof si);
-	si.si_code = SI_QUEUE;
-	si.si_pid = getpid();
-	si.si_uid = getuid();
-	si.si_value.sival_int = 4;
+	siginfo_t si = queued_info(4);
 	e[3] = syscall(SYS_rt_tgsigqueueinfo, getpid(), rq_tid, SIGRTMIN, &si); /* the raw call */
 	e[4] = pthread_kill(t, SIGRTMIN);
 	e[5] = syscall(SYS_tgkill, getpid(), rq_tid, SIGRTMIN);
@@ -872,12 +874,7 @@ static void case_otherproc(void)
 	}
 	pid_t t;
 	read(back[0], &t, sizeof t);
-	siginfo_t si;
-	memset(&si, 0, sizeof si);
-	si.si_code = SI_QUEUE;
-	si.si_pid = getpid();
-	si.si_uid = getuid();
-	si.si_value.sival_int = 7;
+	siginfo_t si = queued_info(7);
 	long e[8];
 	e[0] = syscall(SYS_tgkill, pid, t, SIGRTMIN);
 	e[1] = syscall(SYS_rt_tgsigqueueinfo, pid, t, SIGRTMIN, &si);
