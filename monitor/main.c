@@ -26,7 +26,7 @@ extern char **environ;
 static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: uniproc run [--mem SIZE] [--root DIR] [--max-procs N] [--net host|none] [--ipc private|host] [--trace] [--stats] [--user U:G] [--keep-caps] [--no-seccomp] [--no-rewrite] [--no-exitless] [--] PROG [ARGS...]\n"
+		"usage: uniproc run [--mem SIZE] [--root DIR] [--max-procs N] [--net host|none] [--ipc private|host] [--trace] [--stats] [--user U:G] [--keep-caps] [--no-seccomp] [--no-rewrite] [--no-exitless] [--exitless auto|always] [--] PROG [ARGS...]\n"
 		"  Run the x86-64 Linux program PROG (static or dynamic) in its own KVM unikernel.\n"
 		"  --mem SIZE  guest memory, e.g. 512M or 4G (default 1G; lazily allocated)\n"
 		"  --root DIR  the guest sees the host tree beneath DIR as / (default /)\n"
@@ -34,6 +34,8 @@ static void usage(int status)
 		"  --trace     print each syscall on stderr\n"
 		"  --no-rewrite  never patch syscall instructions (every syscall traps)\n"
 		"  --no-exitless every host call exits the VM (no call server)\n"
+		"  --exitless auto|always  a call server spins only while the host has a\n"
+		"              CPU free for it (auto, the default), or whatever the load\n"
 		"  --net host|none  sockets of every family (default), or only AF_UNIX\n"
 		"  --ipc private|host  SysV IPC and POSIX message queues of the run's own\n"
 		"              (default) or the host's\n"
@@ -353,7 +355,7 @@ static int cmd_run(int argc, char **argv)
 	int keep_caps = 0, seccomp = 1;
 	int i = 0, max_procs = DEFAULT_MAX_PROCS, ipc_host = 0;
 	p->rewrite = 1;
-	p->sq = 1;
+	p->sq = SQ_AUTO;
 	p->vfork_fd = -1;
 	p->fd_limit = p->fd_hard = UP_FD_MAX;
 	p->shm_fd = -1;
@@ -393,6 +395,9 @@ static int cmd_run(int argc, char **argv)
 			seccomp = 0;
 		} else if (!strcmp(argv[i], "--no-exitless")) {
 			p->sq = 0;
+		} else if (!strcmp(argv[i], "--exitless") && i + 1 < argc &&
+			   (!strcmp(argv[i + 1], "auto") || !strcmp(argv[i + 1], "always"))) {
+			p->sq = !strcmp(argv[++i], "always") ? SQ_ALWAYS : SQ_AUTO;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(0);
 		} else {
@@ -428,6 +433,7 @@ static int cmd_run(int argc, char **argv)
 	path_init(p, root);
 	devfs_init(p);
 	vm_create(&p->vm, mem);
+	sq_init();
 	if (user)
 		set_user(user);
 	sandbox_enter(p, keep_caps, seccomp);

@@ -179,7 +179,7 @@ struct proc {
 	struct rlimit core;   /* the guest's RLIMIT_CORE (the monitor's own is 0) */
 	/* The initial stack's strings (stack.c): /proc/self/cmdline and environ. */
 	uint64_t arg_start, arg_end, env_start, env_end;
-	int sq;              /* exitless host calls (sq.c), unless --no-exitless */
+	int sq;              /* exitless host calls (sq.c): 0 (--no-exitless), SQ_AUTO, SQ_ALWAYS */
 	int shm_fd;          /* O_PATH handle of the run's own /dev/shm (a root without one), or -1 */
 	char shm_dir[128];   /* its host path */
 };
@@ -569,6 +569,10 @@ void exec_creds(struct proc *p); /* hsys_id.c: execve's capability rules */
 void sq_signal(struct vcpu *v);
 /* Would host call nr wait (a blocking fd that is not ready, a lock)? */
 int sq_would_wait(uint64_t nr, const uint64_t a[6]);
+#define SQ_AUTO 1   /* a server wakes when a CPU is free for it */
+#define SQ_ALWAYS 2 /* whatever the host's load (--exitless always: tests) */
+/* Before the sandbox: what sq.c looks at to see if a CPU is free. */
+void sq_init(void);
 /* The process ends: its server's place in the run is free. */
 void sq_exit(void);
 /* In a forked child: no server yet. */
