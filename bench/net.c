@@ -1,10 +1,11 @@
-/* net prefork N | tcp MIB | unixrtt N | client PORT N: sockets between processes.
+/* net prefork N | serve PORT | tcp MIB | unixrtt N | client PORT N: sockets between processes.
    client: the load generator for servers (nginx): 2 processes make N short
    connections each to 127.0.0.1:PORT (GET /, read the reply to its end);
    prints requests per second.
    prefork: a master forks 4 workers that accept on its socket, then 2
    client processes make N short connections each (connect, request,
-   response, close); prints requests per second. tcp: MIB MiB over TCP
+   response, close); prints requests per second. serve: that server alone on
+   127.0.0.1:PORT until SIGTERM, for clients run natively. tcp: MIB MiB over TCP
    loopback in 64 KiB writes; prints MiB/s. unixrtt: N 1-byte round trips
    over a unix socket pair; prints us per round trip. */
 #include <arpa/inet.h>
@@ -37,11 +38,10 @@ static int listener(struct sockaddr_in *a)
 	return s;
 }
 
-static void prefork(long n)
+/* The prefork server's 4 workers: each accepts on s, reads a request,
+   answers and closes. */
+static void workers(int s, pid_t w[4])
 {
-	struct sockaddr_in a;
-	int s = listener(&a);
-	pid_t w[4];
 	for (int i = 0; i < 4; i++)
 		if ((w[i] = fork()) == 0)
 			for (;;) {
@@ -51,6 +51,14 @@ static void prefork(long n)
 					write(c, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", 40);
 				close(c);
 			}
+}
+
+static void prefork(long n)
+{
+	struct sockaddr_in a;
+	int s = listener(&a);
+	pid_t w[4];
+	workers(s, w);
 	double t0 = now();
 	for (int k = 0; k < 2; k++)
 		if (fork() == 0) {
@@ -67,6 +75,29 @@ static void prefork(long n)
 	for (int k = 0; k < 2; k++)
 		wait(NULL);
 	printf("%.0f\n", 2 * n / (now() - t0));
+	for (int i = 0; i < 4; i++)
+		kill(w[i], SIGKILL);
+	while (wait(NULL) > 0)
+		;
+}
+
+/* The same server on 127.0.0.1:port until SIGTERM, for native clients. */
+static void serve(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 512) < 0)
+		_exit(1);
+	pid_t w[4];
+	workers(s, w);
+	sigset_t term;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	int sig;
+	sigwait(&term, &sig);
 	for (int i = 0; i < 4; i++)
 		kill(w[i], SIGKILL);
 	while (wait(NULL) > 0)
@@ -163,6 +194,8 @@ int main(int argc, char **argv)
 		tcp(n);
 	else if (!strcmp(argv[1], "unixrtt"))
 		unixrtt(n);
+	else if (!strcmp(argv[1], "serve"))
+		serve(atoi(argv[2]));
 	else if (!strcmp(argv[1], "client") && argc > 3)
 		client(atoi(argv[2]), atol(argv[3]));
 	return 0;

@@ -148,6 +148,17 @@ n=$(med3 $B/net prefork 1000); u=$(med3 $U run $B/net prefork 1000)
 x=$($U run --stats $B/net prefork 1000 2>&1 >/dev/null | sed -n 's/uniproc: \([0-9]*\) VM exits/\1/p')
 printf "%-30s %6s r/s %8s r/s  %s  (%s VM exits per request by the clients)\n" "prefork 4 workers, 2 clients" "$n" "$u" \
 	"$(ratio $u $n)" "$(awk "BEGIN { printf \"%.1f\", $x / 2000 }")"
+# The same server under load from native clients (bench/net.c client), as
+# nginx.sh measures nginx: the server's own cost, not its clients'.
+serve() { # $1: native or uniproc, $2 port; prints the median of 3
+	if [ $1 = native ]; then $B/net serve $2 & else $U run $B/net serve $2 & fi
+	m=$!
+	for i in $(seq 100); do [ "$($B/net client $2 1)" != 0 ] && break; sleep 0.05; done
+	for k in 1 2 3; do $B/net client $2 2000; done | sort -n | sed -n 2p
+	kill -TERM $m; wait $m
+}
+n=$(serve native 18201); u=$(serve uniproc 18202)
+printf "%-30s %6s r/s %8s r/s  %s\n" "prefork 4 workers, native clients" "$n" "$u" "$(ratio $u $n)"
 n=$(med3 $B/net tcp 512); u=$(med3 $U run $B/net tcp 512)
 printf "%-30s %6s MiB/s %6s MiB/s  %s\n" "TCP loopback, 64 KiB writes" "$n" "$u" "$(ratio $u $n)"
 n=$(med3 $B/net unixrtt 5000); u=$(med3 $U run $B/net unixrtt 5000)
