@@ -16,7 +16,7 @@ libos_header:
 	.quad libos_stack_top, boot_info, syscall_trap, exc_stubs, 16
 	.quad UP_CPU_AREA + 4096, syscall_call, stub_pool, STUB_POOL_SIZE, thread0 + UP_T_SAVED_RSP
 	.quad fd_table, thread0 + UP_T_DELIVER, _text_end, mem_view, thread0
-	.quad user_copy_insn, user_copy_fault
+	.quad user_copy_insn, user_copy_fault, defer
 
 	.data
 	.align 64

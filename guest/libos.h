@@ -109,6 +109,14 @@ void mem_thread_exit(void);
 /* sys_proc.c: wait with mask for a signal; -EINTR once its handler may run. */
 long suspend(uint64_t mask);
 
+/* sys_pipe.c: the monitor's table of pipe ring fds (abi.h UP_FD_RING). */
+extern uint16_t fd_table[UP_FD_MAX];
+
+/* sys_file.c: closes put off (abi.h struct up_defer). Send them now; or
+   if the oldest waited a millisecond. */
+void defer_send(void);
+void defer_tick(void);
+
 /* sys_time.c */
 void time_init(void);
 /* Nanoseconds since boot by the TSC; 0 when the TSC is not usable. */

@@ -115,6 +115,7 @@ static int no_sleepers(int private)
 /* futex(uaddr, op, val, timeout or val2, uaddr2, val3) */
 SYSDEF(futex)
 {
+	defer_send(); /* a futex is seen by other processes without the monitor */
 	uint32_t *uaddr = (uint32_t *)a0, val = (uint32_t)a2;
 	int cmd = (int)(a1 & FUTEX_CMD_MASK), private = (a1 & FUTEX_PRIVATE_FLAG) != 0;
 	uint32_t cur;
@@ -169,6 +170,7 @@ SYSDEF(futex)
 /* futex_waitv(waiters, n, flags, timeout, clockid): counted as private if any is. */
 SYSDEF(futex_waitv)
 {
+	defer_send();
 	struct waitv {
 		uint64_t val, uaddr;
 		uint32_t flags, reserved;

@@ -231,6 +231,7 @@ static long write_rest(uint64_t fd, const struct iov *v, int nv, uint64_t done)
 static long pipe_read(uint64_t fd, const struct iov *v, int nv)
 {
 	int nonblock;
+	defer_send(); /* a ring is seen by other processes without the monitor */
 	struct up_ring *r = ring_of(fd, 0, &nonblock);
 	long n = r && nv <= 64 ? ring_read(fd, r, nonblock, v, nv) : -1;
 	return n >= 0 ? n : hc_syscall(__NR_readv, fd, (uint64_t)(uintptr_t)v, nv, 0, 0, 0);
@@ -245,6 +246,7 @@ static long pipe_write(uint64_t fd, const struct iov *v, int nv)
 {
 	int nonblock, full = 0;
 	uint64_t total = 0;
+	defer_send(); /* a ring is seen by other processes without the monitor */
 	uint32_t deaths = __atomic_load_n(&((const volatile struct up_run_page *)UP_RUN_PAGE)->deaths,
 					  __ATOMIC_ACQUIRE);
 	struct up_ring *r = ring_of(fd, 1, &nonblock);

@@ -198,6 +198,7 @@ static void hc_fault(struct proc *p)
 
 void hcall(struct proc *p, unsigned nr, uint32_t gpa)
 {
+	hsys_defer_close(p); /* closes the library OS put off come first */
 	switch (nr) {
 	case UP_HC_SYSCALL:
 		hc_syscall(p, gpa);

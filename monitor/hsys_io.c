@@ -199,8 +199,70 @@ HSYS(pwritev) { return positioned(p, a, 1, 0); }
 HSYS(preadv2) { return positioned(p, a, 0, 1); }
 HSYS(pwritev2) { return positioned(p, a, 1, 1); }
 
+/*
+ * Closes put off by the library OS (abi.h struct up_defer): which fds may
+ * wait, and the closes that wait, in the library OS's memory. A forged
+ * mark costs the program only its own close's timing. The monitor keeps
+ * the socket each mark was for (its inode), and closes a slot's fd only if
+ * it is still that socket: a close is never made on another file, whatever
+ * the slots say.
+ */
+static ino_t defer_ino[UP_FD_MAX];
+
+static uint8_t *defer_mark_byte(struct proc *p, int fd)
+{
+	if (!p->libos.defer || fd < 0 || fd >= UP_FD_MAX)
+		return NULL;
+	return gmem_wptr(&p->vm, p->libos.defer + (uint64_t)fd / 8, 1);
+}
+
+void hsys_defer_may(struct proc *p, int fd)
+{
+	struct linger l = {0};
+	socklen_t n = sizeof l;
+	struct stat st;
+	uint8_t *b = defer_mark_byte(p, fd);
+	/* SO_LINGER: close waits for the data to go, or resets. Not put off. */
+	if (!b || getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &n) < 0 || l.l_onoff ||
+	    fstat(fd, &st) < 0)
+		return;
+	defer_ino[fd] = st.st_ino;
+	__atomic_fetch_or(b, (uint8_t)(1u << (fd % 8)), __ATOMIC_SEQ_CST);
+}
+
+void hsys_defer_never(struct proc *p, int fd)
+{
+	if (fd < 0 || fd >= UP_FD_MAX)
+		return;
+	defer_ino[fd] = 0;
+	uint8_t *b = defer_mark_byte(p, fd);
+	if (b && (*b & (1u << (fd % 8))))
+		__atomic_fetch_and(b, (uint8_t)~(1u << (fd % 8)), __ATOMIC_SEQ_CST);
+}
+
+void hsys_defer_close(struct proc *p)
+{
+	if (!p->libos.defer)
+		return;
+	uint32_t *q = gmem_wptr(&p->vm, p->libos.defer + offsetof(struct up_defer, fd1),
+				sizeof(uint32_t) * UP_DEFER_SLOTS);
+	for (int i = 0; q && i < UP_DEFER_SLOTS; i++) {
+		if (!__atomic_load_n(&q[i], __ATOMIC_ACQUIRE))
+			continue;
+		uint32_t v = __atomic_exchange_n(&q[i], 0, __ATOMIC_ACQ_REL); /* once */
+		int fd = (int)v - 1;
+		struct stat st;
+		if (v < 1 || v > UP_FD_MAX || !defer_ino[fd] || fstat(fd, &st) < 0 ||
+		    st.st_ino != defer_ino[fd])
+			continue; /* not a close the library OS could have put off */
+		close(fd);
+		hsys_fd_closed(p, fd);
+	}
+}
+
 void hsys_fd_closed(struct proc *p, int fd)
 {
+	hsys_defer_never(p, fd);
 	pipe_forget(p, fd);
 	epoll_forget(fd);
 	signal_forget_fd(fd);

@@ -125,6 +125,8 @@ static long addr_call(struct proc *p, const uint64_t a[6], int bind_)
 			   : connect(fd, (struct sockaddr *)&ss, sl));
 	if (hold >= 0)
 		close(hold);
+	if (!bind_ && r == 0)
+		hsys_defer_may(p, fd);
 	return r;
 }
 
@@ -166,7 +168,10 @@ static long accept_(struct proc *p, const uint64_t a[6], int flags)
 	long r = out_addr(p, a[1], a[2], &sa, &sl);
 	if (r < 0)
 		return r;
-	return hsys_newfd(p, accept4(fd, sa, sl, flags));
+	r = hsys_newfd(p, accept4(fd, sa, sl, flags));
+	if (r >= 0)
+		hsys_defer_may(p, (int)r);
+	return r;
 }
 
 HSYS(accept) { return accept_(p, a, 0); }
@@ -196,6 +201,8 @@ HSYS(setsockopt)
 	const void *v = a[4] ? gmem_in(p, a[3], a[4]) : NULL;
 	if (a[4] && !v)
 		return -EFAULT;
+	if ((int)a[1] == SOL_SOCKET && (int)a[2] == SO_LINGER)
+		hsys_defer_never(p, fd); /* its close may wait, or reset */
 	return hsys_ret(setsockopt(fd, (int)a[1], (int)a[2], v, (socklen_t)a[4]));
 }
 

@@ -701,6 +701,12 @@ typedef long (*hsys_fn)(struct proc *p, const uint64_t a[6]);
 long hsys(struct proc *p, uint64_t nr, const uint64_t a[6]);
 /* May syscall nr block (then it runs without the process lock)? */
 int hsys_may_block(uint64_t nr);
+/* Closes put off (abi.h struct up_defer, hsys_io.c): fd, a connected
+   socket, may have its close put off; fd's close may not; make the closes
+   that wait (at each hypercall and exitless call, before it). */
+void hsys_defer_may(struct proc *p, int fd);
+void hsys_defer_never(struct proc *p, int fd);
+void hsys_defer_close(struct proc *p);
 /* Guest fd argument as a host fd, or -1 if it can't be one. */
 int hsys_fd(uint64_t v);
 /* Host result to syscall result: -errno on failure. */

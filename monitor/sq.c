@@ -122,6 +122,7 @@ static int serve(struct proc *p, struct vcpu *v)
 	uint64_t nr = t->sq.nr, a[6];
 	memcpy(a, t->sq.args, sizeof a); /* read the guest's slot once */
 	long r = UP_SQ_RETRY;
+	hsys_defer_close(p); /* closes the library OS put off come first */
 	if (!sq_would_wait(nr, a)) {
 		/* As the calling thread: its signals, its fds' calls. A call that
 		   waits after all (a FIFO's open) ends with EINTR when a signal

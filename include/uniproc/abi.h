@@ -17,7 +17,7 @@
 #include <stdint.h>
 #endif
 
-#define UP_ABI_VERSION 7
+#define UP_ABI_VERSION 8
 #define UP_LIBOS_MAGIC 0x534f424c50494e55 /* "UNIPLBOS" */
 
 /* Guest-physical (= guest-virtual, identity mapped) memory layout. */
@@ -377,6 +377,25 @@ struct up_memview {
 	} free[UP_MEMVIEW_MAX];
 };
 
+/*
+ * Closes put off (guest/sys_file.c, monitor/hsys_io.c). A VM exit costs
+ * ~25 us here, so a connected socket's close goes with the process's next
+ * host call instead of by an exit of its own. The monitor marks in `may`
+ * the fds whose close can wait: a socket it got from accept or a connect
+ * that succeeded, without SO_LINGER; any close or replacement of the fd
+ * clears the mark. The library OS puts such an fd + 1 in a free `fd1` slot
+ * and returns 0; the monitor closes what it finds there at the start of
+ * every hypercall and exitless call, taking each slot once (an atomic
+ * exchange) and closing only fds below UP_FD_MAX. The library OS also
+ * sends them before a pipe ring or futex operation, and at its first
+ * syscall a millisecond after the close.
+ */
+#define UP_DEFER_SLOTS 8
+struct up_defer {
+	uint8_t may[UP_FD_MAX / 8];
+	uint32_t fd1[UP_DEFER_SLOTS];
+};
+
 /* At offset 0 of the library OS image, linked at UP_LIBOS_BASE. */
 struct up_libos_header {
 	uint64_t magic;        /* UP_LIBOS_MAGIC */
@@ -402,12 +421,13 @@ struct up_libos_header {
 	   program may not (user_copy): a page fault there resumes at
 	   copy_fault, which returns -EFAULT, as Linux's exception table. */
 	uint64_t copy_insn, copy_fault;
+	uint64_t defer;        /* struct up_defer */
 };
 
 _Static_assert(sizeof(struct up_hc_syscall) == 64, "up_hc_syscall layout");
 _Static_assert(sizeof(struct up_fault_frame) == 64, "up_fault_frame layout");
 _Static_assert(sizeof(struct up_boot_info) == 24 * 8, "up_boot_info layout");
-_Static_assert(sizeof(struct up_libos_header) == 21 * 8, "libos header layout");
+_Static_assert(sizeof(struct up_libos_header) == 22 * 8, "libos header layout");
 _Static_assert(__builtin_offsetof(struct up_thread, stack_top) == UP_T_STACK_TOP &&
 	       __builtin_offsetof(struct up_thread, sig) == UP_T_DELIVER &&
 	       __builtin_offsetof(struct up_thread, ret_override) == UP_T_RET_OVERRIDE &&

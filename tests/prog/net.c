@@ -1,19 +1,22 @@
 /* Sockets between processes (each its own VM under uniproc): a prefork TCP
    server, an epoll loop over eventfd, timerfd and a pipe fed by another
    process, SCM_RIGHTS of pipe ends and sockets, UDP, a unix socket bound to
-   a path, a killed peer, and socket families. */
+   a path, a killed peer, closes, and socket families. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -321,6 +324,147 @@ static void killed_peer(void)
 	printf("peer killed: %s\n", r == 0 || (r < 0 && errno == ECONNRESET) ? "EOF or reset" : "other");
 }
 
+/* A connected pair on loopback: *c connected, *s accepted, the lowest fds. */
+static void tcp_pair(int *c, int *s)
+{
+	struct sockaddr_in a;
+	int l0 = listen_tcp(&a), l = fcntl(l0, F_DUPFD, 100); /* above c and s */
+	close(l0);
+	*c = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(*c, (struct sockaddr *)&a, sizeof a) < 0 || (*s = accept(l, NULL, NULL)) < 0) {
+		perror("tcp_pair");
+		exit(1);
+	}
+	close(l);
+}
+
+static double secs(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int race_fd;
+static pthread_barrier_t race_bar;
+
+static void *race_close(void *r)
+{
+	pthread_barrier_wait(&race_bar);
+	*(int *)r = close(race_fd) == 0 ? 0 : errno;
+	return NULL;
+}
+
+/* close(2) of connected sockets, which uniproc may send with the next host
+   call (abi.h struct up_defer): each as Linux does it, as the peer and the
+   fd table see it. */
+static void closes(void)
+{
+	int c, s;
+	/* Closed twice: the second is EBADF. The number is free again. */
+	tcp_pair(&c, &s);
+	int r1 = close(s), r2 = close(s), e2 = errno;
+	int again = socket(AF_INET, SOCK_STREAM, 0);
+	printf("close twice: %d, %d %s; next socket takes its number: %s\n", r1, r2, strerror(e2),
+	       again == s ? "yes" : "no");
+	char b;
+	printf("peer reads: %zd\n", read(c, &b, 1));
+	close(again);
+	close(c);
+
+	/* Closed, then a pipe says so: the peer already sees the EOF. The
+	   closer then makes no syscall until the peer has looked. */
+	volatile int *seen = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	tcp_pair(&c, &s);
+	int pp[2];
+	pipe2(pp, O_NONBLOCK); /* the reader polls: the writer wakes nobody */
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(c);
+		close(s);
+		write(pp[1], "x", 1);
+		for (uint64_t t0 = __builtin_ia32_rdtsc(); !*seen && __builtin_ia32_rdtsc() - t0 < 6000000000ull;)
+			__asm__ volatile("pause");
+		_exit(0);
+	}
+	close(s);
+	while (read(pp[0], &b, 1) < 0)
+		;
+	errno = 0;
+	ssize_t n = recv(c, &b, 1, MSG_DONTWAIT);
+	*seen = 1;
+	printf("EOF before the pipe's news: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+	waitpid(pid, NULL, 0);
+	close(c);
+
+	/* The closer goes on with syscalls that need no host (clock_gettime,
+	   getpid): the peer sees the EOF within them. */
+	for (int i = 0; i < 200; i++) /* under uniproc, their sites are rewritten now */
+		secs(), getpid();
+	*seen = 0;
+	tcp_pair(&c, &s);
+	if ((pid = fork()) == 0) {
+		close(s);
+		*seen = read(c, &b, 1) == 0;
+		_exit(0);
+	}
+	close(c);
+	close(s);
+	double t0 = secs();
+	while (!*seen && secs() - t0 < 5)
+		getpid();
+	printf("EOF while the closer makes syscalls: %s\n", *seen ? "yes" : "no");
+	waitpid(pid, NULL, 0);
+
+	/* SO_LINGER 0: close resets at once, even if no syscall follows. */
+	*seen = 0;
+	tcp_pair(&c, &s);
+	if ((pid = fork()) == 0) {
+		close(s);
+		int r = read(c, &b, 1);
+		*seen = r < 0 && errno == ECONNRESET ? 2 : 1;
+		_exit(0);
+	}
+	close(c);
+	struct linger lg = {1, 0};
+	setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(s);
+	for (uint64_t t0 = __builtin_ia32_rdtsc(); !*seen && __builtin_ia32_rdtsc() - t0 < 6000000000ull;)
+		__asm__ volatile("pause");
+	printf("SO_LINGER 0: the peer saw %s before the closer's next syscall\n",
+	       *seen == 2 ? "a reset" : *seen ? "EOF" : "nothing");
+	waitpid(pid, NULL, 0);
+
+	/* Two threads close one fd at once: one gets 0, the other EBADF. */
+	int good = 0;
+	for (int k = 0; k < 100; k++) {
+		tcp_pair(&c, &s);
+		race_fd = s;
+		int r[2];
+		pthread_t t[2];
+		pthread_barrier_init(&race_bar, NULL, 2);
+		for (int i = 0; i < 2; i++)
+			pthread_create(&t[i], NULL, race_close, &r[i]);
+		for (int i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&race_bar);
+		good += (r[0] == 0 && r[1] == EBADF) || (r[0] == EBADF && r[1] == 0);
+		close(c);
+	}
+	printf("two threads close one fd: one 0, one EBADF, %d times of 100\n", good);
+
+	/* A dup keeps the connection; its own close ends it. */
+	tcp_pair(&c, &s);
+	int d = dup(s);
+	close(s);
+	errno = 0;
+	n = recv(c, &b, 1, MSG_DONTWAIT);
+	printf("a dup holds it: %zd %s\n", n, strerror(errno));
+	close(d);
+	printf("its close ends it: %zd\n", read(c, &b, 1));
+	close(c);
+}
+
 /* signalfd in an epoll loop: a blocked SIGUSR1 sent to ourselves and the
    SIGCHLD of a child that exits. */
 static void sigfd(void)
@@ -437,6 +581,8 @@ int main(int argc, char **argv)
 		unix_path(argc > 2 ? argv[2] : "/tmp");
 	else if (!strcmp(c, "killed"))
 		killed_peer();
+	else if (!strcmp(c, "close"))
+		closes();
 	else if (!strcmp(c, "connect") && argc > 2) { /* a unix socket by path */
 		int u = socket(AF_UNIX, SOCK_STREAM, 0);
 		struct sockaddr_un a = {.sun_family = AF_UNIX};
