@@ -386,9 +386,10 @@ struct up_memview {
  * clears the mark. The library OS puts such an fd + 1 in a free `fd1` slot
  * and returns 0; the monitor closes what it finds there at the start of
  * every hypercall and exitless call, taking each slot once (an atomic
- * exchange) and closing only fds below UP_FD_MAX. The library OS also
- * sends them before a pipe ring or futex operation, and at its first
- * syscall a millisecond after the close.
+ * exchange) and closing an fd only if it is still the socket it marked
+ * (the monitor keeps its inode), so no slot closes another file. The
+ * library OS also sends them before a pipe ring or futex operation, and at
+ * its first syscall a millisecond after the close.
  */
 #define UP_DEFER_SLOTS 8
 struct up_defer {
