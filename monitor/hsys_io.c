@@ -408,10 +408,8 @@ HSYS(dup2)
 	if (nfd >= p->fd_limit)
 		return -EBADF;
 	long r = hsys_ret(dup2(fd, nfd));
-	if (r >= 0 && fd != nfd) {
-		epoll_forget(nfd);
-		signal_forget_fd(nfd);
-	}
+	if (r >= 0 && fd != nfd)
+		hsys_fd_closed(p, nfd); /* the kernel closed what nfd was */
 	if (r >= 0)
 		pipe_copied(p, fd, nfd);
 	return r;
@@ -425,11 +423,9 @@ HSYS(dup3)
 		return -EBADF;
 	long r = hsys_ret(dup3(fd, nfd, (int)a[2]));
 	if (r >= 0) {
-		epoll_forget(nfd);
-		signal_forget_fd(nfd);
-	}
-	if (r >= 0)
+		hsys_fd_closed(p, nfd); /* the kernel closed what nfd was */
 		pipe_copied(p, fd, nfd);
+	}
 	return r;
 }
 

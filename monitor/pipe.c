@@ -199,7 +199,6 @@ void pipe_copied(struct proc *p, int from, int to)
 {
 	if (to < 0 || to >= UP_FD_MAX || from == to)
 		return;
-	hsys_defer_never(p, to);
 	pipe_forget(p, to); /* the kernel closed what `to` was */
 	int end = READ;
 	if (!ring_of(from, &end))

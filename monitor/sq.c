@@ -156,12 +156,18 @@ void sq_signal(struct vcpu *v)
  * server that does not get a CPU. The places are the run page's, shared by
  * its monitors: a pid in each, or 0; a dead one's place is free.
  */
+/* The CPUs the host lets this monitor use. */
+static int cpus(void)
+{
+	cpu_set_t s;
+	return sched_getaffinity(0, sizeof s, &s) == 0 ? CPU_COUNT(&s) : 1;
+}
+
 static int awake_cap(void)
 {
 	static int cap;
 	if (!cap) {
-		cpu_set_t s;
-		int n = sched_getaffinity(0, sizeof s, &s) == 0 ? CPU_COUNT(&s) : 1;
+		int n = cpus();
 		cap = n / 2 > 8 ? 8 : n / 2 > 1 ? n / 2 : 1;
 	}
 	return cap;
@@ -208,9 +214,7 @@ static int cpu_free(struct proc *p)
 	char *c = strchr(b, '/');
 	while (c && c > b && c[-1] != ' ')
 		c--;
-	cpu_set_t cs;
-	int cpus = sched_getaffinity(0, sizeof cs, &cs) == 0 ? CPU_COUNT(&cs) : 1;
-	return was_free = !c || atoi(c) < cpus;
+	return was_free = !c || atoi(c) < cpus();
 }
 
 /* Take an awake server's place in the run: 1, or 0 if all are taken or

@@ -20,7 +20,6 @@ uint64_t fmap_host_writable(uint64_t lo, uint64_t n) { return n; } /* no file ma
 
 /* What pipe.c needs from the rest of the monitor. */
 void vm_ring(struct vm *vm, int idx) {}
-void hsys_defer_never(struct proc *p, int fd) {}
 void proc_lock(void) {}
 void proc_unlock(void) {}
 int proc_unlock_all(void) { return 1; }
