@@ -10,8 +10,9 @@ static inline void doorbell(unsigned nr, uint32_t v)
 	__asm__ volatile("movl %1, %0" : "=m"(*door) : "r"(v) : "memory");
 }
 
-/* The library OS data lives below 4 GiB, so the address fits 32 bits. */
-#define HC(nr, p) doorbell(nr, (uint32_t)(uintptr_t)(p))
+/* The library OS data lives below 4 GiB, so the address fits 32 bits.
+   The monitor makes the closes put off before any hypercall. */
+#define HC(nr, p) (defer_riding(), doorbell(nr, (uint32_t)(uintptr_t)(p)))
 
 /* Make the page-directory stores the monitor queued for this vCPU (abi.h). */
 static void sync_mmu(void)
@@ -61,6 +62,7 @@ static uint32_t backoff;
 static long sq_call(uint64_t nr, const uint64_t a[6])
 {
 	struct up_sq *q = &self()->sq;
+	defer_riding(); /* the server makes the closes put off first */
 	q->nr = nr;
 	memcpy(q->args, a, sizeof q->args);
 	__atomic_store_n(&q->state, UP_SQ_SUBMITTED, __ATOMIC_RELEASE);

@@ -115,6 +115,7 @@ extern uint16_t fd_table[UP_FD_MAX];
 /* sys_file.c: closes put off (abi.h struct up_defer). Send them now; or
    if the oldest waited a millisecond. */
 void defer_send(void);
+void defer_riding(void);
 void defer_tick(void);
 
 /* sys_time.c */

@@ -46,8 +46,8 @@ static uint64_t defer_since; /* tsc_ns() of a close put off, or 0 */
 
 void defer_send(void)
 {
-	if (!__atomic_load_n(&defer_since, __ATOMIC_ACQUIRE))
-		return;
+	/* The slots, not defer_since: another thread's host call may have
+	   cleared that before its hypercall reached the monitor. */
 	__atomic_store_n(&defer_since, 0, __ATOMIC_RELEASE);
 	for (int i = 0; i < UP_DEFER_SLOTS; i++)
 		if (__atomic_load_n(&defer.fd1[i], __ATOMIC_ACQUIRE)) {
@@ -57,6 +57,13 @@ void defer_send(void)
 			hc_syscall(__NR_close, (uint64_t)-1, 0, 0, 0, 0, 0);
 			return;
 		}
+}
+
+/* A host call is on its way: it takes the closes put off with it. */
+void defer_riding(void)
+{
+	if (__atomic_load_n(&defer_since, __ATOMIC_RELAXED))
+		__atomic_store_n(&defer_since, 0, __ATOMIC_RELEASE);
 }
 
 void defer_tick(void)

@@ -72,6 +72,7 @@ HSYS(fallocate)
 HSYS(flock)
 {
 	FD_ARG(fd, 0);
+	hsys_defer_lock(p);
 	return HSYS_WAIT(p, flock(fd, (int)a[1]));
 }
 
@@ -139,6 +140,8 @@ long hsys_fcntl_posix(struct proc *p, int fd, int cmd, uint64_t arg)
 		struct flock *fl = get ? gmem_out(p, arg, sizeof *fl) : gmem_in(p, arg, sizeof *fl);
 		if (!fl)
 			return -EFAULT;
+		if (!get)
+			hsys_defer_lock(p);
 		return HSYS_WAIT(p, fcntl(fd, cmd, fl));
 	}
 	case F_GETOWN: { /* as the kernel returns it: a process group negated */

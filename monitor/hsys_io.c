@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/uio.h>
 #include <termios.h>
 #include <string.h>
@@ -203,11 +205,19 @@ HSYS(pwritev2) { return positioned(p, a, 1, 1); }
  * Closes put off by the library OS (abi.h struct up_defer): which fds may
  * wait, and the closes that wait, in the library OS's memory. A forged
  * mark costs the program only its own close's timing. The monitor keeps
- * the socket each mark was for (its inode), and closes a slot's fd only if
- * it is still that socket: a close is never made on another file, whatever
- * the slots say.
+ * the file each mark was for (its device and inode), and closes a slot's
+ * fd only if it is still that file: a close is never made on another
+ * file, whatever the slots say.
  */
-static ino_t defer_ino[UP_FD_MAX];
+static struct {
+	dev_t dev;
+	ino_t ino; /* 0: no mark */
+	int file;  /* a regular file's, not a socket's */
+} marked[UP_FD_MAX];
+/* Once the process has taken a lock, no regular file's close waits: on
+   Linux any close of a file drops the process's POSIX locks on it. Locks
+   outlive exec, and so does the monitor that keeps this. */
+static int took_lock;
 
 static uint8_t *defer_mark_byte(struct proc *p, int fd)
 {
@@ -216,25 +226,74 @@ static uint8_t *defer_mark_byte(struct proc *p, int fd)
 	return gmem_wptr(&p->vm, p->libos.defer + (uint64_t)fd / 8, 1);
 }
 
+static void mark(struct proc *p, int fd, const struct stat *st, int file)
+{
+	uint8_t *b = defer_mark_byte(p, fd);
+	if (!b)
+		return;
+	marked[fd].dev = st->st_dev;
+	marked[fd].ino = st->st_ino;
+	marked[fd].file = file;
+	__atomic_fetch_or(b, (uint8_t)(1u << (fd % 8)), __ATOMIC_SEQ_CST);
+}
+
 void hsys_defer_may(struct proc *p, int fd)
 {
 	struct linger l = {0};
 	socklen_t n = sizeof l;
 	struct stat st;
-	uint8_t *b = defer_mark_byte(p, fd);
 	/* SO_LINGER: close waits for the data to go, or resets. Not put off. */
-	if (!b || getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &n) < 0 || l.l_onoff ||
-	    fstat(fd, &st) < 0)
+	if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &n) < 0 || l.l_onoff || fstat(fd, &st) < 0)
 		return;
-	defer_ino[fd] = st.st_ino;
-	__atomic_fetch_or(b, (uint8_t)(1u << (fd % 8)), __ATOMIC_SEQ_CST);
+	mark(p, fd, &st, 0);
+}
+
+/*
+ * A regular file opened read-only, on a local file system, by a process
+ * that holds no lock: its close has nothing to say (no data to flush, no
+ * error to report, as a network or FUSE file's may) and nothing for
+ * another process to wait on but inotify's close event, which comes with
+ * the process's next host call. Nor a file another process may lock
+ * (hsys_defer_shared). So nginx's close of the file it served rides on
+ * its next call, as the socket's does.
+ */
+void hsys_defer_may_file(struct proc *p, int fd)
+{
+	struct stat st;
+	struct statfs fs;
+	int fl = fcntl(fd, F_GETFL);
+	if (took_lock || fl < 0 || (fl & O_ACCMODE) != O_RDONLY || (fl & O_PATH) ||
+	    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fstatfs(fd, &fs) < 0)
+		return;
+	switch ((unsigned long)fs.f_type) {
+	case EXT4_SUPER_MAGIC: case TMPFS_MAGIC: case XFS_SUPER_MAGIC:
+	case BTRFS_SUPER_MAGIC: case OVERLAYFS_SUPER_MAGIC:
+		mark(p, fd, &st, 1);
+	}
+}
+
+void hsys_defer_lock(struct proc *p)
+{
+	took_lock = 1;
+	hsys_defer_shared(p, -1);
+}
+
+/* fd's open file (fd < 0: every open file) may be shared with another
+   process from now on (fork, SCM_RIGHTS). That process may lock it
+   (flock, OFD locks), and then our close may be the one that unlocks it:
+   its close does not wait. */
+void hsys_defer_shared(struct proc *p, int fd)
+{
+	for (int i = fd < 0 ? 0 : fd; i < (fd < 0 ? UP_FD_MAX : fd + 1) && i < UP_FD_MAX; i++)
+		if (marked[i].ino && marked[i].file)
+			hsys_defer_never(p, i);
 }
 
 void hsys_defer_never(struct proc *p, int fd)
 {
 	if (fd < 0 || fd >= UP_FD_MAX)
 		return;
-	defer_ino[fd] = 0;
+	marked[fd].ino = 0;
 	uint8_t *b = defer_mark_byte(p, fd);
 	if (b && (*b & (1u << (fd % 8))))
 		__atomic_fetch_and(b, (uint8_t)~(1u << (fd % 8)), __ATOMIC_SEQ_CST);
@@ -252,8 +311,8 @@ void hsys_defer_close(struct proc *p)
 		uint32_t v = __atomic_exchange_n(&q[i], 0, __ATOMIC_ACQ_REL); /* once */
 		int fd = (int)v - 1;
 		struct stat st;
-		if (v < 1 || v > UP_FD_MAX || !defer_ino[fd] || fstat(fd, &st) < 0 ||
-		    st.st_ino != defer_ino[fd])
+		if (v < 1 || v > UP_FD_MAX || !marked[fd].ino || fstat(fd, &st) < 0 ||
+		    st.st_ino != marked[fd].ino || st.st_dev != marked[fd].dev)
 			continue; /* not a close the library OS could have put off */
 		close(fd);
 		hsys_fd_closed(p, fd);

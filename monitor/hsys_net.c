@@ -258,7 +258,7 @@ HSYS(recvfrom)
  * monitor turns back into a working ring (import_rights). The companions
  * are closed after the send (*extra, *nextra).
  */
-static long rights_out(struct msghdr *g, uint8_t *out, size_t room, size_t *len, int *extra,
+static long rights_out(struct proc *p, struct msghdr *g, uint8_t *out, size_t room, size_t *len, int *extra,
 		       int *nextra)
 {
 	size_t used = 0;
@@ -283,6 +283,7 @@ static long rights_out(struct msghdr *g, uint8_t *out, size_t room, size_t *len,
 			memcpy(&fd, src + i, sizeof fd);
 			if (hsys_fd(fd) < 0)
 				return -EBADF;
+			hsys_defer_shared(p, fd); /* the receiver may lock it */
 			dst[k++] = fd;
 			if (pipe_is_ring(fd) && *nextra < 253) {
 				int e = pipe_export(fd);
@@ -425,7 +426,7 @@ static long msg_call(struct proc *p, int fd, uint64_t gm, int flags, int send)
 	if (send) {
 		if (gctl) {
 			size_t len = 0;
-			r = rights_out(&m, ctl, 2 * CONTROL_MAX, &len, extra, &nextra);
+			r = rights_out(p, &m, ctl, 2 * CONTROL_MAX, &len, extra, &nextra);
 			m.msg_control = ctl;
 			m.msg_controllen = len;
 		}

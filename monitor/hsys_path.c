@@ -45,7 +45,10 @@ HSYS(openat)
 	do
 		fd = path_open(p, (int)a[0], path, (int)a[2], (int)a[3]);
 	while (hsys_retry_eintr(p, fd));
-	return fd < 0 ? fd : hsys_newfd(p, fd);
+	fd = fd < 0 ? fd : (int)hsys_newfd(p, fd);
+	if (fd >= 0)
+		hsys_defer_may_file(p, fd);
+	return fd;
 }
 
 HSYS(newfstatat)

@@ -51,6 +51,7 @@ HSYS(fork)
 			vp[i] = hi;
 		}
 	}
+	hsys_defer_shared(p, -1); /* the child may lock what we both hold */
 	struct arch_state *st = arch_save(p);
 	pipe_fork(1); /* the child holds our pipe ends from the start */
 	/* Host signals wait until the child has forgotten ours (Linux does not

@@ -702,9 +702,15 @@ long hsys(struct proc *p, uint64_t nr, const uint64_t a[6]);
 /* May syscall nr block (then it runs without the process lock)? */
 int hsys_may_block(uint64_t nr);
 /* Closes put off (abi.h struct up_defer, hsys_io.c): fd, a connected
-   socket, may have its close put off; fd's close may not; make the closes
-   that wait (at each hypercall and exitless call, before it). */
+   socket or a regular file opened read-only, may have its close put off;
+   the process took a lock (no file's close waits from now on); fd's open
+   file (fd < 0: all) may be shared with another process; fd's close may
+   not; make the closes that wait (at each hypercall and exitless call,
+   before it). */
 void hsys_defer_may(struct proc *p, int fd);
+void hsys_defer_may_file(struct proc *p, int fd);
+void hsys_defer_lock(struct proc *p);
+void hsys_defer_shared(struct proc *p, int fd);
 void hsys_defer_never(struct proc *p, int fd);
 void hsys_defer_close(struct proc *p);
 /* Guest fd argument as a host fd, or -1 if it can't be one. */

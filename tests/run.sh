@@ -175,7 +175,7 @@ for libc in musl glibc; do
 	expect $libc/pipe-sleeper-exits "'$U' run --stats '$P/pipe' sleeper-killed 2>st.txt >/dev/null; x=\$(sed -n 's/uniproc: \\([0-9]*\\) VM exits/\\1/p' st.txt); [ \"\$x\" -lt 330 ] || { echo \"\$x VM exits\"; false; }"
 	diff_run $libc/pipe-pollmix "$WORK/numbers.txt" -- "$P/pipe" pollmix
 	# issue 17: files, timers and clocks, scheduling.
-	for c in mknod fifo fifo-signal space flock locks splice splice-race alarm alarm-dfl alarm-exec ptimer rusage sched; do
+	for c in mknod fifo fifo-signal space flock locks close-ro splice splice-race alarm alarm-dfl alarm-exec ptimer rusage sched; do
 		diff_run $libc/posix-$c /dev/null -- "$P/posix" $c
 	done
 	mkdir -p "$WORK/mkroot-$libc" && cp "$P/posix" "$WORK/mkroot-$libc/posix"

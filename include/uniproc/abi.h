@@ -382,12 +382,15 @@ struct up_memview {
  * ~25 us here, so a connected socket's close goes with the process's next
  * host call instead of by an exit of its own. The monitor marks in `may`
  * the fds whose close can wait: a socket it got from accept or a connect
- * that succeeded, without SO_LINGER; any close or replacement of the fd
- * clears the mark. The library OS puts such an fd + 1 in a free `fd1` slot
+ * that succeeded, without SO_LINGER; a regular file opened read-only on a
+ * local file system, until the process takes a lock or the file may be
+ * shared with another process (fork, SCM_RIGHTS). Any close or
+ * replacement of the fd clears the mark. The library OS puts such an fd + 1 in a free `fd1` slot
  * and returns 0; the monitor closes what it finds there at the start of
  * every hypercall and exitless call, taking each slot once (an atomic
- * exchange) and closing an fd only if it is still the socket it marked
- * (the monitor keeps its inode), so no slot closes another file. The
+ * exchange) and closing an fd only if it is still the file it marked
+ * (the monitor keeps its device and inode), so no slot closes another
+ * file. The
  * library OS also sends them before a pipe ring or futex operation, and at
  * its first syscall a millisecond after the close.
  */
