@@ -135,6 +135,18 @@ static void hc_log(struct proc *p, uint32_t gpa)
 	dprintf(p->log_fd, "%.*s\n", (int)len, msg);
 }
 
+/* Leave the CPL0 exception stub f for CPL3 code at rip. */
+static void resume(struct proc *p, struct kvm_regs *r, const struct up_fault_frame *f, uint64_t rip)
+{
+	r->rip = rip;
+	r->rsp = f->rsp;
+	r->rdx = f->rdx;
+	r->rflags = (f->rflags & 0xcd5) | 0x3002; /* the status flags; IOPL=3 */
+	arch_user_segments(p);
+	if (ioctl(vcpu->fd, KVM_SET_REGS, r) < 0)
+		proc_die(p, SIGSEGV, "guest fault (registers unavailable)");
+}
+
 /* Exceptions at CPL3, reported by the library OS's CPL0 stubs: the
    program's handler runs, or the process dies of the signal. */
 static void hc_fault(struct proc *p)
@@ -175,15 +187,21 @@ static void hc_fault(struct proc *p)
 	if (!code && sig == SIGSEGV)
 		code = 0x80; /* SI_KERNEL */
 	uint64_t addr = f->vector == 14 ? s.cr2 : f->vector == 13 ? 0 : f->rip;
+	/* A page fault the entries no longer call for: the CPU used a
+	   translation it cached before the monitor widened the page's rights
+	   (with nested paging nothing else drops it; the fault did). The
+	   instruction runs again, a few times at most. */
+	static __thread uint64_t stale_rip, stale_addr, stale_n;
+	if (f->vector == 14 && mmu_allows(&p->vm, s.cr2, f->error)) {
+		stale_n = f->rip == stale_rip && s.cr2 == stale_addr ? stale_n + 1 : 1;
+		stale_rip = f->rip, stale_addr = s.cr2;
+		if (stale_n <= 3) {
+			resume(p, &r, f, f->rip);
+			return;
+		}
+	}
 	if (f->vector == 14 && f->rip == p->libos.copy_insn && p->libos.copy_insn) {
-		/* the library OS copying program memory: EFAULT, as Linux */
-		r.rip = p->libos.copy_fault;
-		r.rsp = f->rsp;
-		r.rdx = f->rdx;
-		r.rflags = (f->rflags & 0xcd5) | 0x3002; /* the status flags; IOPL=3 */
-		arch_user_segments(p); /* leave the CPL0 stub */
-		if (ioctl(vcpu->fd, KVM_SET_REGS, &r) < 0)
-			proc_die(p, SIGSEGV, "guest fault (registers unavailable)");
+		resume(p, &r, f, p->libos.copy_fault); /* the library OS copying program memory: EFAULT, as Linux */
 		return;
 	}
 	if (signal_fault(p, sig, code, addr, f))

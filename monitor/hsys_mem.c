@@ -207,10 +207,26 @@ HSYS(msync)
 	return hsys_ret(msync(mem, a[1], (int)a[2]));
 }
 
+/* Move host pages [from, from + len) to dst, the last piece growing by grow
+   bytes. Linux before 6.17 moves only within one host mapping (else
+   EFAULT), and mprotect round trips (mmu.c) and madvise split ours: halve
+   until each piece lies in one. */
+static int move_pages(uint8_t *from, uint64_t len, uint8_t *dst, uint64_t grow)
+{
+	if (mremap(from, len, len + grow, MREMAP_MAYMOVE | MREMAP_FIXED, dst) != MAP_FAILED)
+		return 0;
+	if (errno != EFAULT || len <= 4096)
+		return -errno;
+	uint64_t half = (len / 2) & ~4095ull;
+	int r = move_pages(from, half, dst, 0);
+	return r < 0 ? r : move_pages(from + half, len - half, dst + half, grow);
+}
+
 /*
  * mremap(2) of a file or shared mapping, to the new place the library OS
  * chose (a[4]): the host moves its pages, so the mapping stays what it was
- * (shared stays shared); the old place gets zero pages.
+ * (shared stays shared); the old place gets zero pages. Where the host
+ * fails, the new place too (its mremap took the host mapping away).
  */
 HSYS(mremap)
 {
@@ -222,13 +238,17 @@ HSYS(mremap)
 	const struct fmap *m = fmap_at(old);
 	struct fmap keep = m ? *m : (struct fmap){0};
 	int prot = mmu_prot(&p->vm, old);
-	if (mremap(from, olen, nlen, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == MAP_FAILED)
-		return -errno;
+	long r = nlen > olen ? move_pages(from, olen, dst, nlen - olen)
+			     : move_pages(from, nlen, dst, 0); /* the library OS shrinks in place */
+	if (r < 0) {
+		zero_pages(dst, nlen);
+		return r;
+	}
 	zero_pages(from, olen);
 	fmap_remove(old, old + olen);
 	if (m)
 		fmap_move(p, &keep, to, to + nlen);
-	long r = hsys_protected(p, mmu_protect(&p->vm, old, old + olen, PROT_READ | PROT_WRITE, 1));
+	r = hsys_protected(p, mmu_protect(&p->vm, old, old + olen, PROT_READ | PROT_WRITE, 1));
 	if (r == 0)
 		r = hsys_protected(p, mmu_protect(&p->vm, to, to + nlen, prot, 1));
 	return r < 0 ? r : (long)to;

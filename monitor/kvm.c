@@ -1,5 +1,6 @@
 /* The KVM virtual machine: a vCPU per guest thread (vcpu.c), no interrupt controller. */
 #define _GNU_SOURCE
+#include <cpuid.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -85,6 +86,24 @@ static int create(int fd, unsigned long req, unsigned long arg)
 	return r;
 }
 
+/* Is /dev/kvm kvm_intel with EPT or kvm_amd with NPT? (Not PVM.) */
+static int kvm_tdp(void)
+{
+	static const char *const param[] = {"/sys/module/kvm_intel/parameters/ept",
+					     "/sys/module/kvm_amd/parameters/npt"};
+	for (int i = 0; i < 2; i++) {
+		char c = 0;
+		int fd = open(param[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		int n = read(fd, &c, 1);
+		close(fd);
+		if (n == 1 && (c == 'Y' || c == '1'))
+			return 1;
+	}
+	return 0;
+}
+
 /* A VM, without memory or vCPUs. */
 static void vm_new(struct vm *vm)
 {
@@ -120,10 +139,16 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 	int v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (v != KVM_API_VERSION)
 		errx(1, "kvm: API version %d, want %d", v, KVM_API_VERSION);
+	/* KVM refuses a memory slot past the host CPU's physical address width. */
+	unsigned a, b, c, d;
+	if (__get_cpuid(0x80000008, &a, &b, &c, &d) && (a & 0xff) < UP_PHYS_BITS)
+		errx(1, "kvm: this CPU addresses %u bits of physical memory; the guest's layout needs %d",
+		     a & 0xff, UP_PHYS_BITS);
 	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size <= 0)
 		err(1, "kvm: KVM_GET_VCPU_MMAP_SIZE");
 	vm->run_size = size;
+	vm->tdp = kvm_tdp();
 	vm_new(vm);
 	vcpu = vcpu_make(vm, 0);
 	if (!vcpu)
@@ -344,6 +369,7 @@ void vm_run(struct proc *p)
 		signal_vcpu(run);
 		vcpu->exits++;
 		__atomic_store_n(&vcpu->in_guest, 1, __ATOMIC_SEQ_CST);
+		uint64_t drops = __atomic_load_n(&p->vm.drops, __ATOMIC_SEQ_CST);
 		int r = ioctl(vcpu->fd, KVM_RUN, 0);
 		__atomic_store_n(&vcpu->in_guest, 0, __ATOMIC_SEQ_CST);
 		proc_lock();
@@ -351,6 +377,10 @@ void vm_run(struct proc *p)
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				signal_interrupted(p);
+				proc_unlock();
+				continue;
+			}
+			if (errno == EFAULT && drops != p->vm.drops) { /* mmu.c had it read-only */
 				proc_unlock();
 				continue;
 			}

@@ -7,8 +7,9 @@
  * pages differ is split: its page table sits at UP_PT_BASE + 4096 * chunk,
  * in a memory slot of its own that no virtual address maps.
  *
- * KVM shadows these tables and does not see the monitor's writes, so two
- * rules keep its shadow right once the guest has run:
+ * Where KVM shadows these tables (this host's PVM), it does not see the
+ * monitor's writes, so two rules keep its shadow right once the guest has
+ * run:
  *  - a page-directory entry (a split, or a 2 MiB page's protection) is
  *    stored by the guest: we queue the store in the calling vCPU's page of
  *    UP_CPU_AREA and the library OS's mmu_sync traps to CPL0 to make it
@@ -19,6 +20,13 @@
  *    translations of those pages (an mprotect round trip on their host
  *    mapping fires KVM's MMU notifier); the next access walks the new entry.
  * Before the first run (boot, exec) there is no shadow: we write freely.
+ *
+ * Where the CPU walks the tables itself (EPT, NPT: vm->tdp), it reads the
+ * monitor's writes at once, but each vCPU's TLB keeps what it cached, and a
+ * guest store would not drop that either: we write every entry ourselves and
+ * drop the translations of a chunk whose directory entry changed, which
+ * flushes every vCPU's TLB. A right given is seen by the next access, or
+ * after one stale page fault, which hcall.c's hc_fault runs again.
  */
 #include <err.h>
 #include <errno.h>
@@ -30,11 +38,9 @@
 #define PML4 0x1000
 #define PDPT 0x2000
 #define PD0 0x10000 /* one page directory per GiB: chunk c's entry at PD0 + 8c */
-#define HC_PDPT 0x7000 /* the hypercall page, at UP_HC_MMIO_BASE */
-#define HC_PD 0x8000
+#define HC_PD 0x8000 /* the hypercall page, at UP_HC_MMIO_BASE */
 #define HC_PT 0x9000
-#define RING_PDPT 0xa000 /* the pipe ring window, at UP_RING_BASE */
-#define RING_PD 0xb000
+#define RING_PD 0xb000 /* the pipe ring window, at UP_RING_BASE */
 
 #define PTE_P 0x1ull
 #define PTE_W 0x2ull
@@ -98,22 +104,13 @@ static int queue(struct vm *vm, uint64_t addr, uint64_t value)
 	return 0;
 }
 
-/* Set chunk's directory entry: directly before the first run, else queued.
-   (A queued entry is in memory only once the guest stores it: until then
-   *pde still reads the old one.) */
-static int set_pde(struct vm *vm, uint64_t chunk, uint64_t value, int live)
-{
-	if (live)
-		return queue(vm, PD0 + 8 * chunk, value);
-	*pde(vm, chunk) = value;
-	return 0;
-}
 
 /* Drop KVM's translations of host pages [lo, hi) of guest memory: taking
    write access away and back fires KVM's MMU notifier. A SysV segment
    attached read-only is read-only on the host, and stays so. */
 static void drop_translations(struct vm *vm, uint64_t lo, uint64_t hi)
 {
+	__atomic_add_fetch(&vm->drops, 1, __ATOMIC_SEQ_CST);
 	if (mprotect(vm->mem + lo, hi - lo, PROT_READ) < 0)
 		err(1, "mmu: dropping translations of [0x%llx, 0x%llx)", (unsigned long long)lo,
 		    (unsigned long long)hi);
@@ -134,6 +131,22 @@ static void drop_translations(struct vm *vm, uint64_t lo, uint64_t hi)
 			    (unsigned long long)end);
 		a = end;
 	}
+	__atomic_add_fetch(&vm->drops, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Set chunk's directory entry: directly before the first run, or where the
+   CPU walks the tables (dropping the old translations); else queued, and 1.
+   (A queued entry is in memory only once the guest stores it: until then
+   *pde still reads the old one.) */
+static int set_pde(struct vm *vm, uint64_t chunk, uint64_t value, int live)
+{
+	if (live && !vm->tdp)
+		return queue(vm, PD0 + 8 * chunk, value) < 0 ? -ENOSPC : 1;
+	uint64_t old = *pde(vm, chunk);
+	*pde(vm, chunk) = value;
+	if (live && (old & PTE_P) && old != value)
+		drop_translations(vm, chunk * CHUNK, (chunk + 1) * CHUNK);
+	return 0;
 }
 
 /* The entry bits of [lo, hi) within one chunk become b (supervisor: no U). */
@@ -146,21 +159,23 @@ static int protect_chunk(struct vm *vm, uint64_t lo, uint64_t hi, uint64_t b, in
 		if (v == old)
 			return 0;
 		int r = set_pde(vm, c, v, live);
-		*queued += live && r == 0;
-		return r;
+		if (r < 0)
+			return r;
+		*queued += r;
+		return 0;
 	}
 	if (!is_split(vm, c)) { /* a table that says what the 2 MiB page said */
 		uint64_t keep = old & (PTE_P | PTE_W | PTE_U | PTE_NX | PTE_NONE);
 		for (uint64_t a = base; a < base + CHUNK; a += PAGE)
 			*pte(vm, a) = keep ? a | keep : 0;
+		for (uint64_t a = lo; a < hi; a += PAGE) /* unused until the entry is set */
+			*pte(vm, a) = b ? a | b : 0;
 		int r = set_pde(vm, c, (UP_PT_BASE + c * PAGE) | PTE_P | PTE_W | PTE_U, live);
 		if (r < 0)
 			return r;
-		*queued += live;
+		*queued += r;
 		vm->split[c / 64] |= 1ull << (c % 64);
-		for (uint64_t a = lo; a < hi; a += PAGE)
-			*pte(vm, a) = b ? a | b : 0;
-		return 0; /* the guest's store drops the old translations */
+		return 0; /* the new entry's store drops the old translations */
 	}
 	int drop = 0;
 	for (uint64_t a = lo; a < hi; a += PAGE) {
@@ -193,13 +208,17 @@ int mmu_present(struct vm *vm, uint64_t lo, uint64_t hi)
 	int n = 0;
 	for (uint64_t c = lo / CHUNK; c < (hi + CHUNK - 1) / CHUNK && c < vm->mem_size / CHUNK; c++)
 		n += !is_split(vm, c) && !*pde(vm, c);
-	if (n > UP_MMU_QUEUE_MAX)
+	if (n > UP_MMU_QUEUE_MAX && !vm->tdp)
 		return -ENOSPC;
+	int queued = 0;
 	for (uint64_t c = lo / CHUNK; n && c < (hi + CHUNK - 1) / CHUNK && c < vm->mem_size / CHUNK; c++)
-		if (!is_split(vm, c) && !*pde(vm, c) &&
-		    queue(vm, PD0 + 8 * c, c * CHUNK | DEFAULT_BITS | PTE_PS) < 0)
-			return -ENOSPC;
-	return n;
+		if (!is_split(vm, c) && !*pde(vm, c)) {
+			int r = set_pde(vm, c, c * CHUNK | DEFAULT_BITS | PTE_PS, 1);
+			if (r < 0)
+				return r;
+			queued += r;
+		}
+	return queued;
 }
 
 int mmu_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot, int live)
@@ -209,7 +228,7 @@ int mmu_protect(struct vm *vm, uint64_t lo, uint64_t hi, int prot, int live)
 	uint64_t chunks = 0; /* a call may need at most the queue's room */
 	for (uint64_t c = lo / CHUNK; c <= (hi - 1) / CHUNK; c++)
 		chunks += !is_split(vm, c);
-	if (live && chunks > UP_MMU_QUEUE_MAX)
+	if (live && !vm->tdp && chunks > UP_MMU_QUEUE_MAX)
 		return -ENOSPC;
 	return protect_bits(vm, lo, hi, bits_of(prot), live);
 }
@@ -235,16 +254,19 @@ void mmu_build(struct proc *p)
 	protect_bits(vm, UP_LIBOS_BASE, p->libos.text_end, bits_of(PROT_READ | PROT_EXEC), 0);
 	protect_bits(vm, p->libos.stub_pool, p->libos.stub_pool + p->libos.stub_pool_size,
 		     bits_of(PROT_READ | PROT_EXEC), 0);
-	/* The doorbell page: mapped, but with no memory slot behind it. */
-	sys_u64(vm, PML4)[UP_HC_MMIO_BASE >> 39] = HC_PDPT | PTE_P | PTE_W | PTE_U;
-	sys_u64(vm, HC_PDPT)[0] = HC_PD | PTE_P | PTE_W | PTE_U;
+	/* Past guest memory, in the same 512 GiB (abi.h): the doorbell page,
+	   mapped but with no memory slot behind it, and the pipe ring window,
+	   2 MiB pages backed only where a ring is. */
+	_Static_assert(UP_HC_MMIO_BASE >> 30 >= UP_MAX_GIB && UP_HC_MMIO_BASE % (1ull << 30) == 0 &&
+			       UP_RING_BASE % (1ull << 30) == 0 && UP_RING_BASE > UP_HC_MMIO_BASE &&
+			       UP_PT_BASE > UP_RING_BASE && UP_PT_BASE < 1ull << UP_PHYS_BITS,
+		       "the layout of abi.h");
+	_Static_assert(UP_RING_MAX * UP_RING_STRIDE <= (1ull << 30), "one page directory");
+	sys_u64(vm, PDPT)[UP_HC_MMIO_BASE >> 30] = HC_PD | PTE_P | PTE_W | PTE_U;
 	sys_u64(vm, HC_PD)[0] = HC_PT | PTE_P | PTE_W | PTE_U;
 	sys_u64(vm, HC_PT)[0] = UP_HC_MMIO_BASE | PTE_P | PTE_W | PTE_U | PTE_NX;
 	sys_u64(vm, HC_PT)[1] = UP_RUN_PAGE | PTE_P | PTE_U | PTE_NX; /* read-only */
-	/* The pipe ring window: 2 MiB pages, backed only where a ring is. */
-	_Static_assert(UP_RING_MAX * UP_RING_STRIDE <= (1ull << 30), "one page directory");
-	sys_u64(vm, PML4)[UP_RING_BASE >> 39] = RING_PDPT | PTE_P | PTE_W | PTE_U;
-	sys_u64(vm, RING_PDPT)[(UP_RING_BASE >> 30) & 511] = RING_PD | PTE_P | PTE_W | PTE_U;
+	sys_u64(vm, PDPT)[UP_RING_BASE >> 30] = RING_PD | PTE_P | PTE_W | PTE_U;
 	for (uint64_t i = 0; i < UP_RING_MAX; i++)
 		sys_u64(vm, RING_PD)[i] = (UP_RING_BASE + i * UP_RING_STRIDE) | PTE_P | PTE_W |
 					  PTE_U | PTE_PS | PTE_NX;
@@ -264,6 +286,15 @@ int mmu_prot(struct vm *vm, uint64_t addr)
 	if (!(e & PTE_P))
 		return 0;
 	return PROT_READ | ((e & PTE_W) ? PROT_WRITE : 0) | ((e & PTE_NX) ? 0 : PROT_EXEC);
+}
+
+int mmu_allows(struct vm *vm, uint64_t addr, uint64_t pf_error)
+{
+	if (addr >= vm->mem_size || (pf_error & 8)) /* 8: a reserved bit was set */
+		return 0;
+	uint64_t e = is_split(vm, addr / CHUNK) ? *pte(vm, addr & ~(PAGE - 1)) : *pde(vm, addr / CHUNK);
+	uint64_t need = PTE_P | PTE_U | (pf_error & 2 ? PTE_W : 0);
+	return (e & need) == need && !((pf_error & 16) && (e & PTE_NX));
 }
 
 uint64_t mmu_access_len(struct vm *vm, uint64_t lo, uint64_t len, int prot)

@@ -43,6 +43,13 @@ struct vm {
 	   4 KiB per chunk of guest memory, in slot PT_SLOT. */
 	uint8_t *pts;
 	uint64_t split[UP_MAX_GIB * 512 / 64]; /* bit c: chunk c is split */
+	/* KVM's MMU walks the guest's tables in hardware (Intel EPT, AMD NPT),
+	   not a shadow of them (this host's PVM, or hardware without them):
+	   mmu.c writes every entry itself (see there). */
+	int tdp;
+	/* mmu.c's drop_translations: odd while host memory is read-only for
+	   a moment; a vCPU that KVM could not give a page meanwhile runs again. */
+	uint64_t drops;
 };
 
 /*
@@ -275,6 +282,8 @@ int mmu_present(struct vm *vm, uint64_t lo, uint64_t hi);
 int mmu_prot(struct vm *vm, uint64_t addr);
 /* How much of [lo, lo + len) (in guest memory) CPL3 may access with prot,
    from lo on: PROT_READ, or PROT_WRITE. */
+/* Do the entries now allow the access of a page fault at CPL3 with error code pf_error? */
+int mmu_allows(struct vm *vm, uint64_t addr, uint64_t pf_error);
 uint64_t mmu_access_len(struct vm *vm, uint64_t lo, uint64_t len, int prot);
 /* Is addr in a page mapped PROT_NONE (a fault there is SEGV_ACCERR)? */
 int mmu_prot_none(struct vm *vm, uint64_t addr);

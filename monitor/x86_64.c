@@ -14,7 +14,7 @@
 #include "monitor.h"
 
 /* System area layout (guest-physical), all below UP_LIBOS_BASE; the page
-   tables are mmu.c's (0x1000-0x3fff, 0x7000-0xbfff, 0x10000-), each vCPU's
+   tables are mmu.c's (0x1000-0x3fff, 0x8000-0xbfff, 0x10000-), each vCPU's
    queue, TSS and exception stack at UP_CPU_AREA (abi.h). */
 #define PML4 0x1000
 #define GDT 0x4000
@@ -94,9 +94,10 @@ static void set_msrs(struct proc *p)
 
 /* The host's CPUID as KVM supports it; asked once, inherited by forks.
    A vCPU keeps its CPUID across execve (KVM refuses to change it once run). */
+static struct kvm_cpuid2 *c;
+
 static void set_cpuid(struct proc *p)
 {
-	static struct kvm_cpuid2 *c;
 	if (vcpu->has_cpuid)
 		return;
 	vcpu->has_cpuid = 1;
@@ -111,14 +112,20 @@ static void set_cpuid(struct proc *p)
 		err(1, "x86_64: KVM_SET_CPUID2");
 }
 
-/* Enable in XCR0 the state components the host enables (x87, SSE, AVX, ...). */
+/* Enable in XCR0 the state components the host enables (x87, SSE, AVX, ...)
+   and KVM gives guests (CPUID leaf 0xd: a host's MPX state, say, it may
+   not), so that what CPUID says (AVX2) works. After set_cpuid. */
 static void set_xcr0(struct proc *p)
 {
 	uint32_t lo, hi;
 	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	uint64_t kvm = ~0ull;
+	for (uint32_t i = 0; c && i < c->nent; i++)
+		if (c->entries[i].function == 0xd && c->entries[i].index == 0)
+			kvm = (uint64_t)c->entries[i].edx << 32 | c->entries[i].eax;
 	struct kvm_xcrs x = {.nr_xcrs = 1};
 	x.xcrs[0].xcr = 0;
-	x.xcrs[0].value = ((uint64_t)hi << 32 | lo) & ~(1ull << 9); /* no PKRU */
+	x.xcrs[0].value = ((uint64_t)hi << 32 | lo) & kvm & ~(1ull << 9); /* no PKRU */
 	if (ioctl(vcpu->fd, KVM_SET_XCRS, &x) < 0) {
 		x.xcrs[0].value = 3; /* x87 and SSE */
 		if (ioctl(vcpu->fd, KVM_SET_XCRS, &x) < 0)

@@ -17,10 +17,18 @@
 #include <stdint.h>
 #endif
 
-#define UP_ABI_VERSION 8
+#define UP_ABI_VERSION 9
 #define UP_LIBOS_MAGIC 0x534f424c50494e55 /* "UNIPLBOS" */
 
-/* Guest-physical (= guest-virtual, identity mapped) memory layout. */
+/*
+ * Guest-physical (= guest-virtual, identity mapped) memory layout. All of
+ * it lies below 2^UP_PHYS_BITS: guest memory (at most 64 GiB), then the
+ * hypercall page, the pipe ring window and the split page tables, a GiB
+ * apart. KVM refuses a memory slot past the host CPU's physical address
+ * width (/proc/cpuinfo "address sizes"), which is 39 bits on many Intel
+ * CPUs and 40 in QEMU's default vCPU, so nothing may sit higher.
+ */
+#define UP_PHYS_BITS 38
 #define UP_SYS_BASE 0x1000      /* page tables, GDT, IDT, TSS: CPL0 only */
 #define UP_LIBOS_BASE 0x100000  /* library OS image, data and stacks */
 #define UP_LIBOS_LIMIT 0x400000 /* end of the library OS area */
@@ -34,7 +42,7 @@
  * i < UP_RING_MAX. The window is mapped in the page tables; only the rings
  * the process holds have memory behind them.
  */
-#define UP_RING_BASE 0x10000000000ull /* 1 TiB */
+#define UP_RING_BASE 0x2040000000ull /* 129 GiB */
 #define UP_RING_STRIDE (2ull << 20)
 #define UP_RING_MAX 512
 #define UP_RING_DATA 4096           /* offset of the data in a ring */
@@ -61,8 +69,10 @@
  * mmu_sync, which the CPL0 breakpoint stub recognizes by its address,
  * applies it), and a changed 4 KiB entry's old translation is dropped by
  * the host. (This host's KVM gives #UD for `int n`; int3 and syscall work.)
+ * Where the CPU walks the tables (EPT, NPT), the monitor writes every entry
+ * and nothing is queued (monitor/mmu.c).
  */
-#define UP_PT_BASE 0x18000000000ull /* 1.5 TiB */
+#define UP_PT_BASE 0x2080000000ull /* 130 GiB, up to 128 MiB of tables */
 #define UP_MMU_QUEUE_MAX 127 /* pairs in a vCPU's queue (below); then a 0 address */
 
 /*
@@ -117,7 +127,7 @@ struct up_run_page {
 #define UP_SEL_TSS 0x40
 
 #define UP_HC_PORT_BASE 0x7700
-#define UP_HC_MMIO_BASE 0x8000000000 /* 512 GiB, past any guest memory */
+#define UP_HC_MMIO_BASE 0x2000000000 /* 128 GiB, past any guest memory */
 #define UP_HC_FAULT_NR 3
 #define UP_HC_SIGNAL_NR 7
 
