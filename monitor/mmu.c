@@ -104,7 +104,6 @@ static int queue(struct vm *vm, uint64_t addr, uint64_t value)
 	return 0;
 }
 
-
 /* Drop KVM's translations of host pages [lo, hi) of guest memory: taking
    write access away and back fires KVM's MMU notifier. A SysV segment
    attached read-only is read-only on the host, and stays so. */
