@@ -49,10 +49,10 @@ mount -t tmpfs tmp /up; mkdir -p /up/u /up/w
 mount -t overlay -o lowerdir=/host,upperdir=/up/u,workdir=/up/w ov /new
 mount -t proc proc /new/proc; mount -t sysfs sys /new/sys; mount -t devtmpfs dev /new/dev
 mkdir -p /new/dev/pts /new/dev/shm; mount -t devpts pts /new/dev/pts; mount -t tmpfs shm /new/dev/shm
-mount -t tmpfs tmp /new/tmp; mkdir -p /new/tmp/out
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out /new/tmp/out
+mkdir -p /new/hwkvm-out
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out /new/hwkvm-out
 ip link set lo up
-chroot /new /bin/sh /tmp/out/run.sh >/new/tmp/out/log 2>&1
+chroot /new /bin/sh /hwkvm-out/run.sh >/new/hwkvm-out/log 2>&1
 poweroff -f
 EOF
 chmod +x "$W/root/init"
@@ -61,12 +61,14 @@ chmod +x "$W/root/init"
 # In the VM: each program natively, then under uniproc; stdout and status compared.
 printf 'U=%s T=%s\n' "$U" "$T" >"$W/out/run.sh"
 cat >>"$W/out/run.sh" <<'EOF'
-cd /tmp/out || exit 1
+cd /hwkvm-out || exit 1
 [ -c /dev/kvm ] || { echo 'SKIP hwkvm: kvm_amd made no /dev/kvm in the VM'; exit 0; }
+[ -x "$U" ] || { echo "FAIL hwkvm: $U is not in the VM"; exit 0; }
 grep -q svm /proc/cpuinfo && grep -m1 'address sizes' /proc/cpuinfo >bits
 one() {
 	name=$1
 	shift
+	[ -x "$1" ] || { echo "FAIL hwkvm/$name: $1 is not in the VM"; return; }
 	timeout 300 "$@" >n.out 2>/dev/null </dev/null; echo $? >n.rc
 	timeout 300 "$U" run "$@" >u.out 2>u.err </dev/null; echo $? >u.rc
 	if cmp -s n.rc u.rc && cmp -s n.out u.out; then echo "PASS hwkvm/$name"
