@@ -58,16 +58,14 @@ EOF
 chmod +x "$W/root/init"
 (cd "$W/root" && find . | cpio -o -H newc 2>/dev/null | gzip -1 >"$W/initrd.gz")
 
-# In the VM: each program natively, then under uniproc; stdout and status compared.
+# In the VM: each program of the list natively, then under uniproc;
+# stdout and status compared.
 printf 'U=%s T=%s\n' "$U" "$T" >"$W/out/run.sh"
 cat >>"$W/out/run.sh" <<'EOF'
 cd /hwkvm-out || exit 1
 [ -c /dev/kvm ] || { echo 'SKIP hwkvm: kvm_amd made no /dev/kvm in the VM'; exit 0; }
 [ -x "$U" ] || { echo "FAIL hwkvm: $U is not in the VM"; exit 0; }
 grep -q svm /proc/cpuinfo && grep -m1 'address sizes' /proc/cpuinfo >bits
-# QEMU's emulation of nested SVM on 2 CPUs is not always sound (README: a
-# vCPU's triple fault, seen in 1 of 4 runs of threads cond there and never
-# on PVM): a program that fails runs once more, and a pass then says so.
 same() {
 	timeout 300 "$U" run "$@" >u.out 2>u.err </dev/null; echo $? >u.rc
 	cmp -s n.rc u.rc && cmp -s n.out u.out
@@ -82,8 +80,28 @@ one() {
 	if same "$@"; then echo "PASS hwkvm/$name (the second run; the first: $why)"
 	else echo "FAIL hwkvm/$name: $why"; fi
 }
+. ./list
+echo END
+EOF
+
+# boot CPUS SECONDS: run the list in a VM of CPUS CPUs; 1 if it never ended.
+boot() {
+	rm -f "$W/out/log"
+	timeout -k 5 "$2" qemu-system-x86_64 -accel tcg,thread=multi -cpu max,phys-bits=39 -smp "$1" -m 3G \
+		-nographic -no-reboot -kernel "$K/vmlinuz" -initrd "$W/initrd.gz" \
+		-append "console=ttyS0 quiet panic=-1" \
+		-virtfs local,path=/,mount_tag=host,security_model=passthrough,readonly=on,multidevs=remap \
+		-virtfs local,path="$W/out",mount_tag=out,security_model=passthrough,multidevs=remap \
+		>"$W/console.log" 2>&1
+	grep -q '^END' "$W/out/log" 2>/dev/null
+}
+results() {
+	grep -E '^(PASS|FAIL|SKIP) ' "$W/out/log" 2>/dev/null
+}
+
+# One CPU: QEMU's emulation of nested SVM is sound there (README).
+cat >"$W/out/list" <<'EOF'
 for libc in musl glibc; do
-	one $libc/tlb "$T/$libc/tlb"
 	one $libc/mprotect "$T/$libc/mprotect"
 	one $libc/malloc "$T/$libc/malloc"
 	one $libc/fork-tree "$T/$libc/fork" tree
@@ -93,16 +111,23 @@ done
 one glibc-dyn/tls "$T/glibc-dyn/tls"
 one dash-pipeline /bin/sh -c 'seq 1 20000 | sort -r | head -3; ls /bin | wc -l | tr 1-9 x'
 EOF
-
-timeout -k 5 900 qemu-system-x86_64 -accel tcg,thread=multi -cpu max,phys-bits=39 -smp 2 -m 3G \
-	-nographic -no-reboot -kernel "$K/vmlinuz" -initrd "$W/initrd.gz" \
-	-append "console=ttyS0 quiet panic=-1" \
-	-virtfs local,path=/,mount_tag=host,security_model=passthrough,readonly=on,multidevs=remap \
-	-virtfs local,path="$W/out",mount_tag=out,security_model=passthrough,multidevs=remap \
-	>"$W/console.log" 2>&1
-if ! grep -qE '^(PASS|FAIL|SKIP) ' "$W/out/log" 2>/dev/null; then
-	echo "FAIL hwkvm: the VM ran no test: $(tail -3 "$W/console.log" | tr '\n' '|') $(tail -3 "$W/out/log" 2>/dev/null | tr '\n' '|')"
+if ! boot 1 900; then
+	results
+	echo "FAIL hwkvm: the VM did not finish: $(tail -3 "$W/console.log" | tr '\n' '|') $(tail -2 "$W/out/log" 2>/dev/null | tr '\n' '|')"
 	exit 0
 fi
 grep -q 'bits physical' "$W/out/bits" 2>/dev/null && echo "     (hwkvm: $(cat "$W/out/bits"))"
-grep -E '^(PASS|FAIL|SKIP) ' "$W/out/log"
+results
+
+# Two CPUs, for the TLB of one thread while another changes the map (with
+# one, QEMU flushes at every switch and hides it). There QEMU's multi-
+# threaded emulation sometimes stops making progress, the VM's own timeouts
+# with it (README): tried twice, then skipped. A program that fails runs
+# once more there (a vCPU's triple fault, seen in 1 of 4 runs of threads
+# cond and never on PVM); a pass then says so.
+printf 'one musl/tlb "$T/musl/tlb"\none glibc/tlb "$T/glibc/tlb"\n' >"$W/out/list"
+if boot 2 240 || boot 2 240; then
+	results
+else
+	echo "SKIP hwkvm/tlb: QEMU on 2 CPUs stopped making progress, twice ($(results | tr '\n' '|'))"
+fi
