@@ -257,12 +257,11 @@ void hsys_defer_may(struct proc *p, int fd)
  * (hsys_defer_shared). So nginx's close of the file it served rides on
  * its next call, as the socket's does.
  */
-void hsys_defer_may_file(struct proc *p, int fd)
+void hsys_defer_may_file(struct proc *p, int fd, int flags)
 {
 	struct stat st;
 	struct statfs fs;
-	int fl = fcntl(fd, F_GETFL);
-	if (took_lock || fl < 0 || (fl & O_ACCMODE) != O_RDONLY || (fl & O_PATH) ||
+	if (took_lock || (flags & O_ACCMODE) != O_RDONLY || (flags & O_PATH) ||
 	    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fstatfs(fd, &fs) < 0)
 		return;
 	switch ((unsigned long)fs.f_type) {
@@ -284,7 +283,8 @@ void hsys_defer_lock(struct proc *p)
    its close does not wait. */
 void hsys_defer_shared(struct proc *p, int fd)
 {
-	for (int i = fd < 0 ? 0 : fd; i < (fd < 0 ? UP_FD_MAX : fd + 1) && i < UP_FD_MAX; i++)
+	int lo = fd < 0 ? 0 : fd, hi = fd < 0 || fd >= UP_FD_MAX ? UP_FD_MAX : fd + 1;
+	for (int i = lo; i < hi; i++)
 		if (marked[i].ino && marked[i].file)
 			hsys_defer_never(p, i);
 }

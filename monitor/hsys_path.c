@@ -47,7 +47,7 @@ HSYS(openat)
 	while (hsys_retry_eintr(p, fd));
 	fd = fd < 0 ? fd : (int)hsys_newfd(p, fd);
 	if (fd >= 0)
-		hsys_defer_may_file(p, fd);
+		hsys_defer_may_file(p, fd, (int)a[2]);
 	return fd;
 }
 

@@ -717,7 +717,7 @@ int hsys_may_block(uint64_t nr);
    not; make the closes that wait (at each hypercall and exitless call,
    before it). */
 void hsys_defer_may(struct proc *p, int fd);
-void hsys_defer_may_file(struct proc *p, int fd);
+void hsys_defer_may_file(struct proc *p, int fd, int flags); /* openat's flags */
 void hsys_defer_lock(struct proc *p);
 void hsys_defer_shared(struct proc *p, int fd);
 void hsys_defer_never(struct proc *p, int fd);
